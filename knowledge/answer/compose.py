@@ -1,0 +1,127 @@
+"""Step 5: write the answer from the content itself, and cite it.
+
+- a curated Q&A matched with high confidence is returned verbatim;
+- otherwise the answer is extractive: the sentence(s) of the best passages that answer the
+  question (a guide's field the question asks for, a document's sentences), never a whole page;
+- the item quoted is the source cited.
+"""
+from __future__ import annotations
+
+import re
+
+from knowledge.answer.types import Answer, AnswerStatus, Source, Turn
+from knowledge.content import GUIDE_FIELDS
+from knowledge.index.hybrid import Hit, HybridIndex
+from knowledge.text import canonical, char_bigrams, sentences, tokenize
+
+SNIPPET_CHARS = 160
+LONG_QA_ANSWER = 200  # a curated answer longer than this is quoted in part unless matched closely
+FIELD_CUE_BONUS = 0.01  # on the cosine scale: a nudge, not an override
+WORD_WEIGHT = 0.02
+SHORT_SENTENCE = 24
+MAX_EXTRACT = 220  # characters: two sentences at most, never a page
+PRIOR_WEIGHT = 40.0
+QUANTITY_CUES = re.compile(r"几|多少|多久|多长|最迟|最晚|期限|时限|多大|比例|标准是")
+QUANTITY = re.compile(r"\d|[一二三四五六七八九十百千万两半]+(个|日|天|年|月|周|小时|工作日|次|元|%|倍|岁)")
+
+
+def compose_step(turn: Turn, index: HybridIndex, verbatim_threshold: float) -> None:
+    turn.answer = compose_hit(turn, turn.hits[0], index, turn.confidence, verbatim_threshold)
+
+
+def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, confidence: float, verbatim_threshold: float) -> Answer:
+    kind = hit.meta.kind
+    field = ""
+    if kind == "qa":
+        passage = hit.passages[0][0]
+        if confidence >= verbatim_threshold or len(passage.text) <= LONG_QA_ANSWER:
+            text = quoted = passage.text  # curated and short: the whole answer is the answer
+        else:
+            quoted = best_sentences(turn, [passage.text], index)
+            text = quoted
+    elif kind == "guide":
+        field, quoted = guide_field(turn, hit, index, turn.query_vector)
+        text = f"【{hit.meta.title}】{GUIDE_FIELDS[field]}：{quoted}"
+    elif kind == "hotline":
+        quoted = text = hit.passages[0][0].text
+    else:
+        texts, priors = document_passages(turn, hit, index)
+        quoted = best_sentences(turn, texts, index, priors)
+        number = f"（{hit.meta.doc_number}）" if hit.meta.doc_number else ""
+        text = f"根据《{hit.meta.title}》{number}：{quoted}"
+    return Answer(turn.raw, AnswerStatus.ANSWERED, text, confidence=confidence, sources=[source_of(hit, quoted)],
+                  item_key=hit.meta.key, guide_field=field)
+
+
+def guide_field(turn: Turn, hit: Hit, index: HybridIndex, query_vector) -> tuple[str, str]:
+    """The field that best answers: closest in meaning to the question, nudged by the field its
+    wording asks for (材料 -> 所需材料) and by the question's words found in it."""
+    pids = [pid for pid in index.item_pids.get(hit.meta.item_id, []) if index.passages[pid].field]
+    similarity = index.dense.similarity(query_vector, pids)
+    title = set(tokenize(hit.meta.title))
+    words = [w for w in set(tokenize(canonical(turn.text))) if w not in title]
+    weights = {w: index.lexical.idf(w) for w in words}
+    total = sum(weights.values()) or 1.0
+    best, best_score = hit.best, -1.0
+    for pid in pids:
+        passage = index.passages[pid]
+        found = set(tokenize(passage.text))
+        score = similarity.get(pid, 0.0) + WORD_WEIGHT * sum(weights[w] for w in words if w in found) / total
+        if passage.field == turn.asked_field:
+            score += FIELD_CUE_BONUS
+        if score > best_score:
+            best, best_score = passage, score
+    if best.field == "name":  # "how do I ..." matched the service name: the procedure answers it
+        best = next((index.passages[p] for p in pids if index.passages[p].field == "process"), best)
+    return best.field, best.text
+
+
+def best_sentences(turn: Turn, texts: list[str], index: HybridIndex, priors: list[float] | None = None) -> str:
+    """The sentence that best answers the question, with its better neighbour when short enough.
+
+    A sentence scores by the question's words it contains (IDF-weighted) and shared character
+    pairs; numbers count extra when the question asks for one; `priors` (one per text, e.g. the
+    passage's closeness in meaning to the question) lift the sentences of better passages.
+    """
+    question = canonical(turn.text)
+    words = set(tokenize(question))
+    pairs = set(char_bigrams(question))
+    wants_quantity = bool(QUANTITY_CUES.search(question))
+
+    def score(sentence: str) -> float:
+        value = sum(index.lexical.idf(w) for w in words & set(tokenize(sentence)))
+        value += 0.5 * len(pairs & set(char_bigrams(sentence)))
+        return value * 1.3 if wants_quantity and QUANTITY.search(sentence) else value
+
+    best, best_score = "", -1.0
+    for n, text in enumerate(texts):
+        parts = sentences(text)
+        scores = [score(p) for p in parts]
+        prior = (priors[n] if priors else 0.0) * PRIOR_WEIGHT
+        for i, sentence in enumerate(parts):
+            if scores[i] + prior <= best_score:
+                continue
+            best, best_score = sentence, scores[i] + prior
+            neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(parts)]
+            if neighbours:
+                j = max(neighbours, key=lambda k: scores[k])
+                if len(sentence) + len(parts[j]) <= MAX_EXTRACT and (len(sentence) < SHORT_SENTENCE or scores[j] > 0.5 * scores[i]):
+                    best = parts[j] + sentence if j < i else sentence + parts[j]
+    return best or texts[0]
+
+
+def document_passages(turn: Turn, hit: Hit, index: HybridIndex) -> tuple[list[str], list[float]]:
+    """The document's passages most likely to hold the answer: best fused, and closest in meaning."""
+    pids = index.item_pids.get(hit.meta.item_id, [])
+    similarity = index.dense.similarity(turn.query_vector, pids) if turn.query_vector is not None else {}
+    chosen = [p.pid for p, _ in hit.passages[:3]]
+    chosen += [pid for pid in sorted(similarity, key=similarity.get, reverse=True)[:3] if pid not in chosen]
+    return [index.passages[pid].text for pid in chosen], [similarity.get(pid, 0.0) for pid in chosen]
+
+
+def source_of(hit: Hit, quoted: str) -> Source:
+    m = hit.meta
+    day = m.doc_date or m.effective_date
+    snippet = quoted if len(quoted) <= SNIPPET_CHARS else quoted[:SNIPPET_CHARS - 1] + "…"
+    return Source(id=m.item_id, kind=m.kind, title=m.title, doc_number=m.doc_number, department=m.department,
+                  region=m.region, date=day.isoformat() if day else "", source=m.source, snippet=snippet, key=m.key)

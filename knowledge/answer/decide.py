@@ -1,0 +1,52 @@
+"""Step 4: is there an answer, is the question ambiguous, or is there none?
+
+Confidence is the best item's fit (knowledge.answer.scoring): below the threshold we say we
+have no answer rather than guess.
+"""
+from __future__ import annotations
+
+from knowledge.answer.retrieve import title_overlap
+from knowledge.answer.rules import reply
+from knowledge.answer.types import Answer, AnswerStatus, Option, Turn
+from knowledge.index.hybrid import Hit, HybridIndex
+from knowledge.answer.scoring import fit
+
+CLARIFY_CANDIDATES = 8
+
+
+def confidence(turn: Turn, hit: Hit, index: HybridIndex) -> float:
+    return min(1.0, hit.fit or fit(turn, hit, index))
+
+
+def decide_step(turn: Turn, index: HybridIndex, thresholds: dict[str, float], clarify_margin: float,
+                hotline: str) -> None:
+    if not turn.hits:
+        turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline))
+        return
+    turn.confidence = confidence(turn, turn.hits[0], index)
+    if turn.confidence < thresholds.get(turn.hits[0].meta.kind, thresholds["default"]):
+        turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline),
+                             confidence=turn.confidence)
+        return
+    options = ambiguous_services(turn, index, clarify_margin)
+    if options:
+        text = reply("clarify", hotline) + "".join(f"\n{i}. {o.title}" for i, o in enumerate(options, 1))
+        turn.answer = Answer(turn.raw, AnswerStatus.CLARIFY, text, confidence=turn.confidence, options=options)
+
+
+def ambiguous_services(turn: Turn, index: HybridIndex, margin: float) -> list[Option]:
+    """Several different service guides fit about as well as the best answer, and nothing in the
+    question tells them apart (补贴怎么申请: which 补贴?). Follow-ups about a known service never ask."""
+    if turn.context_key:
+        return []
+    top = turn.hits[0]
+    close = [h for h in turn.hits[:CLARIFY_CANDIDATES]
+             if h.meta.kind == "guide" and h.fit >= confidence(turn, top, index) - margin]
+    if not turn.region:  # a district's own version is not a different service
+        close = [h for h in close if not index.names_a_district(h.meta.region)]
+    if len(close) < 2:
+        return []
+    overlaps = [title_overlap(turn, h) for h in close]
+    if any(overlaps[0] - other for other in overlaps[1:]) or overlaps[0] and all(o == overlaps[0] for o in overlaps):
+        return []  # the question names something only the best one has, or names them all alike
+    return [Option(h.meta.title, h.meta.key) for h in close]

@@ -1,0 +1,50 @@
+"""Step 1: normalise the wording and read what the question names (region, department, field)."""
+from __future__ import annotations
+
+from knowledge.answer.rules import load
+from knowledge.answer.types import Turn
+from knowledge.index.hybrid import HybridIndex
+from knowledge.text import normalize, official_terms
+
+
+def normalize_step(turn: Turn, index: HybridIndex) -> None:
+    turn.text = index.speller().correct(normalize(turn.raw))
+    turn.expansions = official_terms(turn.text)
+    turn.region = named_district(turn.text, index)
+    turn.department = named_department(turn.text, index)
+    turn.asked_field = asked_field(turn.text)
+
+
+def named_district(text: str, index: HybridIndex) -> str | None:
+    for district in sorted(index.districts(), key=len, reverse=True):
+        if district and district in text:
+            return district
+    return None
+
+
+def named_department(text: str, index: HybridIndex) -> str | None:
+    """A department named in full (without the city prefix) or by a common short name."""
+    for short, official in sorted(load("departments.yml").items(), key=lambda kv: -len(kv[0])):
+        if short in text:
+            return official
+    names = {m.department for m in index.meta.values() if m.department}
+    for name in sorted(names, key=len, reverse=True):
+        core = _without_region_prefix(name)
+        if len(core) >= 3 and core in text:
+            return core
+    return None
+
+
+def _without_region_prefix(name: str) -> str:
+    for marker in ("市", "区", "县"):
+        head, sep, tail = name.partition(marker)
+        if sep and len(head) <= 4 and tail:
+            return tail
+    return name
+
+
+def asked_field(text: str) -> str | None:
+    for field, cues in load("fields.yml").items():
+        if any(cue in text for cue in cues):
+            return field
+    return None

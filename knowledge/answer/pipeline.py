@@ -1,0 +1,65 @@
+"""The answer pipeline: normalize -> guard -> retrieve -> decide -> compose (-> llm rewrite).
+
+Each step is a small function that reads and extends the `Turn`; a step that settles the outcome
+sets `turn.answer` and the remaining steps are skipped. Every answer ends with one status from
+the closed set in `AnswerStatus`.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from govbot.settings import Settings
+from knowledge.answer.compose import compose_hit, compose_step
+from knowledge.answer.decide import confidence, decide_step
+from knowledge.answer.guard import check_question, guard_step
+from knowledge.answer.normalize import normalize_step
+from knowledge.answer.retrieve import retrieve_step
+from knowledge.answer.types import Answer, Turn
+from knowledge.embeddings import E5Embeddings
+from knowledge.index.hybrid import HybridIndex
+
+
+class AnswerPipeline:
+    def __init__(self, index: HybridIndex, embeddings: E5Embeddings, settings: Settings, composer=None):
+        self.index, self.embeddings, self.settings = index, embeddings, settings
+        self.composer = composer  # optional LLM rewrite (knowledge.answer.llm.LlmComposer)
+        self.thresholds = {"default": settings.answer_threshold, "document": settings.document_threshold}
+
+    def steps(self, today: date | None):
+        s = self.settings
+        return [
+            ("normalize", lambda t: normalize_step(t, self.index)),
+            ("guard", lambda t: guard_step(t, self.index, s.hotline_number)),
+            ("retrieve", lambda t: retrieve_step(t, self.index, self.embeddings, s, today)),
+            ("decide", lambda t: decide_step(t, self.index, self.thresholds, s.clarify_margin, s.hotline_number)),
+            ("compose", lambda t: compose_step(t, self.index, s.verbatim_threshold)),
+        ]
+
+    def run(self, question: str, *, context_key: str = "", today: date | None = None) -> tuple[Answer, Turn]:
+        check_question(question, self.settings.max_question_chars)
+        turn = Turn(raw=question.strip(), context_key=context_key)
+        for _name, step in self.steps(today):
+            step(turn)
+            if turn.answer is not None:
+                break
+        answer = turn.answer
+        answer.ranked_keys = [h.meta.key for h in turn.hits]
+        answer.ranked_sources = [h.meta.source for h in turn.hits]
+        if self.composer is not None and answer.status.value == "answered":
+            answer = self.composer.rewrite(answer, turn)
+        return answer, turn
+
+    def answer(self, question: str, *, context_key: str = "", today: date | None = None) -> Answer:
+        return self.run(question, context_key=context_key, today=today)[0]
+
+    def suggestions(self, question: str, n: int = 3, today: date | None = None) -> list[Answer]:
+        """The best `n` items each composed as an answer (for operators, who judge for themselves)."""
+        answer, turn = self.run(question, today=today)
+        if not turn.hits:
+            return []
+        out = []
+        for hit in turn.hits[:n]:
+            conf = confidence(turn, hit, self.index)
+            out.append(compose_hit(turn, hit, self.index, conf, self.settings.verbatim_threshold))
+        del answer
+        return out

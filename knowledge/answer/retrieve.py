@@ -1,0 +1,70 @@
+"""Step 3: hybrid search with the filters the question implies (in force today, region, department)."""
+from __future__ import annotations
+
+from datetime import date
+
+from govbot.settings import Settings
+from knowledge.answer.scoring import rerank
+from knowledge.answer.types import Turn
+from knowledge.embeddings import E5Embeddings
+from knowledge.index.hybrid import Filters, Hit, HybridIndex
+from knowledge.text import title_words, tokenize
+
+# A district named in the question filters out other districts' content (hard filter) and
+# lifts the district's own content above the citywide version. A department named in the
+# question only lifts that department's content: citizens name departments loosely
+# (工商局 for 市场监督管理局), and a wrong hard filter would hide the right answer.
+REGION_BOOST = 1.25
+DEPARTMENT_BOOST = 1.15
+
+
+def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, settings: Settings,
+                  today: date | None = None) -> None:
+    if turn.context_key:
+        resolve_follow_up(turn, index)
+    query = search_text(turn)
+    vector = turn.query_vector = embeddings.encode([query], "query: ")[0]
+    turn.filters = Filters(today=today or date.today(), region=turn.region)
+    hits = rerank(turn, _search(index, query, vector, turn.filters, settings), index)
+    for hit in hits:
+        if turn.region and turn.region in hit.meta.region:
+            hit.score *= REGION_BOOST
+        if turn.department and turn.department in hit.meta.department + hit.meta.title:
+            hit.score *= DEPARTMENT_BOOST
+    hits.sort(key=lambda h: -h.score)
+    turn.hits = hits
+
+
+def resolve_follow_up(turn: Turn, index: HybridIndex) -> None:
+    """A follow-up that names no service ("要带什么材料?") is about the service under discussion:
+    the question is rewritten with that service's name ("居住证 要带什么材料?")."""
+    if any(w in index.service_words() for w in tokenize(turn.text)):
+        return  # the question names a service of its own
+    topic = topic_of(index, turn.context_key)
+    if topic:
+        turn.text = f"{topic} {turn.text}"
+
+
+def topic_of(index: HybridIndex, key: str) -> str:
+    """The service an item is about: the longest word of its title that names a service."""
+    item_id = index.item_id(key)
+    if item_id is None:
+        return ""
+    words = [w for w in title_words(index.meta[item_id].title) if w in index.service_words()]
+    return max(words, key=len, default="")
+
+
+def search_text(turn: Turn) -> str:
+    return " ".join([turn.text] + turn.expansions)
+
+
+def _search(index: HybridIndex, query: str, vector, filters: Filters, settings: Settings) -> list[Hit]:
+    return index.search(query, vector, filters, lexical_k=settings.lexical_candidates,
+                        dense_k=settings.dense_candidates, rrf_k=settings.rrf_k,
+                        weights=(settings.lexical_weight, settings.dense_weight))
+
+
+def title_overlap(turn: Turn, hit: Hit) -> set[str]:
+    """The distinctive words of the item's title that the question uses."""
+    words = set(tokenize(search_text(turn)))
+    return title_words(hit.meta.title) & words

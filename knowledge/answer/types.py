@@ -1,0 +1,81 @@
+"""Values the answer pipeline passes between its steps and hands back."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+
+from knowledge.index.hybrid import Filters, Hit
+
+
+class AnswerStatus(str, Enum):
+    ANSWERED = "answered"  # grounded in published, in-force content, with sources
+    CLARIFY = "clarify"  # several different services match: ask which
+    NO_ANSWER = "no_answer"  # say so plainly, give the hotline number, offer a person
+    HANDOFF = "handoff"  # a person must take over (e.g. an emergency)
+    REFUSED = "refused"  # not something the assistant may answer
+
+
+class QuestionError(ValueError):
+    """The question itself is unusable (empty, too long): a 4xx / exit code 2, not an answer."""
+
+
+@dataclass
+class Source:
+    id: int
+    kind: str
+    title: str
+    doc_number: str
+    department: str
+    region: str
+    date: str
+    source: str
+    snippet: str
+    key: str = ""
+
+    def public(self) -> dict:
+        """The fields of the stable CLI/HTTP contract."""
+        data = asdict(self)
+        data.pop("key")
+        return data
+
+
+@dataclass
+class Option:
+    """A choice offered when the question is ambiguous."""
+    title: str
+    key: str
+
+
+@dataclass
+class Answer:
+    question: str
+    status: AnswerStatus
+    answer: str
+    confidence: float = 0.0
+    sources: list[Source] = field(default_factory=list)
+    options: list[Option] = field(default_factory=list)
+    ranked_keys: list[str] = field(default_factory=list)  # every item found, best first (for eval)
+    ranked_sources: list[str] = field(default_factory=list)
+    item_key: str = ""  # the item that answered (the "service under discussion" for follow-ups)
+    guide_field: str = ""  # the guide field that answered, if any
+
+    def public(self) -> dict:
+        return {"question": self.question, "status": self.status.value, "answer": self.answer,
+                "confidence": round(self.confidence, 3), "sources": [s.public() for s in self.sources]}
+
+
+@dataclass
+class Turn:
+    """The state one question accumulates as it goes through the steps."""
+    raw: str
+    context_key: str = ""
+    text: str = ""  # normalised question
+    expansions: list[str] = field(default_factory=list)  # official terms for colloquial words
+    region: str | None = None
+    department: str | None = None
+    asked_field: str | None = None  # guide field the wording asks for
+    filters: Filters | None = None
+    query_vector: object = None  # the e5 query embedding (numpy array)
+    hits: list[Hit] = field(default_factory=list)
+    confidence: float = 0.0
+    answer: Answer | None = None  # set by the step that decides the outcome

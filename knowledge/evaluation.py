@@ -1,0 +1,96 @@
+"""Retrieval and answer quality on an eval set (the format of shared/eval/seeds_dev.jsonl).
+
+Each line: {"id", "question", "docs": [item keys or source file names], "expect_any": [snippets],
+"style", "oos": bool}. In-scope questions measure recall@1/@5, MRR and fact accuracy (the
+answer contains an expected snippet); out-of-scope ones measure how often we say no_answer.
+"""
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from knowledge.answer.types import AnswerStatus
+
+REFUSING = {AnswerStatus.NO_ANSWER, AnswerStatus.REFUSED, AnswerStatus.HANDOFF}
+
+
+def _norm(text: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+def load_eval(path: Path) -> list[dict]:
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip():
+            row = json.loads(line)
+            if "question" not in row:
+                raise ValueError(f"第{n}行缺少 question")
+            rows.append(row)
+    return rows
+
+
+@dataclass
+class EvalResult:
+    rows: list[dict] = field(default_factory=list)
+
+    def _in_scope(self):
+        return [r for r in self.rows if not r["oos"]]
+
+    def metrics(self) -> dict:
+        ins, oos = self._in_scope(), [r for r in self.rows if r["oos"]]
+        mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None  # noqa: E731
+        latencies = sorted(r["ms"] for r in self.rows)
+        return {
+            "questions": len(self.rows), "in_scope": len(ins), "out_of_scope": len(oos),
+            "recall@1": mean([r["rank"] == 1 for r in ins]),
+            "recall@5": mean([0 < r["rank"] <= 5 for r in ins]),
+            "mrr": mean([1 / r["rank"] if r["rank"] else 0.0 for r in ins]),
+            "fact_accuracy": mean([r["fact"] for r in ins]),
+            "answered_in_scope": mean([r["status"] == "answered" for r in ins]),
+            "refusal_rate_oos": mean([r["refused"] for r in oos]),
+            "latency_p50_ms": round(statistics.median(latencies), 1) if latencies else None,
+        }
+
+    def by_style(self) -> dict:
+        styles: dict[str, list[dict]] = {}
+        for r in self._in_scope():
+            styles.setdefault(r["style"], []).append(r)
+        return {s: {"n": len(rs), "recall@1": round(sum(r["rank"] == 1 for r in rs) / len(rs), 3),
+                    "fact_accuracy": round(sum(r["fact"] for r in rs) / len(rs), 3)} for s, rs in sorted(styles.items())}
+
+
+def matches(row: dict, key: str, source: str) -> bool:
+    wanted = set(row.get("docs") or [])
+    return key in wanted or Path(source).name in wanted
+
+
+def evaluate(answer_fn, rows: list[dict]) -> EvalResult:
+    """`answer_fn(question) -> Answer`; runs every row and records what happened."""
+    result = EvalResult()
+    for row in rows:
+        start = time.perf_counter()
+        answer = answer_fn(row["question"])
+        ms = (time.perf_counter() - start) * 1000
+        rank = next((i for i, (k, s) in enumerate(zip(answer.ranked_keys, answer.ranked_sources), 1)
+                     if matches(row, k, s)), 0)
+        expected = [_norm(e) for e in row.get("expect_any") or []]
+        answered = answer.status == AnswerStatus.ANSWERED
+        fact = answered and any(e in _norm(answer.answer) for e in expected)
+        result.rows.append({"id": row.get("id", ""), "question": row["question"], "style": row.get("style", ""),
+                            "oos": bool(row.get("oos")), "rank": rank, "status": answer.status.value,
+                            "fact": fact, "refused": answer.status in REFUSING,
+                            "confidence": round(answer.confidence, 3), "answer": answer.answer,
+                            "top": answer.ranked_keys[:3], "ms": round(ms, 1)})
+    return result
+
+
+def format_table(name: str, metrics: dict) -> str:
+    keys = ["questions", "recall@1", "recall@5", "mrr", "fact_accuracy", "refusal_rate_oos", "latency_p50_ms"]
+    header = "| eval set | " + " | ".join(keys) + " |"
+    line = "|" + "---|" * (len(keys) + 1)
+    values = "| " + name + " | " + " | ".join("-" if metrics.get(k) is None else str(metrics[k]) for k in keys) + " |"
+    return "\n".join([header, line, values])

@@ -1,0 +1,249 @@
+"""Hybrid retrieval: BM25 and dense ranks fused with reciprocal rank fusion, filtered by item.
+
+The index holds the passages of published items only. Whether an item is in force (effective
+and expiry dates), its region and department are checked at query time from `ItemMeta`, so
+content leaves or enters the answers the moment its dates say, with no re-indexing.
+The index follows the store's change log (`sync`) and persists under $GOVBOT_HOME/index.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import shutil
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.content import Item, Status
+from knowledge.embeddings import E5Embeddings
+from knowledge.index.dense import DenseIndex
+from knowledge.index.lexical import BM25Index
+from knowledge.passages import Passage, item_passages
+from knowledge.store.base import ContentStore
+from knowledge.text import char_bigrams, title_words, tokenize
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ItemMeta:
+    item_id: int
+    key: str
+    kind: str
+    title: str
+    department: str
+    region: str
+    effective_date: date | None
+    expiry_date: date | None
+    doc_number: str = ""
+    doc_date: date | None = None
+    source: str = ""
+
+    def in_force(self, today: date) -> bool:
+        if self.effective_date and self.effective_date > today:
+            return False
+        return not (self.expiry_date and self.expiry_date <= today)
+
+
+@dataclass
+class Filters:
+    today: date
+    region: str | None = None  # a district named in the question: other districts' content is left out
+
+
+@dataclass
+class Hit:
+    """One item found, with its matched passages (best first) and the raw signals."""
+    meta: ItemMeta
+    score: float
+    passages: list[tuple[Passage, float]] = field(default_factory=list)
+    lexical: float = 0.0  # best BM25 score of its passages
+    dense: float = 0.0  # best cosine of its passages
+    fit: float = 0.0  # how well it fits the question (set when reranked)
+
+    @property
+    def best(self) -> Passage:
+        return self.passages[0][0]
+
+
+def lexical_tokens(text: str) -> list[str]:
+    return tokenize(text) + char_bigrams(text)
+
+
+class HybridIndex:
+    def __init__(self, embeddings: E5Embeddings, model_id: str = ""):
+        self.embeddings = embeddings
+        self.model_id = model_id
+        self.lexical = BM25Index()
+        self.dense = DenseIndex(embeddings)
+        self.passages: dict[str, Passage] = {}
+        self.item_pids: dict[int, list[str]] = {}
+        self.meta: dict[int, ItemMeta] = {}
+        self.synced_seq = 0
+        self._districts: set[str] | None = None
+        self._speller = None
+        self._service_words: set[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    # --- updating ----------------------------------------------------------------------------
+    def upsert(self, items: list[Item], progress=None) -> None:
+        """Index the passages of published items (replacing older ones); drop all others.
+
+        `progress` is tqdm-like: its `total` is set to the passage count, `update(n)` is called.
+        """
+        self._districts = self._speller = self._service_words = None
+        for item in items:
+            self.remove(item.id)
+        live = [item for item in items if item.status == Status.PUBLISHED]
+        batch: list[Passage] = []
+        for item in live:
+            self.meta[item.id] = ItemMeta(item.id, item.key, item.kind.value, item.title, item.department,
+                                          item.region, item.effective_date, item.expiry_date, item.doc_number,
+                                          item.doc_date, item.source)
+            passages = item_passages(item)
+            self.item_pids[item.id] = [p.pid for p in passages]
+            batch.extend(passages)
+        if progress is not None:
+            progress.total = len(batch)
+            progress.refresh()
+        step = 256
+        for start in range(0, len(batch), step):
+            part = batch[start:start + step]
+            for passage in part:
+                self.passages[passage.pid] = passage
+                self.lexical.add(passage.pid, lexical_tokens(passage.index_text))
+            self.dense.add([p.pid for p in part], [p.index_text for p in part])
+            if progress is not None:
+                progress.update(len(part))
+
+    def remove(self, item_id: int) -> None:
+        pids = self.item_pids.pop(item_id, [])
+        for pid in pids:
+            self.lexical.remove(pid)
+            self.passages.pop(pid, None)
+        self.dense.remove(pids)
+        self.meta.pop(item_id, None)
+        self._districts = self._speller = self._service_words = None
+
+    def sync(self, store: ContentStore, progress=None) -> int:
+        """Apply the store's changes since the last sync. Returns how many items changed."""
+        last = store.last_change()
+        if last == self.synced_seq:
+            return 0
+        changed = store.changed_since(self.synced_seq) if last > self.synced_seq else None
+        if changed is None:  # the store went backwards (a new database): start again
+            self.__init__(self.embeddings, self.model_id)
+            changed = [item.id for item in store.items()]
+        items = store.items(ids=changed)
+        for gone in set(changed) - {item.id for item in items}:
+            self.remove(gone)
+        self.upsert(items, progress)
+        self.synced_seq = last
+        return len(changed)
+
+    # --- searching ----------------------------------------------------------------------------
+    def allowed(self, meta: ItemMeta, filters: Filters) -> bool:
+        if not meta.in_force(filters.today):
+            return False
+        if filters.region:
+            return filters.region in meta.region or not self.names_a_district(meta.region)
+        return True
+
+    def item_id(self, key: str) -> int | None:
+        return next((m.item_id for m in self.meta.values() if m.key == key), None)
+
+    def districts(self) -> set[str]:
+        """District names: the part of a region that extends another region (示例市 → 示例市城东区)."""
+        if self._districts is None:
+            regions = {m.region for m in self.meta.values() if m.region}
+            self._districts = {r[len(p):] for r in regions for p in regions if r != p and r.startswith(p)}
+        return self._districts
+
+    def service_words(self) -> set[str]:
+        """The distinctive words of service-guide titles (居住证, 公积金 …): what names a service."""
+        if self._service_words is None:
+            self._service_words = set().union(*(title_words(m.title) for m in self.meta.values()
+                                                 if m.kind == "guide")) if self.meta else set()
+        return self._service_words
+
+    def speller(self):
+        """Homophone repair against the words of the indexed titles (rebuilt after changes)."""
+        if self._speller is None:
+            from knowledge.spelling import Speller
+            self._speller = Speller([m.title for m in self.meta.values()], set(self.lexical.postings))
+        return self._speller
+
+    def names_a_district(self, region: str) -> bool:
+        return any(d in region for d in self.districts()) if region else False
+
+    def search(self, text: str, query_vector: np.ndarray, filters: Filters, *, lexical_k: int = 50,
+               dense_k: int = 50, rrf_k: int = 60, weights: tuple[float, float] = (1.0, 1.0),
+               extra_tokens: list[str] | None = None) -> list[Hit]:
+        wide = 4 if filters.region else 1  # room for what the filter leaves out
+        lexical = self.lexical.search(lexical_tokens(text) + (extra_tokens or []), lexical_k * wide)
+        dense = self.dense.search(query_vector, dense_k * wide)
+        fused: dict[str, float] = {}
+        signals: dict[str, list[float]] = {}
+        for w, ranking, slot in ((weights[0], lexical, 0), (weights[1], dense, 1)):
+            rank = 0
+            for pid, score in ranking:
+                passage = self.passages.get(pid)
+                if passage is None or not self.allowed(self.meta[passage.item_id], filters):
+                    continue
+                rank += 1
+                fused[pid] = fused.get(pid, 0.0) + w / (rrf_k + rank)
+                signals.setdefault(pid, [0.0, 0.0])[slot] = score
+        hits: dict[int, Hit] = {}
+        for pid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
+            passage = self.passages[pid]
+            hit = hits.get(passage.item_id)
+            if hit is None:
+                hit = hits[passage.item_id] = Hit(self.meta[passage.item_id], score)
+            hit.passages.append((passage, score))
+            hit.lexical = max(hit.lexical, signals[pid][0])
+            hit.dense = max(hit.dense, signals[pid][1])
+        return sorted(hits.values(), key=lambda h: -h.score)
+
+    # --- persistence ----------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        """Write atomically: a reader never sees half an index."""
+        folder = Path(folder)
+        tmp = folder.with_name(folder.name + f".tmp{os.getpid()}")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        self.dense.save(tmp / "dense")
+        state = {k: getattr(self, k) for k in ("lexical", "passages", "item_pids", "meta", "synced_seq")}
+        with open(tmp / "state.pkl", "wb") as fh:
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        (tmp / "manifest.json").write_text(json.dumps(
+            {"format": FORMAT_VERSION, "model": self.model_id, "passages": len(self.passages),
+             "items": len(self.meta), "synced_seq": self.synced_seq}, ensure_ascii=False), encoding="utf-8")
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        tmp.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path, embeddings: E5Embeddings, model_id: str = "") -> "HybridIndex":
+        """Load a saved index, or return an empty one if none fits (wrong model or format)."""
+        index = cls(embeddings, model_id)
+        folder = Path(folder)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return index
+        if manifest.get("format") != FORMAT_VERSION or manifest.get("model") != model_id:
+            return index
+        with open(folder / "state.pkl", "rb") as fh:  # our own file, written by save()
+            state = pickle.load(fh)
+        for key, value in state.items():
+            setattr(index, key, value)
+        index.dense = DenseIndex.load(folder / "dense", embeddings)
+        return index

@@ -1,0 +1,110 @@
+"""Chinese text handling shared by indexing and answering: normalising, tokenising, sentences."""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import yaml
+
+RULES = Path(__file__).parent / "rules"
+_PUNCT = re.compile(r"[\s\W_]+", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+jieba.setLogLevel(logging.WARNING)
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> jieba.Tokenizer:
+    tok = jieba.Tokenizer()
+    tok.load_userdict(str(RULES / "userdict.txt"))
+    return tok
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    lines = (RULES / "stopwords.txt").read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+@lru_cache(maxsize=1)
+def colloquial_terms() -> list[tuple[str, list[str]]]:
+    """(colloquial, official terms), longest colloquial word first."""
+    raw = yaml.safe_load((RULES / "terms.yml").read_text(encoding="utf-8")) or {}
+    pairs = [(str(k), [v] if isinstance(v, str) else list(v)) for k, v in raw.items()]
+    return sorted(pairs, key=lambda kv: -len(kv[0]))
+
+
+def normalize(text: str) -> str:
+    """Full-width -> half-width, traditional -> simplified, tidy spaces. Meaning unchanged."""
+    text = unicodedata.normalize("NFKC", text or "")
+    text = _t2s().convert(text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def official_terms(text: str) -> list[str]:
+    """Official terms for the colloquial words in `text` that the text does not already use."""
+    found: list[str] = []
+    taken = [False] * len(text)
+    for word, officials in colloquial_terms():
+        for match in re.finditer(re.escape(word), text):
+            span = range(match.start(), match.end())
+            if any(taken[i] for i in span):
+                continue
+            for i in span:
+                taken[i] = True
+            found.extend(o for o in officials if o not in text and o not in found)
+    return found
+
+
+def canonical(text: str) -> str:
+    """The question with colloquial words replaced by their (first) official term."""
+    for word, officials in colloquial_terms():
+        if word in text and officials[0] not in text:
+            text = text.replace(word, officials[0])
+    return text
+
+
+def tokenize(text: str) -> list[str]:
+    """Search tokens: jieba's search-mode words (lower-cased) minus stop words and punctuation."""
+    stop = stopwords()
+    out = []
+    for word in _jieba().cut_for_search(text.lower()):
+        word = word.strip()
+        if word and word not in stop and not _PUNCT.fullmatch(word):
+            out.append(word)
+    return out
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping CJK character pairs: robust to typos and unknown words."""
+    chars = [c for c in text if _CJK.match(c)]
+    return [a + b for a, b in zip(chars, chars[1:])]
+
+
+# words that appear in many service names (or name a category of them) and so do not tell
+# services apart: "补贴怎么申请" names no particular 补贴
+GENERIC_TITLE_WORDS = frozenset("办理 申请 申领 登记 服务 咨询 报修 投诉 举报 管理 办 证 人员 含 市内 跨市 及 与 "
+                                "补贴 津贴 补助 材料 证件 手续".split())
+
+
+def title_words(title: str) -> set[str]:
+    return {w for w in tokenize(title) if w not in GENERIC_TITLE_WORDS and len(w) > 1}
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK.search(text))

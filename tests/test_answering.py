@@ -1,0 +1,152 @@
+"""The answer pipeline on real content: statuses, citations, lifecycle, question understanding."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from knowledge.answer.types import AnswerStatus, QuestionError
+from knowledge.content import Status
+from tests.conftest import write_jsonl
+
+TODAY = date.today()
+
+
+def _qa(key, question, answer, **extra):
+    return {"kind": "qa", "key": key, "question": question, "answer": answer, "department": "示例市民政局",
+            "region": "示例市", "status": "published", **extra}
+
+
+@pytest.fixture
+def lifecycle_kb(make_kb, tmp_path):
+    records = [
+        _qa("qa-live", "高龄津贴每月发多少钱？", "80至89周岁老人每月100元，90周岁以上每月300元。"),
+        _qa("qa-draft", "殡葬补贴标准是多少？", "草稿：每人一次性补贴2000元。", status="draft"),
+        _qa("qa-expired", "取暖补贴每年发多少？", "取暖补贴每户每年500元。",
+            effective_date=str(TODAY - timedelta(days=400)), expiry_date=str(TODAY - timedelta(days=1))),
+        _qa("qa-future", "老年助餐补贴每餐补多少？", "老年助餐补贴每餐3元。",
+            effective_date=str(TODAY + timedelta(days=30))),
+        _qa("qa-abolish", "独生子女奖励费每月多少？", "独生子女父母奖励费每月10元。"),
+    ]
+    kb = make_kb()
+    kb.ingest([write_jsonl(tmp_path / "qa.jsonl", records)])
+    return kb
+
+
+def test_published_in_force_content_is_answered_verbatim_and_cited(lifecycle_kb):
+    answer = lifecycle_kb.ask("高龄津贴每月发多少钱？")
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.answer == "80至89周岁老人每月100元，90周岁以上每月300元。"
+    assert [s.key for s in answer.sources] == ["qa-live"]
+    assert answer.sources[0].department == "示例市民政局"
+
+
+@pytest.mark.parametrize("question", ["殡葬补贴标准是多少？", "取暖补贴每年发多少？", "老年助餐补贴每餐补多少？"])
+def test_draft_expired_and_not_yet_effective_content_is_never_cited(lifecycle_kb, question):
+    answer = lifecycle_kb.ask(question)
+    cited = {s.key for s in answer.sources} | set(answer.ranked_keys)
+    assert not cited & {"qa-draft", "qa-expired", "qa-future"}
+    assert answer.status != AnswerStatus.ANSWERED or "qa-live" in cited
+
+
+def test_content_enters_when_it_becomes_effective_and_leaves_when_it_expires(lifecycle_kb):
+    later = TODAY + timedelta(days=31)
+    answer = lifecycle_kb.pipeline.answer("老年助餐补贴每餐补多少？", today=later)
+    assert answer.status == AnswerStatus.ANSWERED and answer.item_key == "qa-future"
+    before = lifecycle_kb.pipeline.answer("取暖补贴每年发多少？", today=TODAY - timedelta(days=2))
+    assert before.item_key == "qa-expired"
+
+
+def test_abolishing_takes_effect_at_once(lifecycle_kb):
+    item = lifecycle_kb.store.get_by_key("qa-abolish")
+    assert lifecycle_kb.ask("独生子女奖励费每月多少？").item_key == "qa-abolish"
+    lifecycle_kb.store.set_status(item.id, Status.ABOLISHED, actor="test", reason="政策调整")
+    answer = lifecycle_kb.ask("独生子女奖励费每月多少？")
+    assert "qa-abolish" not in {s.key for s in answer.sources} | set(answer.ranked_keys)
+
+
+def test_a_second_process_sees_changes_through_the_change_log(lifecycle_kb, make_kb):
+    other = make_kb(lifecycle_kb.settings.home)  # another engine over the same home, like another worker
+    item = lifecycle_kb.store.get_by_key("qa-live")
+    assert other.ask("高龄津贴每月发多少钱？").item_key == "qa-live"
+    lifecycle_kb.store.set_status(item.id, Status.ABOLISHED, actor="test")
+    assert other.ask("高龄津贴每月发多少钱？").item_key != "qa-live"
+
+
+def test_bad_questions_raise(lifecycle_kb):
+    with pytest.raises(QuestionError):
+        lifecycle_kb.ask("")
+    with pytest.raises(QuestionError):
+        lifecycle_kb.ask("问" * 1001)
+
+
+# --- on the sample knowledge base -----------------------------------------------------------
+
+def test_guide_answers_the_field_asked_for(sample_kb):
+    materials = sample_kb.ask("办居住证要带什么材料")
+    assert materials.status == AnswerStatus.ANSWERED and materials.item_key.startswith(("guide-juzhuzheng", "qa-"))
+    where = sample_kb.ask("居住证在哪里办理")
+    assert where.status == AnswerStatus.ANSWERED
+    if where.item_key == "guide-juzhuzheng":
+        assert where.guide_field == "location" and "办理地点" in where.answer
+
+
+def test_colloquial_traditional_and_typo_questions_find_the_service(sample_kb):
+    assert "公积金" in sample_kb.ask("公积金咋取出来").sources[0].title
+    assert "居住证" in sample_kb.ask("居住證怎麼辦理").sources[0].title
+    assert "居住证" in sample_kb.ask("居注证怎么办").sources[0].title
+    assert "护照" in sample_kb.ask("办户照要多久").sources[0].title
+
+
+def test_district_named_in_the_question_selects_its_own_content(sample_kb):
+    answer = sample_kb.ask("城东区小学新生什么时候报名")
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.sources[0].region == "示例市城东区"
+    west = sample_kb.ask("城西区小学新生入学在哪报名")
+    assert all(s.region != "示例市城东区" for s in west.sources)
+
+
+def test_document_answers_are_extractive_sentences_with_the_document_cited(sample_kb):
+    answer = sample_kb.ask("执法决定作出之后多少个工作日内要公开？")
+    assert answer.status == AnswerStatus.ANSWERED
+    source = answer.sources[0]
+    assert source.kind == "document" and source.source.endswith(".txt")
+    assert "工作日" in answer.answer and len(answer.answer) < 300  # a sentence, not a page
+
+
+def test_out_of_scope_questions_get_no_answer_with_the_hotline(sample_kb):
+    for question in ("申请发明专利需要准备哪些材料？", "给我讲个笑话吧", "去美国旅游的签证要到哪里面签？"):
+        answer = sample_kb.ask(question)
+        assert answer.status == AnswerStatus.NO_ANSWER, (question, answer.answer)
+        assert answer.sources == [] and "12345" in answer.answer
+
+
+def test_emergencies_are_routed_to_110_119_120_without_a_lookup(sample_kb):
+    answer = sample_kb.ask("楼下着火了怎么办")
+    assert answer.status == AnswerStatus.HANDOFF
+    assert "119" in answer.answer and answer.sources == []
+
+
+def test_ambiguous_questions_ask_which_service(sample_kb):
+    answer = sample_kb.ask("补贴怎么申请")
+    assert answer.status == AnswerStatus.CLARIFY, answer.answer
+    assert len(answer.options) >= 2 and all(o.key.startswith("guide-") for o in answer.options)
+    assert all(o.title in answer.answer for o in answer.options)
+
+
+def test_which_department_questions_are_answered_from_the_directory(sample_kb):
+    answer = sample_kb.ask("工资被老板拖欠了找哪个部门")
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.sources[0].kind == "hotline" and "人力资源和社会保障局" in answer.answer
+
+
+def test_follow_up_stays_with_the_service_under_discussion(sample_kb):
+    first = sample_kb.ask("居住证怎么办理")
+    follow = sample_kb.ask("要带什么材料", context_key=first.item_key)
+    assert follow.item_key == first.item_key or "居住证" in follow.sources[0].title
+
+
+def test_questions_are_logged_with_personal_data_masked(sample_kb):
+    sample_kb.ask("我的手机13812345678，身份证110101199003071234，社保卡丢了怎么办")
+    log = (sample_kb.settings.log_dir / "questions.jsonl").read_text(encoding="utf-8")
+    assert "13812345678" not in log and "110101199003071234" not in log and "138****5678" in log
