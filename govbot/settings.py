@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     max_sources: int = 3
     hotline_number: str = "12345"
 
+    # --- dialogue (Rasa in .venv-rasa, the action server in the app venv) --------------------
+    rasa_port: int = 5005
+    action_port: int = 5055
+    rasa_timeout_s: float = 15.0
+    rasa_bin: Path = Path(".venv-rasa/bin/rasa")
+    rasa_model_cache: Path = _default_model_dir().parent / "rasa-models"  # trained models, by content hash
+    max_message_chars: int = 1000
+
     # --- optional LLM composer (any OpenAI-compatible server) ------------------------------
     llm_enabled: bool = False
     llm_base_url: str = ""
@@ -63,6 +71,14 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{self.home / 'govbot.db'}"
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://127.0.0.1:{self.action_port}"
 
     @property
     def index_dir(self) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from govbot.settings import Settings, get_settings
 from knowledge.answer.pipeline import AnswerPipeline
-from knowledge.answer.types import Answer
+from knowledge.answer.types import Answer, Department
 from knowledge.embeddings import load_embeddings
 from knowledge.index.hybrid import HybridIndex
 from knowledge.ingest.service import IngestOptions, IngestReport, ingest_paths
@@ -64,6 +64,11 @@ class Knowledge:
             answer = self.pipeline.answer(question, context_key=context_key, today=today)
         self._log(answer)
         return answer
+
+    def department_for(self, text: str) -> Department:
+        with self._lock:
+            self.refresh()
+            return self.pipeline.department(text)
 
     def suggest(self, text: str, n: int = 3) -> list[Answer]:
         with self._lock:

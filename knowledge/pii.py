@@ -20,3 +20,12 @@ def mask(text: str) -> str:
     for pattern, replacement in _RULES:
         text = pattern.sub(replacement, text)
     return text
+
+
+def find_pii(text: str) -> list[str]:
+    """The personal-data substrings of `text`: what mask() replaces."""
+    found: list[str] = []
+    for pattern, replacement in _RULES:
+        found.extend(m.group(0) for m in pattern.finditer(text))
+        text = pattern.sub(replacement, text)
+    return found

@@ -40,6 +40,13 @@ class Source:
 
 
 @dataclass
+class Department:
+    """Where a case should be dispatched (派单), and why."""
+    name: str
+    reason: str
+
+
+@dataclass
 class Option:
     """A choice offered when the question is ambiguous."""
     title: str

@@ -95,7 +95,7 @@ class SqlStore(ContentStore):
         self.url = url
         self.engine: Engine = create_engine(url, future=True)
         if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", sqlite_pragmas)
         metadata.create_all(self.engine)
 
     # --- writing ---------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class SqlStore(ContentStore):
         self.engine.dispose()
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def sqlite_pragmas(dbapi_conn, _record) -> None:
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers in other processes never block the writer
     cursor.execute("PRAGMA busy_timeout=10000")

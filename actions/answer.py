@@ -1,0 +1,60 @@
+"""Answer questions from the knowledge engine, keeping the service under discussion in a slot."""
+from __future__ import annotations
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import knowledge
+from actions.replies import OFFER_HUMAN, send, send_answer
+from knowledge.answer.types import Answer, AnswerStatus, QuestionError
+
+FAILURES_BEFORE_OFFER = 2  # no_answer or clarify in a row, then a person is offered
+
+
+def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, answer: Answer) -> list:
+    send_answer(dispatcher, answer)
+    events = [SlotSet("last_question", question),
+              SlotSet("last_answer", {"answer": answer.answer, "status": answer.status.value,
+                                      "sources": [s.public() for s in answer.sources]})]
+    if answer.status == AnswerStatus.ANSWERED:
+        return events + [SlotSet("service", answer.item_key), SlotSet("failures", 0.0)]
+    failures = (tracker.get_slot("failures") or 0.0) + 1
+    if answer.status == AnswerStatus.CLARIFY:
+        events.append(SlotSet("pending_question", question))
+    if answer.status in (AnswerStatus.NO_ANSWER, AnswerStatus.CLARIFY) and failures >= FAILURES_BEFORE_OFFER:
+        send(dispatcher, "看来我没能帮您找到答案，需要为您转接人工客服吗？", buttons=[OFFER_HUMAN])
+    return events + [SlotSet("failures", failures)]
+
+
+class ActionAnswer(Action):
+    def name(self) -> str:
+        return "action_answer"
+
+    def run(self, dispatcher, tracker: Tracker, domain) -> list:
+        question = (tracker.latest_message.get("text") or "").strip()
+        try:
+            answer = knowledge().ask(question, context_key=tracker.get_slot("service") or "")
+        except QuestionError as exc:
+            send(dispatcher, f"{exc}。请用一句话描述您的问题。")
+            return []
+        return answer_events(dispatcher, tracker, question, answer)
+
+
+class ActionChooseService(Action):
+    """A clarification button was pressed: answer the pending question for that service."""
+
+    def name(self) -> str:
+        return "action_choose_service"
+
+    def run(self, dispatcher, tracker: Tracker, domain) -> list:
+        kb = knowledge()
+        key = tracker.get_slot("service") or ""
+        item_id = kb.index.item_id(key)
+        if item_id is None:
+            send(dispatcher, "抱歉，这个选项已失效，请重新描述您的问题。")
+            return [SlotSet("service", None)]
+        title = kb.index.meta[item_id].title
+        pending = tracker.get_slot("pending_question") or ""
+        answer = kb.ask(f"{title} {pending}".strip(), context_key=key)
+        return answer_events(dispatcher, tracker, pending or title, answer) + [SlotSet("pending_question", None)]

@@ -1,0 +1,28 @@
+"""What every action needs: the knowledge engine and the operational records, one per process."""
+from __future__ import annotations
+
+import logging
+import os
+from functools import lru_cache
+
+from govbot.records import Records, records_for
+from govbot.settings import get_settings
+from knowledge.engine import Knowledge
+
+log = logging.getLogger("govbot.actions")
+
+
+@lru_cache(maxsize=1)
+def knowledge() -> Knowledge:
+    return Knowledge(get_settings())
+
+
+def records() -> Records:
+    return records_for(get_settings())
+
+
+def warm_up() -> None:
+    """Load the model and index when the action server starts, not on the first citizen's turn."""
+    if os.environ.get("GOVBOT_ACTIONS_LAZY") != "1":
+        kb = knowledge()
+        log.info("knowledge engine ready: %d passages", len(kb.index))

@@ -1,0 +1,62 @@
+"""The work-order form: complaints and reports a person must handle."""
+from __future__ import annotations
+
+import re
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import SlotSet
+
+from actions.context import knowledge, records
+from actions.replies import send
+
+# the API masks mobile numbers before Rasa sees them (138****5678); landlines pass as they are
+PHONE = re.compile(r"(?:\+?86[ -]?)?1[3-9]\d(?:\*{4}|\d{4})\d{4}|0\d{2,3}-?\d{7,8}")
+FORM_SLOTS = ["wo_type", "wo_content", "wo_address", "wo_phone", "wo_callback"]
+TYPE_NAMES = {"complain": "投诉", "report": "举报"}
+
+
+class ValidateWorkorderForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_workorder_form"
+
+    def validate_wo_content(self, value, dispatcher, tracker, domain) -> dict:
+        if not value or len(value.strip()) < 4:
+            dispatcher.utter_message(text="请再具体描述一下问题（至少几个字）。")
+            return {"wo_content": None}
+        return {"wo_content": value.strip()}
+
+    def validate_wo_address(self, value, dispatcher, tracker, domain) -> dict:
+        if not value or len(value.strip()) < 2:
+            dispatcher.utter_message(text="请提供具体地点，例如“城东区人民路18号附近”。")
+            return {"wo_address": None}
+        return {"wo_address": value.strip()}
+
+    def validate_wo_phone(self, value, dispatcher, tracker, domain) -> dict:
+        match = PHONE.search(value or "")
+        if not match:
+            dispatcher.utter_message(response="utter_invalid_phone")
+            return {"wo_phone": None}
+        return {"wo_phone": match.group(0)}
+
+
+class ActionSubmitWorkorder(Action):
+    def name(self) -> str:
+        return "action_submit_workorder"
+
+    def run(self, dispatcher, tracker: Tracker, domain) -> list:
+        kind = tracker.get_slot("wo_type") or "complain"
+        content = tracker.get_slot("wo_content") or ""
+        address = tracker.get_slot("wo_address") or ""
+        shown_phone = tracker.get_slot("wo_phone") or ""
+        callback = bool(tracker.get_slot("wo_callback"))
+        store = records()
+        phone = store.reveal(tracker.sender_id, shown_phone) or shown_phone
+        department = knowledge().department_for(f"{content} {address}")
+        tracking = store.create_work_order(conversation_id=tracker.sender_id, type=kind, content=content,
+                                           address=address, phone=phone, callback=callback,
+                                           department=department.name)
+        follow = "处理完成后工作人员会电话回访您" if callback else "处理结果可凭工单号查询"
+        send(dispatcher, f"已为您登记{TYPE_NAMES.get(kind, '')}工单，工单号：{tracking}。"
+                         f"建议由{department.name}处理（{department.reason}），{follow}。",
+             work_order=tracking, department=department.name)
+        return [SlotSet(slot, None) for slot in FORM_SLOTS]

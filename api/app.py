@@ -1,0 +1,39 @@
+"""The FastAPI application: one app, thin routes; channels and consoles plug in as routers."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import chat, health
+from api.rasa_client import RasaClient
+from govbot import __version__
+from govbot.records import records_for
+from govbot.settings import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from knowledge.engine import Knowledge
+
+        app.state.settings = settings
+        app.state.kb = Knowledge(settings)
+        app.state.records = records_for(settings)
+        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+        yield
+        await app.state.rasa.close()
+        app.state.kb.close()
+
+    app = FastAPI(title="govbot 政务服务热线智能问答 API", version=__version__, lifespan=lifespan,
+                  description="市民对话、健康检查等接口。所有回复均为简体中文，答案附带来源（文件、文号、部门、日期）。")
+    app.include_router(chat.router)
+    app.include_router(health.router)
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For `uvicorn --factory api.app:app_factory`."""
+    return create_app()

@@ -1,0 +1,40 @@
+"""Talk to the Rasa server over HTTP (REST channel for messages, HTTP API for tracker events)."""
+from __future__ import annotations
+
+import httpx
+
+
+class RasaUnavailable(Exception):
+    """Rasa (or the action server behind it) did not answer in time."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, timeout_s: float):
+        self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+
+    async def send(self, sender: str, message: str) -> list[dict]:
+        try:
+            response = await self.http.post("/webhooks/rest/webhook", json={"sender": sender, "message": message})
+            response.raise_for_status()
+            return response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise RasaUnavailable(str(exc)) from exc
+
+    async def resume(self, sender: str) -> None:
+        """Un-pause a conversation after a person handled it: the bot listens again."""
+        events = [{"event": "resume"}, {"event": "action", "name": "action_listen"}]
+        try:
+            response = await self.http.post(f"/conversations/{sender}/tracker/events", json=events)
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(str(exc)) from exc
+
+    async def ready(self) -> bool:
+        try:
+            response = await self.http.get("/status", timeout=3)
+            return response.status_code == 200 and bool(response.json().get("model_file"))
+        except (httpx.HTTPError, ValueError):
+            return False
+
+    async def close(self) -> None:
+        await self.http.aclose()

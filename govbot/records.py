@@ -1,0 +1,191 @@
+"""Operational records shared by the API and the action server: conversations and their
+messages (the transcript), work orders, feedback, and the vault of masked personal data.
+
+They live in the same database as the content (SQLite by default). Transcripts only ever hold
+masked text; a phone number a citizen gives for a callback is kept once, in the vault, and read
+back only to put it on the work order.
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import lru_cache
+
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine,
+                        event, func, insert, select, update)
+
+from govbot.settings import Settings
+from knowledge.pii import find_pii, mask
+from knowledge.store.sql import sqlite_pragmas
+
+metadata = MetaData()
+
+conversations = Table(
+    "conversations", metadata,
+    Column("id", String(100), primary_key=True),  # the chat's session_id
+    Column("channel", String(20), nullable=False, default="web"),
+    Column("status", String(10), nullable=False, default="bot"),  # bot | waiting | human
+    Column("department", String(100), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+messages = Table(
+    "messages", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(100), nullable=False, index=True),
+    Column("role", String(10), nullable=False),  # citizen | bot | operator
+    Column("text", Text, nullable=False),
+    Column("payload", JSON, nullable=False),  # buttons, sources, status of a bot reply
+    Column("time", DateTime(timezone=True), nullable=False),
+)
+
+work_orders = Table(
+    "work_orders", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tracking_number", String(32), nullable=False, unique=True),
+    Column("conversation_id", String(100), nullable=False, default=""),
+    Column("type", String(20), nullable=False),  # complain | report | request
+    Column("content", Text, nullable=False),
+    Column("address", Text, nullable=False, default=""),
+    Column("phone", String(40), nullable=False, default=""),  # the real number: needed to call back
+    Column("callback", Boolean, nullable=False, default=False),
+    Column("department", String(100), nullable=False, default=""),
+    Column("status", String(20), nullable=False, default="new"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(100), nullable=False, default=""),
+    Column("helpful", Boolean, nullable=False),
+    Column("question", Text, nullable=False, default=""),
+    Column("answer", Text, nullable=False, default=""),
+    Column("sources", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+pii_vault = Table(
+    "pii_vault", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(100), nullable=False, index=True),
+    Column("masked", String(60), nullable=False),
+    Column("raw", String(60), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Message:
+    seq: int
+    role: str
+    text: str
+    payload: dict
+    time: str
+
+
+class Records:
+    def __init__(self, url: str):
+        self.engine = create_engine(url, future=True)
+        if url.startswith("sqlite"):
+            event.listen(self.engine, "connect", sqlite_pragmas)
+        metadata.create_all(self.engine)
+
+    # --- conversations ----------------------------------------------------------------------
+    def conversation(self, conversation_id: str, channel: str = "web") -> dict:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
+            if row is None:
+                values = dict(id=conversation_id, channel=channel, status="bot", department="",
+                              created_at=now(), updated_at=now())
+                conn.execute(insert(conversations).values(**values))
+                return values
+            return dict(row._mapping)
+
+    def set_status(self, conversation_id: str, status: str, department: str | None = None) -> None:
+        values = {"status": status, "updated_at": now()}
+        if department is not None:
+            values["department"] = department
+        self.conversation(conversation_id)
+        with self.engine.begin() as conn:
+            conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(**values))
+
+    # --- transcript -------------------------------------------------------------------------
+    def add_message(self, conversation_id: str, role: str, text: str, payload: dict | None = None) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(insert(messages).values(
+                conversation_id=conversation_id, role=role, text=mask(text), payload=payload or {},
+                time=now())).inserted_primary_key[0]
+
+    def history(self, conversation_id: str, after: int = 0) -> list[Message]:
+        query = (select(messages).where(messages.c.conversation_id == conversation_id, messages.c.seq > after)
+                 .order_by(messages.c.seq))
+        with self.engine.connect() as conn:
+            return [Message(r.seq, r.role, r.text, r.payload, r.time.isoformat()) for r in conn.execute(query)]
+
+    # --- personal data vault ----------------------------------------------------------------
+    def remember_pii(self, conversation_id: str, raw_text: str) -> str:
+        """Mask `raw_text`, keeping each masked value's original for this conversation."""
+        originals = find_pii(raw_text)
+        if originals:
+            with self.engine.begin() as conn:
+                for original in originals:
+                    conn.execute(insert(pii_vault).values(conversation_id=conversation_id, masked=mask(original),
+                                                          raw=original, created_at=now()))
+        return mask(raw_text)
+
+    def reveal(self, conversation_id: str, masked_value: str) -> str:
+        """The original of a masked value given in this conversation ('' if unknown)."""
+        query = (select(pii_vault.c.raw).where(pii_vault.c.conversation_id == conversation_id,
+                                               pii_vault.c.masked == masked_value)
+                 .order_by(pii_vault.c.id.desc()))
+        with self.engine.connect() as conn:
+            return conn.execute(query).scalar() or ""
+
+    # --- work orders and feedback -----------------------------------------------------------
+    def create_work_order(self, *, conversation_id: str, type: str, content: str, address: str, phone: str,
+                          callback: bool, department: str) -> str:
+        tracking = f"GD{now():%Y%m%d}{secrets.randbelow(10**6):06d}"
+        with self.engine.begin() as conn:
+            conn.execute(insert(work_orders).values(
+                tracking_number=tracking, conversation_id=conversation_id, type=type, content=mask(content),
+                address=address, phone=phone, callback=callback, department=department, created_at=now()))
+        return tracking
+
+    def work_order(self, tracking_number: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(work_orders).where(work_orders.c.tracking_number == tracking_number)).first()
+        return dict(row._mapping) if row else None
+
+    def add_feedback(self, *, conversation_id: str, helpful: bool, question: str, answer: str, sources: list) -> int:
+        with self.engine.begin() as conn:
+            return conn.execute(insert(feedback).values(
+                conversation_id=conversation_id, helpful=helpful, question=mask(question), answer=answer,
+                sources=sources, created_at=now())).inserted_primary_key[0]
+
+    def feedback_for(self, conversation_id: str) -> list[dict]:
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(
+                select(feedback).where(feedback.c.conversation_id == conversation_id).order_by(feedback.c.id))]
+
+    def count(self, table: Table) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(table)).scalar()
+
+
+@lru_cache(maxsize=4)
+def open_records(url: str) -> Records:
+    return Records(url)
+
+
+def records_for(settings: Settings) -> Records:
+    settings.ensure_dirs()
+    return open_records(settings.db_url)
+
+

@@ -1,0 +1,203 @@
+"""Conversations through POST /api/chat against the real Rasa server, action server and API."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import GOVBOT, REPO
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(sample_home):
+    """`govbot serve` on free ports over the sample knowledge base (trains Rasa once if needed)."""
+    api, rasa, actions = _free_port(), _free_port(), _free_port()
+    env = {**os.environ, "GOVBOT_HOME": str(sample_home), "GOVBOT_RASA_PORT": str(rasa),
+           "GOVBOT_ACTION_PORT": str(actions)}
+    process = subprocess.Popen([str(GOVBOT), "serve", "--port", str(api)], cwd=REPO, env=env,
+                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{api}"
+    deadline = time.time() + 900
+    try:
+        while True:
+            assert process.poll() is None, f"govbot serve exited: {process.stdout.read()}"
+            try:
+                if httpx.get(f"{base}/api/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "the stack did not become healthy in time"
+            time.sleep(2)
+        yield {"base": base, "rasa": f"http://127.0.0.1:{rasa}", "home": sample_home}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)
+
+
+class Chat:
+    def __init__(self, base: str, session_id: str):
+        self.base, self.session_id = base, session_id
+
+    def say(self, text: str | None = None, payload: str | None = None) -> dict:
+        body = {"session_id": self.session_id, **({"text": text} if text is not None else {}),
+                **({"payload": payload} if payload is not None else {})}
+        response = httpx.post(f"{self.base}/api/chat", json=body, timeout=60)
+        assert response.status_code == 200, response.text
+        data = response.json()
+        assert data["session_id"] == self.session_id
+        return data
+
+
+def _texts(data: dict) -> str:
+    return "\n".join(r["text"] for r in data["replies"])
+
+
+def _sources(data: dict) -> list[dict]:
+    return [s for r in data["replies"] for s in r["sources"]]
+
+
+def test_health_reports_every_part_ready(stack):
+    body = httpx.get(f"{stack['base']}/api/health").json()
+    assert body["status"] == "ok" and body["missing"] == [] and body["index"]["passages"] > 100
+
+
+def test_follow_up_questions_stay_with_the_service(stack):
+    chat = Chat(stack["base"], "t-follow")
+    first = chat.say("居住证怎么办理？")
+    assert first["status"] == "bot" and any("居住证" in s["title"] for s in _sources(first))
+    materials = chat.say("要带什么材料？")
+    assert any("居住证" in s["title"] for s in _sources(materials)), materials
+    assert "身份证" in _texts(materials)
+    where = chat.say("在哪办？")
+    assert any("居住证" in s["title"] for s in _sources(where)), where
+
+
+def test_clarification_buttons_pick_the_service(stack):
+    chat = Chat(stack["base"], "t-clarify")
+    asked = chat.say("补贴怎么申请")
+    buttons = [b for r in asked["replies"] for b in r["buttons"]]
+    assert len(buttons) >= 2 and all(b["payload"].startswith("/choose_service") for b in buttons)
+    chosen = chat.say(payload=buttons[0]["payload"])
+    assert _sources(chosen) and buttons[0]["title"][:2] in (_sources(chosen)[0]["title"] + _texts(chosen))
+
+
+def test_work_order_form_masks_the_phone_and_gives_a_tracking_number(stack):
+    from govbot.records import Records, work_orders
+    from govbot.settings import Settings
+
+    chat = Chat(stack["base"], "t-workorder")
+    start = chat.say("我要投诉，小区门口天天有人占道摆摊")
+    assert "描述" in _texts(start) or "地点" in _texts(start), start
+    if "描述" in _texts(start):
+        chat.say("小区门口每天早上都有人占道卖菜，堵住消防通道")
+    phone_prompt = chat.say("城东区人民路18号幸福小区东门")
+    assert "电话" in _texts(phone_prompt)
+    bad = chat.say("不告诉你")
+    assert "格式不正确" in _texts(bad)
+    callback = chat.say("我的手机是13812345678")
+    assert "回访" in _texts(callback)
+    done = chat.say(payload="/affirm")
+    text = _texts(done)
+    assert "工单号：GD" in text and "城市管理局" in text
+    tracking = text.split("工单号：")[1][:16]
+    records = Records(Settings(home=stack["home"]).db_url)
+    order = records.work_order(tracking)
+    assert order and order["phone"] == "13812345678" and order["callback"] is True and order["type"] == "complain"
+    history = httpx.get(f"{stack['base']}/api/chat/t-workorder/history").json()["messages"]
+    assert all("13812345678" not in m["text"] for m in history)
+    assert any("138****5678" in m["text"] for m in history)
+    tracker = httpx.get(f"{stack['rasa']}/conversations/t-workorder/tracker").text
+    assert "13812345678" not in tracker
+    assert records.count(work_orders) >= 1
+
+
+def test_emergency_goes_straight_to_emergency_numbers(stack):
+    reply = Chat(stack["base"], "t-emergency").say("救命，家里着火了！")
+    assert "119" in _texts(reply) and _sources(reply) == []
+
+
+def test_out_of_scope_is_declined_politely_with_the_hotline(stack):
+    reply = Chat(stack["base"], "t-oos").say("帮我订一份外卖")
+    assert _sources(reply) == [] and ("12345" in _texts(reply) or "范围" in _texts(reply))
+
+
+def test_feedback_is_stored_with_the_question_and_sources(stack):
+    from govbot.records import Records
+    from govbot.settings import Settings
+
+    chat = Chat(stack["base"], "t-feedback")
+    answer = chat.say("公积金怎么提取")
+    assert _sources(answer)
+    reply = chat.say(payload="/feedback_negative")
+    assert "反馈" in _texts(reply)
+    stored = Records(Settings(home=stack["home"]).db_url).feedback_for("t-feedback")
+    assert stored and stored[-1]["helpful"] is False and "公积金" in stored[-1]["question"]
+    assert stored[-1]["sources"] and stored[-1]["sources"][0]["title"] == _sources(answer)[0]["title"]
+
+
+def test_two_failures_in_a_row_offer_a_person(stack):
+    chat = Chat(stack["base"], "t-failures")
+    chat.say("申请发明专利需要准备哪些材料？")
+    second = chat.say("渔业捕捞许可证到期了怎么延续？")
+    assert any(b["payload"] == "/request_human" for r in second["replies"] for b in r["buttons"]), second
+
+
+def test_request_human_pauses_the_bot(stack):
+    chat = Chat(stack["base"], "t-human")
+    handoff = chat.say("转人工")
+    assert handoff["status"] == "waiting" and "人工" in _texts(handoff)
+    later = chat.say("你好，有人吗？")
+    assert later["status"] == "waiting" and later["replies"] == []
+    history = httpx.get(f"{stack['base']}/api/chat/t-human/history").json()["messages"]
+    assert history[-1]["role"] == "citizen" and history[-1]["text"] == "你好，有人吗？"
+
+
+@pytest.mark.parametrize("body, expect", [
+    ({"text": ""}, "请输入"),
+    ({"text": "   "}, "请输入"),
+    ({"text": "长" * 5000}, "太长"),
+    ({"payload": "/unknown_intent"}, "失效"),
+    ({"payload": "/choose_service{not json"}, "失效"),
+])
+def test_bad_input_gets_a_polite_reply(stack, body, expect):
+    response = httpx.post(f"{stack['base']}/api/chat", json={"session_id": "t-bad", **body}, timeout=60)
+    assert response.status_code == 200 and expect in _texts(response.json())
+
+
+@pytest.mark.parametrize("n, text", enumerate(["😀😀😀", "how do I get a residence permit?",
+                                               "<script>alert(1)</script>居住证怎么办", "/choose_service{\"service_key\": 1}"]))
+def test_odd_text_never_crashes_or_echoes_markup(stack, n, text):
+    data = Chat(stack["base"], f"t-odd-{n}").say(text)
+    assert data["replies"] and "<script>" not in _texts(data) and data["status"] == "bot"
+
+
+def test_malformed_requests_are_rejected(stack):
+    assert httpx.post(f"{stack['base']}/api/chat", json={"text": "hi"}).status_code == 422
+    assert httpx.post(f"{stack['base']}/api/chat", json={"session_id": "bad id!", "text": "hi"}).status_code == 422
+
+
+def test_rasa_down_gives_503_with_the_hotline(sample_home):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from govbot.settings import Settings
+
+    settings = Settings(home=sample_home, rasa_port=1, action_port=1, rasa_timeout_s=2)
+    with TestClient(create_app(settings)) as client:
+        chat = client.post("/api/chat", json={"session_id": "t-down", "text": "居住证怎么办理"})
+        assert chat.status_code == 503 and "12345" in chat.json()["detail"]
+        health = client.get("/api/health")
+        assert health.status_code == 503 and set(health.json()["missing"]) == {"rasa", "actions"}
+        history = client.get("/api/chat/t-down/history").json()["messages"]
+        assert history and history[-1]["text"] == "居住证怎么办理"  # nothing the citizen said is lost
