@@ -15,6 +15,17 @@ FORM_SLOTS = ["wo_type", "wo_content", "wo_address", "wo_phone", "wo_callback"]
 TYPE_NAMES = {"complain": "投诉", "report": "举报"}
 
 
+class ActionStartWorkorder(Action):
+    """Remember whether this is a complaint or a report before the form asks its questions."""
+
+    def name(self) -> str:
+        return "action_start_workorder"
+
+    def run(self, dispatcher, tracker: Tracker, domain) -> list:
+        intent = tracker.latest_message.get("intent", {}).get("name")
+        return [SlotSet("wo_type", "report" if intent == "report" else "complain")]
+
+
 class ValidateWorkorderForm(FormValidationAction):
     def name(self) -> str:
         return "validate_workorder_form"
@@ -51,7 +62,7 @@ class ActionSubmitWorkorder(Action):
         callback = bool(tracker.get_slot("wo_callback"))
         store = records()
         phone = store.reveal(tracker.sender_id, shown_phone) or shown_phone
-        department = knowledge().department_for(f"{content} {address}")
+        department = knowledge().department_for(content)  # the address names places, not duties
         tracking = store.create_work_order(conversation_id=tracker.sender_id, type=kind, content=content,
                                            address=address, phone=phone, callback=callback,
                                            department=department.name)

@@ -4,8 +4,10 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
-from api import chat, health
+from api import chat, health, web
+from api.channels import wechat
 from api.rasa_client import RasaClient
 from govbot import __version__
 from govbot.records import records_for
@@ -29,8 +31,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="govbot 政务服务热线智能问答 API", version=__version__, lifespan=lifespan,
                   description="市民对话、健康检查等接口。所有回复均为简体中文，答案附带来源（文件、文号、部门、日期）。")
+    # the widget is embedded in portal pages on other origins; the chat API uses no cookies
+    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                       allow_headers=["Content-Type"])
     app.include_router(chat.router)
     app.include_router(health.router)
+    app.include_router(web.router)
+    app.include_router(wechat.router)
     return app
 
 

@@ -45,43 +45,55 @@ def to_reply(message: dict) -> Reply:
     return Reply(text=str(body.get("text") or ""), buttons=body.get("buttons") or [], sources=body.get("sources") or [])
 
 
-@router.post("/api/chat", response_model=ChatResponse, summary="市民发送一条消息，返回机器人回复",
-             responses={503: {"description": "对话服务暂不可用（Rasa 或动作服务未就绪）"}})
-async def chat(body: ChatRequest, request: Request) -> ChatResponse:
-    state = request.app.state
-    conversation = state.records.conversation(body.session_id)
+class ConversationUnavailable(Exception):
+    """Rasa or the action server is down: the channel tells the citizen to call the hotline."""
+
+
+async def converse(state, session_id: str, text: str | None = None, payload: str | None = None,
+                   channel: str = "web") -> ChatResponse:
+    """One citizen turn, whatever the channel: gate, mask, Rasa, transcript."""
+    conversation = state.records.conversation(session_id, channel)
     status = conversation["status"]
     limit = state.settings.max_message_chars
-    if body.payload is not None and body.payload.strip():
-        if not _payload_ok(body.payload):
-            return _polite(body.session_id, status, POLITE["bad_payload"])
-        message, shown = body.payload.strip(), body.payload.strip()
+    if payload is not None and payload.strip():
+        if not _payload_ok(payload):
+            return _polite(session_id, status, POLITE["bad_payload"])
+        message = shown = payload.strip()
     else:
-        text = (body.text or "").strip()
+        text = (text or "").strip()
         if not text:
-            return _polite(body.session_id, status, POLITE["empty"])
+            return _polite(session_id, status, POLITE["empty"])
         if len(text) > limit:
-            return _polite(body.session_id, status, POLITE["too_long"].format(limit=limit))
-        message = shown = state.records.remember_pii(body.session_id, text)
+            return _polite(session_id, status, POLITE["too_long"].format(limit=limit))
+        message = shown = state.records.remember_pii(session_id, text)
         if message.startswith("/"):  # typed text is never taken as a command
             message = message.lstrip("/")
-    state.records.add_message(body.session_id, "citizen", shown)
+    state.records.add_message(session_id, "citizen", shown)
     if status != "bot":  # a person has (or is about to have) the conversation: the bot stays silent
-        return ChatResponse(session_id=body.session_id, status=status, replies=[])
+        return ChatResponse(session_id=session_id, status=status, replies=[])
     try:
-        raw = await state.rasa.send(body.session_id, message)
-    except RasaUnavailable:
-        hotline = state.settings.hotline_number
-        raise HTTPException(503, detail=f"智能助手暂时无法服务，请稍后再试，或直接拨打{hotline}热线。") from None
+        raw = await state.rasa.send(session_id, message)
+    except RasaUnavailable as exc:
+        raise ConversationUnavailable(str(exc)) from exc
     replies = [to_reply(m) for m in raw]
     if any(isinstance(m.get("custom"), dict) and m["custom"].get("handoff") for m in raw):
         status = "waiting"
-        state.records.set_status(body.session_id, status)
+        state.records.set_status(session_id, status)
     for reply in replies:
-        state.records.add_message(body.session_id, "bot", reply.text,
+        state.records.add_message(session_id, "bot", reply.text,
                                   {"sources": [s.model_dump() for s in reply.sources],
                                    "buttons": [b.model_dump() for b in reply.buttons]})
-    return ChatResponse(session_id=body.session_id, status=status, replies=replies)
+    return ChatResponse(session_id=session_id, status=status, replies=replies)
+
+
+@router.post("/api/chat", response_model=ChatResponse, summary="市民发送一条消息，返回机器人回复",
+             responses={503: {"description": "对话服务暂不可用（Rasa 或动作服务未就绪）"}})
+async def chat(body: ChatRequest, request: Request) -> ChatResponse:
+    try:
+        return await converse(request.app.state, body.session_id, body.text, body.payload)
+    except ConversationUnavailable:
+        hotline = request.app.state.settings.hotline_number
+        raise HTTPException(503, detail=f"智能助手暂时无法服务，请稍后再试，或直接拨打{hotline}热线。") from None
 
 
 def _polite(session_id: str, status: str, text: str) -> ChatResponse:

@@ -34,9 +34,22 @@ def bench_settings(home: Path):
     return Settings(home=Path(home), llm_enabled=False)
 
 
+def configure_threads() -> None:
+    """Apply $BENCH_TORCH_THREADS (set by `run_all --torch-threads N`) to torch; unset: torch's default.
+
+    The default is what production runs with. On a busy machine torch's intra-op threads wait for
+    each other and latency explodes; one thread per process is then far steadier."""
+    threads = os.environ.get("BENCH_TORCH_THREADS")
+    if threads:
+        import torch
+
+        torch.set_num_threads(int(threads))
+
+
 def open_kb(home: Path):
     from knowledge.engine import Knowledge
 
+    configure_threads()
     return Knowledge(bench_settings(home))
 
 
@@ -110,8 +123,16 @@ def dir_size_mb(path: Path) -> float:
 def machine() -> dict:
     import torch
 
+    configure_threads()
     return {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(), "torch_threads": torch.get_num_threads()}
+            "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch_threads_from": "BENCH_TORCH_THREADS" if os.environ.get("BENCH_TORCH_THREADS") else "torch default",
+            "load_avg": load_avg()}
+
+
+def load_avg() -> list[float]:
+    """1, 5 and 15 minute load averages: other work on the machine slows every timing here."""
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def write_json(path: Path, data) -> None:

@@ -126,6 +126,8 @@ def evaluate_run(kb, rows: list[dict], today: date) -> dict:
     from knowledge.evaluation import evaluate
 
     rankers = Rankers(kb, today)
+    for method in METHODS:  # warm-up: the first query pays for lazy set-up (speller, jieba, torch)
+        rankers.run(method, rows[0]["question"])
     in_scope = [r for r in rows if not r.get("oos")]
     per_row: dict[str, list[dict]] = {m: [] for m in METHODS}
     methods: dict[str, dict] = {}
@@ -177,9 +179,9 @@ def by_style(per_row: dict[str, list[dict]], result) -> dict:
         entry["ours_fact_accuracy"] = round(sum(r["fact"] for r in ours) / len(ours), 3)
         entry["ours_answered"] = round(sum(r["status"] == "answered" for r in ours) / len(ours), 3)
         styles[style] = entry
-    oos = [r for r in result.rows if r["oos"]]
-    if oos:
-        styles["oos"] = {"n": len(oos), "ours_refusal_rate": round(sum(r["refused"] for r in oos) / len(oos), 3)}
+    metrics = result.metrics()
+    if metrics["out_of_scope"]:
+        styles["oos"] = {"n": metrics["out_of_scope"], "ours_refusal_rate": metrics["refusal_rate_oos"]}
     return styles
 
 

@@ -10,6 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from pydantic import SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
@@ -60,6 +61,16 @@ class Settings(BaseSettings):
     rasa_bin: Path = Path(".venv-rasa/bin/rasa")
     rasa_model_cache: Path = _default_model_dir().parent / "rasa-models"  # trained models, by content hash
     max_message_chars: int = 1000
+    cors_origins: list[str] = ["*"]  # portals allowed to embed the chat widget
+
+    # --- WeChat official account (api/channels/wechat; empty token: the channel is off) ---------
+    wechat_token: SecretStr = SecretStr("")
+    wechat_aes_key: SecretStr = SecretStr("")  # EncodingAESKey (43 chars): compatible and secure modes
+    wechat_app_id: str = ""
+    wechat_app_secret: SecretStr = SecretStr("")  # empty: passive replies only (no customer-service API)
+    wechat_api_base: str = "https://api.weixin.qq.com"
+    wechat_reply_timeout_s: float = 4.0  # WeChat waits 5 s for a passive reply
+    wechat_max_chars: int = 600  # one WeChat text message (also capped at 2,048 UTF-8 bytes)
 
     # --- optional LLM composer (any OpenAI-compatible server) ------------------------------
     llm_enabled: bool = False

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -60,3 +64,35 @@ def make_kb(tmp_path):
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stack(sample_home):
+    """`govbot serve` on free ports over the sample knowledge base (trains Rasa once if needed)."""
+    api, rasa, actions = _free_port(), _free_port(), _free_port()
+    env = {**os.environ, "GOVBOT_HOME": str(sample_home), "GOVBOT_RASA_PORT": str(rasa),
+           "GOVBOT_ACTION_PORT": str(actions)}
+    process = subprocess.Popen([str(GOVBOT), "serve", "--port", str(api)], cwd=REPO, env=env,
+                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{api}"
+    deadline = time.time() + 900
+    try:
+        while True:
+            assert process.poll() is None, f"govbot serve exited: {process.stdout.read()}"
+            try:
+                if httpx.get(f"{base}/api/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.time() < deadline, "the stack did not become healthy in time"
+            time.sleep(2)
+        yield {"base": base, "rasa": f"http://127.0.0.1:{rasa}", "home": sample_home}
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=60)

@@ -1,48 +1,8 @@
 """Conversations through POST /api/chat against the real Rasa server, action server and API."""
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
-
 import httpx
 import pytest
-
-from tests.conftest import GOVBOT, REPO
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def stack(sample_home):
-    """`govbot serve` on free ports over the sample knowledge base (trains Rasa once if needed)."""
-    api, rasa, actions = _free_port(), _free_port(), _free_port()
-    env = {**os.environ, "GOVBOT_HOME": str(sample_home), "GOVBOT_RASA_PORT": str(rasa),
-           "GOVBOT_ACTION_PORT": str(actions)}
-    process = subprocess.Popen([str(GOVBOT), "serve", "--port", str(api)], cwd=REPO, env=env,
-                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{api}"
-    deadline = time.time() + 900
-    try:
-        while True:
-            assert process.poll() is None, f"govbot serve exited: {process.stdout.read()}"
-            try:
-                if httpx.get(f"{base}/api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.time() < deadline, "the stack did not become healthy in time"
-            time.sleep(2)
-        yield {"base": base, "rasa": f"http://127.0.0.1:{rasa}", "home": sample_home}
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        process.wait(timeout=60)
 
 
 class Chat:
@@ -149,7 +109,7 @@ def test_feedback_is_stored_with_the_question_and_sources(stack):
 def test_two_failures_in_a_row_offer_a_person(stack):
     chat = Chat(stack["base"], "t-failures")
     chat.say("申请发明专利需要准备哪些材料？")
-    second = chat.say("渔业捕捞许可证到期了怎么延续？")
+    second = chat.say("农村宅基地申请建房要走什么流程？")
     assert any(b["payload"] == "/request_human" for r in second["replies"] for b in r["buttons"]), second
 
 
@@ -175,8 +135,8 @@ def test_bad_input_gets_a_polite_reply(stack, body, expect):
     assert response.status_code == 200 and expect in _texts(response.json())
 
 
-@pytest.mark.parametrize("n, text", enumerate(["😀😀😀", "how do I get a residence permit?",
-                                               "<script>alert(1)</script>居住证怎么办", "/choose_service{\"service_key\": 1}"]))
+@pytest.mark.parametrize("n, text", list(enumerate(["😀😀😀", "how do I get a residence permit?",
+                                               "<script>alert(1)</script>居住证怎么办", "/choose_service{\"service_key\": 1}"])))
 def test_odd_text_never_crashes_or_echoes_markup(stack, n, text):
     data = Chat(stack["base"], f"t-odd-{n}").say(text)
     assert data["replies"] and "<script>" not in _texts(data) and data["status"] == "bot"

@@ -1,0 +1,214 @@
+"""The WeChat channel: one incoming message -> one `Outcome`, through `api.chat.converse`, and
+the delivery of answers that could not be given passively.
+
+Texts, menu clicks and follows become conversation turns of session "wx:" + openid; other message
+types get a polite request for text. Numbered hints are answered by number: "1" picks the first
+button the bot offered in its last turn (read back from the transcript).
+
+Menu (CLICK) keys: "ASK:<question>" asks the question; "HUMAN" asks for a person; "HOTLINE" and
+"HELP" are fixed replies; any other key gets a polite fixed reply.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import httpx
+
+from api.channels.wechat import crypto as wx_crypto
+from api.channels.wechat.client import CustomerServiceClient, ServiceWindows, WeChatApiError, WindowClosed
+from api.channels.wechat.content import Incoming
+from api.channels.wechat.dedupe import Deduper
+from api.channels.wechat.render import Outcome, chosen_number, compose, compose_text
+from api.chat import ConversationUnavailable, converse
+from api.schemas import ChatResponse
+from govbot.settings import Settings
+
+log = logging.getLogger("govbot.wechat")
+
+SESSION_PREFIX = "wx:"
+FOLLOW_UP_DELAY_S = 0.5  # lets the passive reply reach the citizen before the parts that follow it
+
+WELCOME = ("您好，欢迎关注{hotline}政务服务便民热线！我是智能助手，可以为您解答办事指南、政策文件等问题。\n"
+           "请直接发送文字提问，例如“居住证怎么办理”。需要人工服务请发送“转人工”；"
+           "遇到紧急情况请拨打110、119或120。")
+HOTLINE = "{hotline}政务服务便民热线全天24小时受理咨询、求助、投诉、举报和意见建议，欢迎拨打{hotline}。"
+TEXT_ONLY = "抱歉，目前只能识别文字消息。请用文字描述您的问题，例如“居住证怎么办理”。"
+MENU_UNKNOWN = "该菜单暂未开放，请直接发送文字描述您的问题。"
+UNAVAILABLE = "抱歉，智能助手暂时无法服务，请稍后再试，或直接拨打{hotline}热线咨询。"
+
+
+def session_id(openid: str) -> str:
+    return SESSION_PREFIX + openid
+
+
+def _short(openid: str) -> str:
+    return openid[:6] + "…"
+
+
+class WeChatChannel:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.token = settings.wechat_token.get_secret_value()
+        self.hotline = settings.hotline_number
+        self.max_chars = settings.wechat_max_chars
+        self.reply_timeout_s = settings.wechat_reply_timeout_s
+        self.crypto: wx_crypto.MessageCrypto | None = None
+        aes_key = settings.wechat_aes_key.get_secret_value()
+        if self.enabled and aes_key:
+            try:
+                self.crypto = wx_crypto.MessageCrypto(aes_key, settings.wechat_app_id)
+            except (wx_crypto.CryptoError, wx_crypto.CryptoUnavailable) as exc:
+                log.error("WeChat: compatible/secure mode is off: %s", exc)
+        secret = settings.wechat_app_secret.get_secret_value()
+        self.client = (CustomerServiceClient(settings.wechat_api_base, settings.wechat_app_id, secret)
+                       if self.enabled and settings.wechat_app_id and secret else None)
+        self.windows = ServiceWindows()
+        self.deduper: Deduper[Outcome] = Deduper()
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+    # --- one incoming message ---------------------------------------------------------------
+    async def reply_for(self, state, incoming: Incoming) -> Outcome | None:
+        """The answer to give passively now, or None: reply "success"."""
+        openid = incoming.from_user
+        return await self.deduper.run(incoming.dedupe_key, lambda: self._work(state, incoming), self.reply_timeout_s,
+                                      lambda outcome: self.deliver(openid, outcome))
+
+    async def _work(self, state, incoming: Incoming) -> Outcome:
+        try:
+            return await self._answer(state, incoming)
+        except ConversationUnavailable as exc:
+            log.warning("WeChat: conversation unavailable: %s", exc)
+        except Exception:
+            log.exception("WeChat: answering a %s message failed", incoming.msg_type)
+        return self._fixed(UNAVAILABLE)
+
+    async def _answer(self, state, incoming: Incoming) -> Outcome:
+        openid, sid = incoming.from_user, session_id(incoming.from_user)
+        if incoming.is_event:
+            event = incoming.event.lower()
+            if event == "unsubscribe":
+                self.windows.forget(openid)
+                return Outcome()
+            if event in ("subscribe", "click", "scan", "view"):
+                self.windows.note_inbound(openid, "event")
+            if event == "subscribe":
+                return self._fixed(WELCOME)
+            if event == "click":
+                return await self._menu(state, sid, incoming.event_key)
+            return Outcome()  # VIEW, SCAN, LOCATION, delivery reports…: nothing to say
+        self.windows.note_inbound(openid, "message")
+        if incoming.is_text:
+            text = incoming.content
+        elif incoming.msg_type == "voice" and incoming.recognition.strip():
+            text = incoming.recognition  # WeChat's speech recognition, when the account has it on
+        else:
+            return self._fixed(TEXT_ONLY)
+        payload = self._chosen_payload(state, sid, text)
+        if payload is not None:
+            return self._outcome(await converse(state, sid, payload=payload, channel="wechat"))
+        return self._outcome(await converse(state, sid, text=text, channel="wechat"))
+
+    async def _menu(self, state, sid: str, key: str) -> Outcome:
+        key = key.strip()
+        if key[:4].upper() == "ASK:" and key[4:].strip():
+            return self._outcome(await converse(state, sid, text=key[4:].strip(), channel="wechat"))
+        upper = key.upper()
+        if upper == "HUMAN":
+            return self._outcome(await converse(state, sid, payload="/request_human", channel="wechat"))
+        if upper == "HOTLINE":
+            return self._fixed(HOTLINE)
+        if upper == "HELP":
+            return self._fixed(WELCOME)
+        return self._fixed(MENU_UNKNOWN)
+
+    def _chosen_payload(self, state, sid: str, text: str) -> str | None:
+        """A number answering the hints of the bot's last turn -> that button's payload."""
+        number = chosen_number(text)
+        if number is None:
+            return None
+        turn = []
+        for message in reversed(state.records.history(sid)):
+            if message.role != "bot":
+                break
+            turn.append(message)
+        buttons = [b for m in reversed(turn) for b in (m.payload.get("buttons") or [])]
+        if 1 <= number <= len(buttons) and buttons[number - 1].get("payload"):
+            return str(buttons[number - 1]["payload"])
+        return None
+
+    def _outcome(self, response: ChatResponse) -> Outcome:
+        if not response.replies:  # waiting for, or talking with, a person: the operator answers
+            return Outcome()
+        return compose(response.replies, self.max_chars, self.hotline)
+
+    def _fixed(self, template: str) -> Outcome:
+        return compose_text(template.format(hotline=self.hotline), "", self.max_chars, self.hotline)
+
+    # --- delivery ---------------------------------------------------------------------------
+    def plan_passive(self, openid: str, outcome: Outcome) -> tuple[str | None, list[str]]:
+        """(the passive reply, the parts to send after it through the customer-service API)."""
+        if outcome.silent:
+            return None, []
+        if len(outcome.parts) == 1:
+            return outcome.parts[0], []
+        rest = outcome.parts[1:]
+        if self.client is not None and self.windows.reserve(openid, len(rest)):
+            return outcome.parts[0], rest
+        return outcome.condensed, []
+
+    async def deliver(self, openid: str, outcome: Outcome) -> None:
+        """An answer that missed the passive reply: send it through the customer-service API."""
+        if outcome.silent:
+            return
+        if self.client is None:
+            log.warning("WeChat: cannot deliver a late answer to %s: the customer-service API is not configured "
+                        "(wechat_app_id / wechat_app_secret)", _short(openid))
+            return
+        parts = outcome.parts
+        if not self.windows.reserve(openid, len(parts)):
+            if len(parts) > 1 and self.windows.reserve(openid, 1):
+                parts = [outcome.condensed]
+            else:
+                log.warning("WeChat: cannot deliver a late answer to %s: the 48-hour window is closed or its "
+                            "quota is used up", _short(openid))
+                return
+        await self.send_parts(openid, parts, reserved=True)
+
+    async def send_parts(self, openid: str, parts: list[str], reserved: bool = True, delay_s: float = 0.0) -> int:
+        """Send in order, stopping at the first failure; returns how many were sent."""
+        if delay_s:
+            await asyncio.sleep(delay_s)
+        for i, part in enumerate(parts):
+            try:
+                await self.client.send_text(openid, part)
+            except WindowClosed as exc:
+                self.windows.close(openid)
+                log.warning("WeChat: cannot deliver to %s: WeChat refused (errcode %s, %s); %d of %d part(s) sent",
+                            _short(openid), exc.errcode, exc.errmsg, i, len(parts))
+                return i
+            except (WeChatApiError, httpx.HTTPError) as exc:
+                if reserved:
+                    self.windows.release(openid, len(parts) - i)
+                log.error("WeChat: cannot deliver to %s: %s; %d of %d part(s) sent", _short(openid), exc, i, len(parts))
+                return i
+        return len(parts)
+
+    async def follow_up(self, openid: str, parts: list[str]) -> None:
+        """The rest of a long answer whose first part went passively (quota already reserved)."""
+        await self.send_parts(openid, parts, delay_s=FOLLOW_UP_DELAY_S)
+
+    async def push(self, openid: str, text: str) -> bool:
+        """Send one text now (for example an operator's answer), within the window and quota."""
+        if self.client is None or not self.windows.reserve(openid, 1):
+            log.warning("WeChat: cannot push to %s: no customer-service API, or the window is closed", _short(openid))
+            return False
+        return await self.send_parts(openid, [text]) == 1
+
+    async def close(self) -> None:
+        await self.deduper.drain()
+        if self.client is not None:
+            await self.client.close()

@@ -1,0 +1,201 @@
+/* govbot web chat widget. No build step, no dependencies.
+ * Full page:  <div id="govbot"></div><script src="/widget.js" data-mode="page" data-target="govbot"></script>
+ * Embedded:   <script src="https://govbot.example.gov.cn/widget.js"></script>  (a floating button)
+ * Everything a citizen or the server says is rendered as text (textContent), never as markup. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var base = new URL(script.src, location.href).origin;
+  var mode = script.getAttribute("data-mode") || "floating";
+  var HOTLINE = "12345";
+  var KEY = "govbot.session";
+
+  if (!document.querySelector('link[data-govbot]')) {
+    var css = document.createElement("link");
+    css.rel = "stylesheet"; css.href = base + "/widget.css"; css.setAttribute("data-govbot", "");
+    document.head.appendChild(css);
+  }
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function sessionId() {
+    var id = null;
+    try { id = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
+    if (!id) {
+      id = "web-" + Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
+      try { localStorage.setItem(KEY, id); } catch (e) { /* ignore */ }
+    }
+    return id;
+  }
+
+  var sid = sessionId();
+  var root = el("div", "govbot");
+  root.setAttribute("role", "region");
+  root.setAttribute("aria-label", "12345政务服务智能助手");
+  var header = el("div", "govbot-header");
+  header.appendChild(el("h1", null, "12345政务服务智能助手"));
+  var human = el("button", "govbot-human", "转人工");
+  human.type = "button";
+  header.appendChild(human);
+  var notice = el("div", "govbot-notice");
+  notice.hidden = true;
+  notice.setAttribute("role", "status");
+  var log = el("div", "govbot-log");
+  log.setAttribute("aria-live", "polite");
+  var form = el("form", "govbot-form");
+  var input = el("textarea");
+  input.placeholder = "请输入您的问题，如：居住证怎么办理？";
+  input.maxLength = 1000;
+  input.setAttribute("aria-label", "输入问题");
+  var send = el("button", null, "发送");
+  send.type = "submit";
+  form.appendChild(input); form.appendChild(send);
+  root.appendChild(header); root.appendChild(notice); root.appendChild(log); root.appendChild(form);
+
+  if (mode === "page") {
+    var target = document.getElementById(script.getAttribute("data-target") || "govbot") || document.body;
+    target.appendChild(root);
+  } else {
+    root.classList.add("govbot-floating");
+    root.hidden = true;
+    var launcher = el("button", "govbot-launcher", "在线咨询");
+    launcher.type = "button";
+    launcher.addEventListener("click", function () { root.hidden = !root.hidden; if (!root.hidden) input.focus(); });
+    document.body.appendChild(launcher);
+    document.body.appendChild(root);
+  }
+
+  var status = "bot";
+  var lastSeq = 0;
+
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  function setStatus(next) {
+    status = next;
+    if (status === "waiting") { notice.textContent = "正在为您转接人工客服，请稍候……"; notice.hidden = false; }
+    else if (status === "human") { notice.textContent = "人工客服已接入，正在为您服务。"; notice.hidden = false; }
+    else { notice.hidden = true; }
+    human.disabled = status !== "bot";
+  }
+
+  function renderSources(box, sources) {
+    if (!sources || !sources.length) return;
+    var details = el("details", "govbot-sources");
+    details.appendChild(el("summary", null, "查看来源（" + sources.length + "）"));
+    var list = el("ul");
+    sources.forEach(function (s) {
+      var parts = ["《" + s.title + "》", s.doc_number, s.department, s.date].filter(Boolean);
+      var item = el("li", null, parts.join(" "));
+      if (s.snippet) item.title = s.snippet;
+      list.appendChild(item);
+    });
+    details.appendChild(list);
+    box.appendChild(details);
+  }
+
+  function renderFeedback(box) {
+    var bar = el("div", "govbot-feedback");
+    bar.appendChild(el("span", null, "这个回答有帮助吗？"));
+    [["有用", "/feedback_positive"], ["没用", "/feedback_negative"]].forEach(function (pair) {
+      var b = el("button", null, pair[0]);
+      b.type = "button";
+      b.addEventListener("click", function () { bar.remove(); post({ payload: pair[1] }, pair[0]); });
+      bar.appendChild(b);
+    });
+    box.appendChild(bar);
+  }
+
+  function render(role, text, sources, buttons) {
+    var box = el("div", "govbot-msg " + role);
+    if (role === "operator") box.appendChild(el("div", "govbot-who", "人工客服"));
+    box.appendChild(document.createTextNode(text));
+    renderSources(box, sources);
+    if (buttons && buttons.length) {
+      var row = el("div", "govbot-buttons");
+      buttons.forEach(function (btn) {
+        var b = el("button", null, btn.title);
+        b.type = "button";
+        b.addEventListener("click", function () { post({ payload: btn.payload }, btn.title); });
+        row.appendChild(b);
+      });
+      box.appendChild(row);
+    }
+    if (role === "bot" && sources && sources.length) renderFeedback(box);
+    log.appendChild(box);
+    scroll();
+    return box;
+  }
+
+  var typing = null;
+  function showTyping(on) {
+    if (on && !typing) { typing = el("div", "govbot-typing", "正在输入……"); log.appendChild(typing); scroll(); }
+    if (!on && typing) { typing.remove(); typing = null; }
+  }
+
+  function post(body, shown) {
+    if (shown) render("citizen", shown);
+    body.session_id = sid;
+    send.disabled = true;
+    if (status === "bot") showTyping(true);
+    return fetch(base + "/api/chat", { method: "POST", headers: { "Content-Type": "application/json" },
+                                       body: JSON.stringify(body) })
+      .then(function (r) {
+        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+      })
+      .then(function (res) {
+        showTyping(false);
+        if (!res.ok) {
+          render("bot", (res.data && res.data.detail) || ("服务暂时不可用，请拨打" + HOTLINE + "。"));
+          return;
+        }
+        res.data.replies.forEach(function (r) { render("bot", r.text, r.sources, r.buttons); });
+        setStatus(res.data.status);
+      })
+      .catch(function () {
+        showTyping(false);
+        render("bot", "网络连接失败，请检查网络后重试，或拨打" + HOTLINE + "热线。");
+      })
+      .then(function () { send.disabled = false; });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    post({ text: text }, text);
+  });
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
+  });
+  human.addEventListener("click", function () { post({ payload: "/request_human" }, "转人工"); });
+
+  function connect() {
+    var source = new EventSource(base + "/api/chat/" + encodeURIComponent(sid) + "/events?after=" + lastSeq);
+    source.addEventListener("status", function (e) { setStatus(JSON.parse(e.data).status); });
+    source.addEventListener("message", function (e) {
+      var m = JSON.parse(e.data);
+      if (m.seq > lastSeq) { lastSeq = m.seq; render(m.role, m.text); }
+    });
+    source.onopen = function () { if (status === "bot") notice.hidden = true; };
+    source.onerror = function () {  /* EventSource reconnects by itself; say so meanwhile */
+      notice.textContent = "连接中断，正在重新连接……"; notice.hidden = false;
+    };
+  }
+
+  fetch(base + "/api/chat/" + encodeURIComponent(sid) + "/history")
+    .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
+    .then(function (data) {
+      data.messages.forEach(function (m) { render(m.role, m.text, m.sources); lastSeq = Math.max(lastSeq, m.seq); });
+      if (!data.messages.length) {
+        render("bot", "您好！我是示例市12345政务服务智能助手。请直接输入您的问题，例如“居住证怎么办理”“公积金怎么提取”。");
+      }
+    })
+    .catch(function () { /* offline: the first send will say so */ })
+    .then(connect);
+})();

@@ -1,0 +1,62 @@
+"""The citizens' web chat: the page at `/`, the embeddable `widget.js`, and a live event stream
+(server-sent events) that pushes what arrives later — an operator's reply, a status change."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, StreamingResponse
+
+from api.schemas import SESSION_ID
+
+STATIC = Path(__file__).parent / "static"
+POLL_S = 0.3
+KEEPALIVE_S = 15.0
+
+router = APIRouter(tags=["web chat"])
+
+
+@router.get("/", include_in_schema=False)
+async def page() -> FileResponse:
+    return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+
+
+@router.get("/widget.js", include_in_schema=False)
+async def widget() -> FileResponse:
+    return FileResponse(STATIC / "widget.js", media_type="application/javascript; charset=utf-8")
+
+
+@router.get("/widget.css", include_in_schema=False)
+async def widget_css() -> FileResponse:
+    return FileResponse(STATIC / "widget.css", media_type="text/css; charset=utf-8")
+
+
+@router.get("/api/chat/{session_id}/events", summary="实时消息流（SSE）：人工客服的回复和会话状态变化")
+async def events(session_id: str, request: Request, after: int = 0) -> StreamingResponse:
+    if not re.match(SESSION_ID, session_id):
+        raise HTTPException(422, detail="会话标识格式不正确")
+    records = request.app.state.records
+
+    async def stream():
+        last_seq, last_status, idle = after, None, 0.0
+        while not await request.is_disconnected():
+            status = records.conversation(session_id)["status"]
+            if status != last_status:
+                last_status = status
+                yield f"event: status\ndata: {json.dumps({'status': status})}\n\n"
+            for message in records.history(session_id, last_seq):
+                last_seq = message.seq
+                if message.role == "operator":
+                    data = {"seq": message.seq, "role": message.role, "text": message.text, "time": message.time}
+                    yield f"event: message\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+            await asyncio.sleep(POLL_S)
+            idle += POLL_S
+            if idle >= KEEPALIVE_S:
+                idle = 0.0
+                yield ": keepalive\n\n"
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

@@ -1,0 +1,93 @@
+"""The citizens' web chat in a real headless Chromium (Debian's), driven by Playwright."""
+from __future__ import annotations
+
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, stack):
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")  # a phone
+    page = context.new_page()
+    page.goto(stack["base"] + "/")
+    page.wait_for_selector(".govbot-msg.bot")
+    yield page
+    context.close()
+
+
+def ask(page, text: str):
+    count = page.locator(".govbot-msg.bot").count()
+    page.fill(".govbot-form textarea", text)
+    page.press(".govbot-form textarea", "Enter")
+    page.wait_for_function(f"document.querySelectorAll('.govbot-msg.bot').length > {count}", timeout=60000)
+    return page.locator(".govbot-msg.bot").last
+
+
+def test_ask_follow_up_see_sources_and_reload_history(page):
+    answer = ask(page, "居住证怎么办理？")
+    answer.locator("summary").click()
+    assert "居住证" in answer.locator(".govbot-sources").inner_text()
+    follow = ask(page, "要带什么材料？")
+    assert "身份证" in follow.inner_text()
+    page.reload()
+    page.wait_for_selector(".govbot-msg.citizen")
+    texts = page.locator(".govbot-msg").all_inner_texts()
+    assert any("居住证怎么办理" in t for t in texts) and any("要带什么材料" in t for t in texts)
+    assert page.locator(".govbot-sources").count() >= 2  # answers come back with their sources
+
+
+def test_clarification_button_and_feedback(page):
+    asked = ask(page, "补贴怎么申请")
+    buttons = asked.locator(".govbot-buttons button")
+    assert buttons.count() >= 2
+    title = buttons.first.inner_text()
+    count = page.locator(".govbot-msg.bot").count()
+    buttons.first.click()
+    page.wait_for_function(f"document.querySelectorAll('.govbot-msg.bot').length > {count}")
+    chosen = page.locator(".govbot-msg.bot").last
+    assert chosen.locator(".govbot-sources").count() == 1
+    assert title[:2] in chosen.inner_text() + chosen.locator(".govbot-sources").inner_text()
+    chosen.locator(".govbot-feedback button", has_text="有用").click()
+    page.wait_for_function("document.querySelector('.govbot-log').innerText.includes('感谢您的反馈')")
+
+
+def test_citizen_markup_is_shown_as_text(page):
+    ask(page, "<script>window.pwned=1</script><b>居住证</b>")
+    assert page.evaluate("window.pwned === undefined")
+    assert "<script>" in page.locator(".govbot-msg.citizen").last.inner_text()
+    assert page.locator(".govbot-log b").count() == 0
+
+
+def test_request_a_person(page):
+    page.click(".govbot-human")
+    page.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工')")
+    assert page.locator(".govbot-human").is_disabled()
+
+
+def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):
+    context = browser.new_context()
+    page = context.new_page()
+    page.route("http://portal.example/", lambda route: route.fulfill(
+        content_type="text/html",
+        body=f'<html><body><h1>示例市人民政府</h1><script src="{stack["base"]}/widget.js"></script></body></html>'))
+    page.goto("http://portal.example/")
+    page.click(".govbot-launcher")
+    page.wait_for_selector(".govbot-floating .govbot-msg.bot")
+    page.fill(".govbot-form textarea", "公积金怎么提取")
+    page.press(".govbot-form textarea", "Enter")
+    page.wait_for_function("document.querySelectorAll('.govbot-floating .govbot-msg.bot').length > 1", timeout=60000)
+    assert "公积金" in page.locator(".govbot-floating .govbot-msg.bot").last.inner_text()
+    context.close()
