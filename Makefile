@@ -9,7 +9,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: setup setup-app setup-rasa setup-browser model sample run test test-fast bench clean
 
-setup: setup-app setup-rasa model
+setup: setup-app setup-rasa setup-browser model
 
 # The app venv (Python 3.11): torch's local CPU wheel first, then the pinned lock file.
 setup-app: $(VENV)/.installed

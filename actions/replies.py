@@ -23,4 +23,4 @@ def choose_payload(key: str) -> str:
 def send_answer(dispatcher: CollectingDispatcher, answer: Answer) -> None:
     buttons = [{"title": o.title, "payload": choose_payload(o.key)} for o in answer.options]
     send(dispatcher, answer.answer, buttons=buttons, sources=[s.public() for s in answer.sources],
-         answer_status=answer.status.value)
+         answer_status=answer.status.value, confidence=round(answer.confidence, 3))

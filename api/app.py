@@ -6,10 +6,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import chat, health, web
+from api import assist, chat, health, operator, web
+from api import console
 from api.channels import wechat
 from api.rasa_client import RasaClient
 from govbot import __version__
+from govbot.accounts import Accounts
 from govbot.records import records_for
 from govbot.settings import Settings, get_settings
 
@@ -24,6 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.settings = settings
         app.state.kb = Knowledge(settings)
         app.state.records = records_for(settings)
+        app.state.accounts = Accounts(settings.db_url)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
         yield
         await app.state.rasa.close()
@@ -33,10 +36,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="市民对话、健康检查等接口。所有回复均为简体中文，答案附带来源（文件、文号、部门、日期）。")
     # the widget is embedded in portal pages on other origins; the chat API uses no cookies
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type"])
+                       allow_headers=["Content-Type"])  # staff APIs send credentials: same origin only
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(web.router)
+    app.include_router(console.router)
+    app.include_router(operator.router)
+    app.include_router(assist.router)
     app.include_router(wechat.router)
     return app
 

@@ -78,11 +78,13 @@ async def converse(state, session_id: str, text: str | None = None, payload: str
     replies = [to_reply(m) for m in raw]
     if any(isinstance(m.get("custom"), dict) and m["custom"].get("handoff") for m in raw):
         status = "waiting"
-        state.records.set_status(session_id, status)
-    for reply in replies:
+        state.records.set_status(session_id, status, department=_suggested_department(state, session_id))
+    for message, reply in zip(raw, replies):
+        custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
         state.records.add_message(session_id, "bot", reply.text,
                                   {"sources": [s.model_dump() for s in reply.sources],
-                                   "buttons": [b.model_dump() for b in reply.buttons]})
+                                   "buttons": [b.model_dump() for b in reply.buttons],
+                                   **{k: custom[k] for k in ("answer_status", "confidence") if k in custom}})
     return ChatResponse(session_id=session_id, status=status, replies=replies)
 
 
@@ -94,6 +96,12 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     except ConversationUnavailable:
         hotline = request.app.state.settings.hotline_number
         raise HTTPException(503, detail=f"智能助手暂时无法服务，请稍后再试，或直接拨打{hotline}热线。") from None
+
+
+def _suggested_department(state, session_id: str) -> str:
+    """Where the conversation should go: from what the citizen asked before asking for a person."""
+    asked = [m.text for m in state.records.history(session_id) if m.role == "citizen" and not m.text.startswith("/")]
+    return state.kb.department_for(asked[-2]).name if len(asked) >= 2 else ""
 
 
 def _polite(session_id: str, status: str, text: str) -> ChatResponse:

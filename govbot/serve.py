@@ -62,10 +62,12 @@ def write_endpoints(settings: Settings) -> Path:
 
 
 def commands(settings: Settings, host: str, port: int, model: Path) -> dict[str, list[str]]:
+    endpoints = str(write_endpoints(settings))
     return {
-        "actions": [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(settings.action_port)],
+        "actions": [sys.executable, "-m", "actions.server", "--port", str(settings.action_port),
+                    "--endpoints", endpoints],
         "rasa": [str(rasa_bin(settings)), "run", "--enable-api", "-i", "127.0.0.1", "--port", str(settings.rasa_port),
-                 "--model", str(model), "--endpoints", str(write_endpoints(settings)),
+                 "--model", str(model), "--endpoints", endpoints,
                  "--credentials", "bot/credentials.yml"],
         "api": [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_factory", "--host", host,
                 "--port", str(port), "--log-level", "warning"],

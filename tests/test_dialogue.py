@@ -161,3 +161,22 @@ def test_rasa_down_gives_503_with_the_hotline(sample_home):
         assert health.status_code == 503 and set(health.json()["missing"]) == {"rasa", "actions"}
         history = client.get("/api/chat/t-down/history").json()["messages"]
         assert history and history[-1]["text"] == "居住证怎么办理"  # nothing the citizen said is lost
+
+
+def test_rasa_end_to_end_stories(stack, tmp_path):
+    """`rasa test core` on tests/test_stories.yml with the running action server: no story fails."""
+    import subprocess
+
+    from govbot.serve import QUIET, ensure_model, rasa_bin
+    from govbot.settings import Settings
+    from tests.conftest import REPO
+
+    settings = Settings(home=stack["home"])
+    endpoints = stack["home"] / "rasa" / "endpoints.yml"
+    result = subprocess.run([str(rasa_bin(settings)), "test", "core", "--model", str(ensure_model(settings)),
+                             "--stories", "tests/test_stories.yml", "--endpoints", str(endpoints),
+                             "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600,
+                            env={**__import__("os").environ, **QUIET})
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    failed = (tmp_path / "failed_test_stories.yml").read_text(encoding="utf-8")
+    assert "None of the test stories failed" in failed, failed

@@ -1,0 +1,35 @@
+"""Who is calling: a session cookie (with CSRF token for unsafe methods) or a bearer token."""
+from __future__ import annotations
+
+from fastapi import HTTPException, Request
+
+from govbot.accounts import Session
+
+COOKIE = "govbot_session"
+SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+def current_session(request: Request) -> Session:
+    accounts = request.app.state.accounts
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        session = accounts.session(header[7:].strip())
+        if session is None:
+            raise HTTPException(401, detail="登录已失效，请重新登录")
+        return session  # bearer clients are exempt from CSRF: browsers never send the header by themselves
+    token = request.cookies.get(COOKIE)
+    session = accounts.session(token) if token else None
+    if session is None:
+        raise HTTPException(401, detail="请先登录")
+    if request.method not in SAFE and request.headers.get("x-csrf-token") != session.csrf:
+        raise HTTPException(403, detail="缺少或错误的 CSRF 令牌（X-CSRF-Token）")
+    return session
+
+
+def require_role(session: Session, *roles: str) -> None:
+    if session.user.role not in roles:
+        raise HTTPException(403, detail="当前账号无权执行此操作")
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""

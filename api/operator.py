@@ -1,0 +1,170 @@
+"""The hotline operators' API: login, queue, claim, chat, release, transfer, work orders.
+
+Rules: claiming a conversation someone else holds → 409; acting outside one's role or
+department → 403; unauthenticated → 401; a conversation the operator does not hold (released,
+transferred, never claimed) cannot be written to → 409. Every action is audited.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from pydantic import BaseModel, Field
+
+from api.auth import COOKIE, client_ip, current_session, require_role
+from govbot.accounts import Session
+
+router = APIRouter(tags=["operator"])
+STAFF = ("operator", "supervisor")
+
+
+class Login(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=200)
+
+
+class OperatorMessage(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class Transfer(BaseModel):
+    department: str = Field(min_length=1, max_length=100)
+
+
+class WorkOrderIn(BaseModel):
+    type: str = Field("request", pattern="^(complain|report|request)$")
+    content: str = Field(min_length=2, max_length=4000)
+    address: str = ""
+    phone: str = ""
+    callback: bool = False
+    department: str = ""
+
+
+@router.post("/api/operator/login", summary="工作人员登录（返回 token 与 csrf_token，并设置会话 Cookie）")
+async def login(body: Login, request: Request, response: Response) -> dict:
+    session = request.app.state.accounts.login(body.username, body.password, ip=client_ip(request))
+    if session is None:
+        raise HTTPException(401, detail="用户名或密码错误")
+    response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return {"token": session.token, "csrf_token": session.csrf, "user": session.user.public()}
+
+
+def _staff(session: Session = Depends(current_session)) -> Session:
+    require_role(session, *STAFF)
+    return session
+
+
+def _conversation(request: Request, session: Session, conversation_id: str) -> dict:
+    records = request.app.state.records
+    conversation = records.conversation_or_none(conversation_id)
+    if conversation is None:
+        raise HTTPException(404, detail="会话不存在")
+    user = session.user
+    if user.role == "operator" and conversation["department"] not in ("", user.department):
+        raise HTTPException(403, detail="该会话属于其他部门")
+    return conversation
+
+
+def _audit(request: Request, session: Session, action: str, target: str, **kwargs) -> None:
+    request.app.state.accounts.record(session.user.username, action, target, ip=client_ip(request), **kwargs)
+
+
+@router.get("/api/operator/queue", summary="排队和人工服务中的会话")
+async def queue(request: Request, session: Session = Depends(_staff)) -> list[dict]:
+    department = None if session.user.role == "supervisor" else session.user.department
+    now = datetime.now(timezone.utc)
+    out = []
+    for c in request.app.state.records.queue(department):
+        since = c["waiting_since"]
+        waited = (now - since.replace(tzinfo=since.tzinfo or timezone.utc)).total_seconds() if since else 0.0
+        out.append({"id": c["id"], "status": c["status"], "department": c["department"], "channel": c["channel"],
+                    "operator": c["operator"], "waiting_seconds": round(waited, 1)})
+    return out
+
+
+@router.get("/api/operator/conversations/{conversation_id}", summary="转人工资料包：对话记录、摘要、槽位、机器人答案与来源、建议部门")
+async def packet(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
+    conversation = _conversation(request, session, conversation_id)
+    state = request.app.state
+    transcript = [{"seq": m.seq, "role": m.role, "text": m.text, "time": m.time, "sources": m.payload.get("sources", []),
+                   "answer_status": m.payload.get("answer_status"), "confidence": m.payload.get("confidence")}
+                  for m in state.records.history(conversation_id)]
+    asked = [m["text"] for m in transcript if m["role"] == "citizen" and not m["text"].startswith("/")]
+    slots = await state.rasa.slots(conversation_id)
+    service_key = slots.get("service") or ""
+    item_id = state.kb.index.item_id(service_key) if service_key else None
+    department = state.kb.department_for(asked[0]) if asked else None
+    return {
+        "id": conversation_id, "status": conversation["status"], "channel": conversation["channel"],
+        "department": conversation["department"], "operator": conversation["operator"],
+        "summary": f"市民先问“{asked[0][:40]}”，共发言{len(asked)}次" if asked else "市民尚未提问",
+        "slots": {"service": state.kb.index.meta[item_id].title if item_id else "",
+                  "phone": slots.get("wo_phone") or "", "work_order_type": slots.get("wo_type") or ""},
+        "answers": [m for m in transcript if m["role"] == "bot" and m["sources"]],
+        "transcript": transcript,
+        "suggested_department": {"name": department.name, "reason": department.reason} if department else None,
+    }
+
+
+@router.post("/api/operator/conversations/{conversation_id}/claim", summary="接手会话")
+async def claim(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
+    conversation = _conversation(request, session, conversation_id)
+    records = request.app.state.records
+    if not records.claim(conversation_id, session.user.username):
+        raise HTTPException(409, detail=f"该会话已由 {conversation['operator']} 接手")
+    if conversation["status"] == "bot":  # an operator takes over a conversation the bot was having
+        await request.app.state.rasa.pause(conversation_id)
+    records.add_message(conversation_id, "bot", "人工客服已接入，正在为您服务。", {"event": "claimed"})
+    _audit(request, session, "conversation.claim", conversation_id, before={"status": conversation["status"]})
+    return {"id": conversation_id, "status": "human", "operator": session.user.username}
+
+
+def _held(request: Request, session: Session, conversation_id: str) -> dict:
+    conversation = _conversation(request, session, conversation_id)
+    if conversation["status"] != "human" or conversation["operator"] != session.user.username:
+        raise HTTPException(409, detail="您当前没有接手该会话（已释放、已转交或未接手）")
+    return conversation
+
+
+@router.post("/api/operator/conversations/{conversation_id}/messages", summary="向市民发送消息")
+async def send_message(conversation_id: str, body: OperatorMessage, request: Request,
+                       session: Session = Depends(_staff)) -> dict:
+    _held(request, session, conversation_id)
+    seq = request.app.state.records.add_message(conversation_id, "operator", body.text,
+                                                {"operator": session.user.username})
+    _audit(request, session, "conversation.message", conversation_id, note=body.text[:200])
+    return {"seq": seq}
+
+
+@router.post("/api/operator/conversations/{conversation_id}/release", summary="结束人工服务，交还机器人")
+async def release(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
+    _held(request, session, conversation_id)
+    records = request.app.state.records
+    records.set_status(conversation_id, "bot")
+    await request.app.state.rasa.resume(conversation_id)
+    records.add_message(conversation_id, "bot", "人工服务已结束，智能助手继续为您服务。", {"event": "released"})
+    _audit(request, session, "conversation.release", conversation_id)
+    return {"id": conversation_id, "status": "bot"}
+
+
+@router.post("/api/operator/conversations/{conversation_id}/transfer", summary="转交其他部门")
+async def transfer(conversation_id: str, body: Transfer, request: Request, session: Session = Depends(_staff)) -> dict:
+    conversation = _conversation(request, session, conversation_id)
+    if conversation["status"] == "human" and conversation["operator"] not in ("", session.user.username) \
+            and session.user.role != "supervisor":
+        raise HTTPException(409, detail="该会话由其他工作人员接手中")
+    request.app.state.records.set_status(conversation_id, "waiting", department=body.department)
+    _audit(request, session, "conversation.transfer", conversation_id,
+           before={"department": conversation["department"]}, after={"department": body.department})
+    return {"id": conversation_id, "status": "waiting", "department": body.department}
+
+
+@router.post("/api/operator/workorders", summary="创建工单")
+async def create_work_order(body: WorkOrderIn, request: Request, session: Session = Depends(_staff),
+                            conversation_id: str = "") -> dict:
+    department = body.department or request.app.state.kb.department_for(body.content).name
+    tracking = request.app.state.records.create_work_order(
+        conversation_id=conversation_id, type=body.type, content=body.content, address=body.address,
+        phone=body.phone, callback=body.callback, department=department)
+    _audit(request, session, "workorder.create", tracking, after={"department": department, "type": body.type})
+    return {"tracking_number": tracking, "department": department}

@@ -1,0 +1,202 @@
+"""The hotline operator console (/console) in a real headless Chromium against the real stack:
+a citizen's web chat hands off, an operator takes it over, talks, releases, files a work order,
+and uses agent assist; errors come back in Chinese."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_webchat import ARGS, CHROMIUM, ask
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+DESKTOP = {"width": 1366, "height": 860}
+TABLET = {"width": 1024, "height": 768}
+TABLET_PORTRAIT = {"width": 768, "height": 1024}
+SLOW = 60000
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def staff(stack):
+    for name, role, dept in [("console_boss", "supervisor", ""), ("console_boss2", "supervisor", ""),
+                             ("console_cg", "operator", "示例市城市管理局")]:
+        args = ["user", "add", name, "--role", role, "--password", "pass-" + name]
+        result = run_cli(stack["home"], *(args + (["--department", dept] if dept else [])))
+        assert result.returncode == 0 or "已存在" in result.stderr, result.stderr
+    return stack
+
+
+def open_console(browser, base: str, name: str, viewport=DESKTOP):
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.goto(base + "/console")
+    page.fill("#login-user", name)
+    page.fill("#login-pass", "pass-" + name)
+    page.click("#login-submit")
+    page.wait_for_selector("#chat-view:not([hidden])")
+    assert name in page.inner_text("#who")
+    return context, page
+
+
+def open_conversation(page, session_id: str):
+    item = page.locator(".gc-queue-item", has_text=session_id)
+    item.wait_for(timeout=10000)  # the queue polls every 2 s
+    item.click()
+    page.wait_for_function("document.querySelector('#pk-summary').innerText.includes('市民')")
+    return item
+
+
+def test_handoff_claim_reply_release_and_work_order(browser, staff):
+    base = staff["base"]
+    # the citizen, on a phone: asks, then presses 转人工
+    citizen_ctx = browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")
+    citizen = citizen_ctx.new_page()
+    citizen.goto(base + "/")
+    citizen.wait_for_selector(".govbot-msg.bot")
+    assert "居住证" in ask(citizen, "居住证怎么办理？").inner_text()
+    citizen.click(".govbot-human")
+    citizen.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工')", timeout=SLOW)
+    sid = citizen.evaluate("localStorage.getItem('govbot.session')")
+    assert sid
+
+    # the operator sees it waiting and opens the handoff packet
+    ops_ctx, ops = open_console(browser, base, "console_boss")
+    item = open_conversation(ops, sid)
+    assert "排队中" in item.inner_text() and "等待" in item.inner_text()
+    assert ops.inner_text("#pk-summary").startswith("市民先问“居住证怎么办理")
+    answers = ops.inner_text("#pk-answers")
+    assert "置信度" in answers and "来源" in answers
+    ops.locator("#pk-answers .gc-sources summary").first.click()
+    assert "居住证" in ops.inner_text("#pk-answers .gc-sources")
+    assert "居住证怎么办理" in ops.inner_text("#chat-log")  # the transcript
+    assert ops.inner_text("#conv-status") == "排队中"
+    assert ops.locator("#send-btn").is_disabled()
+
+    # claim, reply; the citizen's widget gets the reply through its event stream
+    ops.click("#btn-claim")
+    ops.wait_for_function("document.querySelector('#conv-status').innerText === '服务中'")
+    assert "已接手" in ops.inner_text("#conv-msg")
+    citizen.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工客服已接入')",
+                              timeout=SLOW)
+    reply = "您好，我是12345坐席，请问办理居住证遇到了什么问题？"
+    ops.fill("#send-text", reply)
+    ops.press("#send-text", "Enter")
+    ops.wait_for_function(f"document.querySelector('#chat-log .gc-msg.is-operator')?.innerText.includes({reply!r})")
+    assert ops.input_value("#send-text") == ""
+    citizen.wait_for_function(
+        f"[...document.querySelectorAll('.govbot-msg.operator')].some(n => n.innerText.includes({reply!r}))",
+        timeout=SLOW)
+
+    # the citizen answers (with markup, which must stay text): the bot stays silent
+    bots = citizen.locator(".govbot-msg.bot").count()
+    said = '<img src=x onerror="window.pwned=1">我在城东区人民路18号'
+    with citizen.expect_response(lambda r: r.url.endswith("/api/chat") and r.request.method == "POST"):
+        citizen.fill(".govbot-form textarea", said)
+        citizen.press(".govbot-form textarea", "Enter")
+    ops.wait_for_function("document.querySelector('#chat-log').innerText.includes('人民路18号')")
+    assert said in ops.locator("#chat-log .gc-msg.is-citizen").last.inner_text()
+    assert ops.locator("#chat-log img").count() == 0 and ops.evaluate("window.pwned === undefined")
+    assert citizen.locator(".govbot-msg.bot").count() == bots
+
+    # a second operator cannot take it: the console says who holds it
+    other_ctx, other = open_console(browser, base, "console_boss2")
+    open_conversation(other, sid)
+    other.click("#btn-claim")
+    other.wait_for_function("document.querySelector('#conv-msg').innerText.includes('console_boss')")
+    assert "已由" in other.inner_text("#conv-msg")
+    assert "接手坐席：console_boss" in other.inner_text("#conv-meta")
+    other_ctx.close()
+
+    # a work order from the conversation gets a tracking number
+    ops.click("#btn-workorder")
+    assert "人民路18号" in ops.input_value("#wo-content")  # prefilled from what the citizen said
+    ops.fill("#wo-address", "城东区人民路18号")
+    ops.fill("#wo-phone", "13900001111")
+    ops.check("#wo-callback")
+    ops.click("#wo-submit")
+    ops.wait_for_function("/GD\\d+/.test(document.querySelector('#wo-result').innerText)")
+    assert re.search(r"GD\d{8,}", ops.inner_text("#wo-result"))
+
+    # release: the bot answers the citizen again, and the console sees that answer too
+    ops.click("#btn-release")
+    ops.wait_for_function("document.querySelector('#conv-status').innerText.includes('智能助手')")
+    citizen.wait_for_function("document.querySelector('.govbot-notice').hidden", timeout=SLOW)
+    assert not citizen.locator(".govbot-human").is_disabled()
+    assert "公积金" in ask(citizen, "公积金怎么提取").inner_text()
+    ops.wait_for_function("document.querySelector('#chat-log').innerText.includes('公积金怎么提取')")
+    ops.wait_for_function("[...document.querySelectorAll('#chat-log .gc-msg.is-bot')].pop().innerText.includes('公积金')")
+    ops.locator(".gc-queue-item", has_text=sid).wait_for(state="detached", timeout=10000)
+    ops.fill("#send-text", "还在吗")
+    ops.press("#send-text", "Enter")
+    assert "请先接手" in ops.inner_text("#conv-msg")
+    ops.fill("#send-text", "")
+
+    # the phone-assist tab: suggestions with sources, a department, and 插入 fills the send box
+    ops.click("#tab-phone")
+    assert ops.locator("#phone-view #assist").is_visible() and not ops.locator("#chat-view").is_visible()
+    ops.fill("#assist-text", "居住证要带什么材料")
+    ops.click("#assist-submit")
+    ops.wait_for_selector("#phone-view .gc-suggestion")
+    suggestions = ops.locator("#phone-view .gc-suggestion")
+    assert 1 <= suggestions.count() <= 3
+    assert "居住证" in suggestions.first.locator(".gc-sources").inner_text()
+    assert "置信度" in suggestions.first.inner_text()
+    assert ops.inner_text("#assist-dept").startswith("建议派单")
+    answer = suggestions.first.locator(".gc-suggestion-text").inner_text()
+    suggestions.first.locator(".gc-insert").click()
+    assert ops.input_value("#send-text") == answer
+    ops.click("#tab-chat")
+    assert ops.locator("#send-text").is_visible() and ops.input_value("#send-text") == answer
+    assert ops.locator("#chat-view #assist").is_visible()  # the same box sits beside the conversation
+
+    # the session ends (cookie gone): the next poll takes the console back to the login form
+    ops_ctx.clear_cookies()
+    ops.wait_for_selector("#login-view:not([hidden])", timeout=10000)
+    assert "重新登录" in ops.inner_text("#login-error")
+    ops_ctx.close()
+    citizen_ctx.close()
+
+
+@pytest.mark.parametrize("viewport", [TABLET, TABLET_PORTRAIT], ids=["landscape", "portrait"])
+def test_tablet_layout_login_error_and_operator_assist(browser, staff, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", has_touch=True)
+    page = context.new_page()
+    page.goto(staff["base"] + "/console")
+    page.fill("#login-user", "console_cg")
+    page.fill("#login-pass", "wrong-password")
+    page.click("#login-submit")
+    page.wait_for_function("document.querySelector('#login-error').innerText.includes('用户名或密码错误')")
+    context.close()
+
+    context, page = open_console(browser, staff["base"], "console_cg", viewport)
+    assert "示例市城市管理局" in page.inner_text("#who")
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.fill("#assist-text", "小区门口天天有人摆摊卖菜，堵了消防通道")
+    page.click("#assist-submit")
+    page.wait_for_selector("#chat-view .gc-suggestion")
+    assert page.inner_text("#assist-dept").startswith("建议派单")
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.click("#tab-phone")
+    assert page.locator("#phone-view .gc-suggestion").first.is_visible()  # the same results follow the box
+    context.close()
+
+
+def test_console_page_is_not_framable_and_markup_free(staff):
+    import httpx
+
+    page = httpx.get(staff["base"] + "/console")
+    assert page.status_code == 200 and "坐席工作台" in page.text
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    script = httpx.get(staff["base"] + "/console.js").text
+    assert "innerHTML" not in script and "insertAdjacentHTML" not in script and "eval(" not in script
+    assert httpx.get(staff["base"] + "/console.css").headers["content-type"].startswith("text/css")

@@ -1,0 +1,122 @@
+"""Handoff and the operator API against the real stack: gate, claim, chat, release, rules."""
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import run_cli
+from tests.test_dialogue import Chat, _texts
+
+
+@pytest.fixture(scope="module")
+def staff(stack):
+    home = stack["home"]
+    for name, role, dept in [("op_cg", "operator", "示例市城市管理局"), ("op_other", "operator", "示例市民政局"),
+                             ("op_cg2", "operator", "示例市城市管理局"), ("boss", "supervisor", ""),
+                             ("editor1", "editor", "示例市民政局")]:
+        args = ["user", "add", name, "--role", role, "--password", "pass-" + name]
+        result = run_cli(home, *(args + (["--department", dept] if dept else [])))
+        assert result.returncode == 0 or "已存在" in result.stderr, result.stderr
+    return stack
+
+
+def login(base: str, name: str) -> dict:
+    response = httpx.post(f"{base}/api/operator/login", json={"username": name, "password": "pass-" + name})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def bearer(base: str, name: str) -> httpx.Client:
+    token = login(base, name)["token"]
+    return httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
+
+
+def test_handoff_claim_chat_release(staff):
+    base = staff["base"]
+    citizen = Chat(base, "t-op-flow")
+    citizen.say("小区门口有人占道摆摊，城管管不管？")
+    waiting = citizen.say("转人工")
+    assert waiting["status"] == "waiting"
+    operator = bearer(base, "op_cg")
+    queue = operator.get("/api/operator/queue").json()
+    entry = next(c for c in queue if c["id"] == "t-op-flow")
+    assert entry["status"] == "waiting" and entry["department"] == "示例市城市管理局" and entry["waiting_seconds"] >= 0
+    assert operator.post("/api/operator/conversations/t-op-flow/claim").status_code == 200
+    other = bearer(base, "op_cg2")
+    assert other.post("/api/operator/conversations/t-op-flow/claim").status_code == 409
+    assert other.post("/api/operator/conversations/t-op-flow/messages", json={"text": "x"}).status_code == 409
+    assert operator.post("/api/operator/conversations/t-op-flow/messages",
+                         json={"text": "您好，我是城管热线坐席，请问具体位置在哪里？"}).status_code == 200
+    quiet = citizen.say("在城东区人民路18号")
+    assert quiet["status"] == "human" and quiet["replies"] == []  # the bot never talks over the operator
+    history = httpx.get(f"{base}/api/chat/t-op-flow/history").json()["messages"]
+    roles = [m["role"] for m in history]
+    assert "operator" in roles and history[-1]["role"] == "citizen"
+    assert operator.post("/api/operator/conversations/t-op-flow/release").status_code == 200
+    assert operator.post("/api/operator/conversations/t-op-flow/messages", json={"text": "x"}).status_code == 409
+    back = citizen.say("公积金怎么提取")
+    assert back["status"] == "bot" and "公积金" in _texts(back)
+
+
+def test_rules_401_403_and_csrf(staff):
+    base = staff["base"]
+    Chat(base, "t-op-rules").say("我要找人工")
+    assert httpx.get(f"{base}/api/operator/queue").status_code == 401
+    assert httpx.post(f"{base}/api/operator/login", json={"username": "op_cg", "password": "wrong"}).status_code == 401
+    other = bearer(base, "op_other")
+    with httpx.Client(base_url=base) as anon:
+        assert anon.post("/api/operator/conversations/t-op-rules/claim").status_code == 401
+    # conversations routed to 城管 are not another department's to take
+    httpx_client = bearer(base, "op_cg")
+    dept = next(c for c in httpx_client.get("/api/operator/queue").json() if c["id"] == "t-op-rules")["department"]
+    if dept and dept != "示例市民政局":
+        assert other.post("/api/operator/conversations/t-op-rules/claim").status_code == 403
+    assert bearer(base, "editor1").get("/api/operator/queue").status_code == 403
+    # cookie sessions must echo the CSRF token on unsafe requests
+    with httpx.Client(base_url=base) as browser:
+        body = browser.post("/api/operator/login", json={"username": "boss", "password": "pass-boss"}).json()
+        assert browser.get("/api/operator/queue").status_code == 200
+        assert browser.post("/api/operator/conversations/t-op-rules/claim").status_code == 403
+        claimed = browser.post("/api/operator/conversations/t-op-rules/claim",
+                               headers={"X-CSRF-Token": body["csrf_token"]})
+        assert claimed.status_code == 200
+        assert browser.post("/api/operator/conversations/t-op-rules/release",
+                            headers={"X-CSRF-Token": body["csrf_token"]}).status_code == 200
+
+
+def test_assist_suggests_answers_and_a_department(staff):
+    operator = bearer(staff["base"], "op_cg")
+    body = operator.post("/api/assist", json={"text": "市民问居住证办理要带什么材料"}).json()
+    assert 1 <= len(body["suggestions"]) <= 3
+    assert body["suggestions"][0]["sources"] and "居住证" in body["suggestions"][0]["sources"][0]["title"]
+    assert body["department"]["name"] and body["department"]["reason"]
+    assert httpx.post(f"{staff['base']}/api/assist", json={"text": "x"}).status_code == 401
+
+
+def test_work_orders_and_audit(staff):
+    from govbot.accounts import Accounts
+    from govbot.settings import Settings
+
+    operator = bearer(staff["base"], "op_cg")
+    made = operator.post("/api/operator/workorders", json={"type": "report", "content": "人民路路灯不亮已三天",
+                                                            "address": "城东区人民路", "phone": "13900001111"})
+    assert made.status_code == 200 and made.json()["tracking_number"].startswith("GD")
+    log = Accounts(Settings(home=staff["home"]).db_url).audit_log(actor="op_cg")
+    actions = {row["action"] for row in log}
+    assert {"login", "workorder.create"} <= actions
+
+
+def test_handoff_packet_has_transcript_answers_and_department(staff):
+    base = staff["base"]
+    citizen = Chat(base, "t-op-packet")
+    citizen.say("居住证怎么办理？")
+    citizen.say("我的电话13812345678，帮我转人工")
+    if citizen.say("转人工")["status"] != "waiting":
+        pytest.fail("handoff did not happen")
+    supervisor = bearer(base, "boss")
+    packet = supervisor.get("/api/operator/conversations/t-op-packet").json()
+    assert packet["summary"].startswith("市民先问“居住证怎么办理")
+    assert packet["answers"] and packet["answers"][0]["sources"] and packet["answers"][0]["confidence"] is not None
+    assert "居住证" in packet["slots"]["service"]
+    assert all("13812345678" not in m["text"] for m in packet["transcript"])
+    assert packet["suggested_department"]["name"]
