@@ -37,7 +37,7 @@ def staff(stack):
 
 
 def open_console(browser, base: str, name: str, viewport=DESKTOP):
-    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    context = browser.new_context(viewport=viewport, locale="zh-CN", bypass_csp=True)  # waits evaluate scripts
     page = context.new_page()
     page.goto(base + "/console")
     page.fill("#login-user", name)
@@ -169,7 +169,7 @@ def test_handoff_claim_reply_release_and_work_order(browser, staff):
 
 @pytest.mark.parametrize("viewport", [TABLET, TABLET_PORTRAIT], ids=["landscape", "portrait"])
 def test_tablet_layout_login_error_and_operator_assist(browser, staff, viewport):
-    context = browser.new_context(viewport=viewport, locale="zh-CN", has_touch=True)
+    context = browser.new_context(viewport=viewport, locale="zh-CN", has_touch=True, bypass_csp=True)
     page = context.new_page()
     page.goto(staff["base"] + "/console")
     page.fill("#login-user", "console_cg")

@@ -34,7 +34,7 @@ def bearer(base: str, name: str) -> httpx.Client:
 def test_handoff_claim_chat_release(staff):
     base = staff["base"]
     citizen = Chat(base, "t-op-flow")
-    citizen.say("小区门口有人占道摆摊，城管管不管？")
+    citizen.say("占道经营归哪个部门管？")
     waiting = citizen.say("转人工")
     assert waiting["status"] == "waiting"
     operator = bearer(base, "op_cg")

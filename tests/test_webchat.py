@@ -80,10 +80,12 @@ def test_request_a_person(page):
 def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):
     context = browser.new_context()
     page = context.new_page()
-    page.route("http://portal.example/", lambda route: route.fulfill(
+    # a portal page on another origin (localhost vs 127.0.0.1) embeds the widget with one tag
+    portal = stack["base"].replace("127.0.0.1", "localhost") + "/portal-test.html"
+    page.route(portal, lambda route: route.fulfill(
         content_type="text/html",
         body=f'<html><body><h1>示例市人民政府</h1><script src="{stack["base"]}/widget.js"></script></body></html>'))
-    page.goto("http://portal.example/")
+    page.goto(portal)
     page.click(".govbot-launcher")
     page.wait_for_selector(".govbot-floating .govbot-msg.bot")
     page.fill(".govbot-form textarea", "公积金怎么提取")

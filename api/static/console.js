@@ -244,7 +244,7 @@
       item.badge.textContent = STATUS[c.status] || c.status;
       item.badge.className = "gc-badge is-" + c.status;
       item.meta.textContent = [c.department || "未分配部门", CHANNEL[c.channel] || c.channel].join(" · ");
-      item.wait.textContent = (c.status === "waiting" ? "已等待 " : "已服务 ") + duration(c.waiting_seconds) +
+      item.wait.textContent = (c.status === "waiting" ? "已等待 " : "转人工后 ") + duration(c.waiting_seconds) +
         (c.status === "human" && c.operator ? " · 坐席 " + c.operator : "");
       var selected = c.id === state.conv;
       item.button.classList.toggle("is-selected", selected);

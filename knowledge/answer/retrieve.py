@@ -1,6 +1,7 @@
 """Step 3: hybrid search with the filters the question implies (in force today, region, department)."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from govbot.settings import Settings
@@ -16,6 +17,8 @@ from knowledge.text import title_words, tokenize
 # (工商局 for 市场监督管理局), and a wrong hard filter would hide the right answer.
 REGION_BOOST = 1.25
 DEPARTMENT_BOOST = 1.15
+_BRACKETS = re.compile(r"[（()）、，,]+")
+TOPIC_BOOST = 1.5  # a follow-up prefers the items of the service under discussion
 
 
 def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, settings: Settings,
@@ -27,6 +30,8 @@ def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, sett
     turn.filters = Filters(today=today or date.today(), region=turn.region)
     hits = rerank(turn, _search(index, query, vector, turn.filters, settings), index)
     for hit in hits:
+        if turn.topic_guide is not None and index.service_of(hit.meta.item_id) == turn.topic_guide:
+            hit.score *= TOPIC_BOOST
         if turn.region and turn.region in hit.meta.region:
             hit.score *= REGION_BOOST
         if turn.department and turn.department in hit.meta.department + hit.meta.title:
@@ -37,21 +42,16 @@ def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, sett
 
 def resolve_follow_up(turn: Turn, index: HybridIndex) -> None:
     """A follow-up that names no service ("要带什么材料?") is about the service under discussion:
-    the question is rewritten with that service's name ("居住证 要带什么材料?")."""
-    if any(w in index.service_words() for w in tokenize(turn.text)):
+    the question is rewritten with that service's name ("居住证申领 要带什么材料?") and the
+    service's own items (its guide and the Q&A about it) are preferred."""
+    named = set(tokenize(" ".join([turn.text] + turn.expansions)))
+    if named & index.service_words():
         return  # the question names a service of its own
-    topic = topic_of(index, turn.context_key)
-    if topic:
-        turn.text = f"{topic} {turn.text}"
-
-
-def topic_of(index: HybridIndex, key: str) -> str:
-    """The service an item is about: the longest word of its title that names a service."""
-    item_id = index.item_id(key)
-    if item_id is None:
-        return ""
-    words = [w for w in title_words(index.meta[item_id].title) if w in index.service_words()]
-    return max(words, key=len, default="")
+    item_id = index.item_id(turn.context_key)
+    guide_id = index.service_of(item_id) if item_id is not None else None
+    if guide_id is not None:
+        turn.topic_guide = guide_id
+        turn.text = f"{_BRACKETS.sub(' ', index.meta[guide_id].title).strip()} {turn.text}"
 
 
 def search_text(turn: Turn) -> str:

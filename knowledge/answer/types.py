@@ -76,6 +76,7 @@ class Turn:
     """The state one question accumulates as it goes through the steps."""
     raw: str
     context_key: str = ""
+    topic_guide: int | None = None  # the guide of the service under discussion, when the question names none
     text: str = ""  # normalised question
     expansions: list[str] = field(default_factory=list)  # official terms for colloquial words
     region: str | None = None

@@ -86,6 +86,7 @@ class HybridIndex:
         self._districts: set[str] | None = None
         self._speller = None
         self._service_words: set[str] | None = None
+        self._service_of: dict[int, int | None] | None = None
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -96,7 +97,7 @@ class HybridIndex:
 
         `progress` is tqdm-like: its `total` is set to the passage count, `update(n)` is called.
         """
-        self._districts = self._speller = self._service_words = None
+        self._districts = self._speller = self._service_words = self._service_of = None
         for item in items:
             self.remove(item.id)
         live = [item for item in items if item.status == Status.PUBLISHED]
@@ -128,7 +129,7 @@ class HybridIndex:
             self.passages.pop(pid, None)
         self.dense.remove(pids)
         self.meta.pop(item_id, None)
-        self._districts = self._speller = self._service_words = None
+        self._districts = self._speller = self._service_words = self._service_of = None
 
     def sync(self, store: ContentStore, progress=None) -> int:
         """Apply the store's changes since the last sync. Returns how many items changed."""
@@ -170,6 +171,29 @@ class HybridIndex:
             self._service_words = set().union(*(title_words(m.title) for m in self.meta.values()
                                                  if m.kind == "guide")) if self.meta else set()
         return self._service_words
+
+    def service_of(self, item_id: int) -> int | None:
+        """The service guide an item belongs to: itself for a guide; for other items the citywide
+        guide whose name shares the most distinctive words with the item's title."""
+        if self._service_of is None:
+            self._service_of = {}
+        if item_id not in self._service_of:
+            meta = self.meta.get(item_id)
+            self._service_of[item_id] = None if meta is None else (
+                item_id if meta.kind == "guide" else self._closest_guide(meta.title))
+        return self._service_of[item_id]
+
+    def _closest_guide(self, text: str) -> int | None:
+        words = set(tokenize(text))
+        best, best_score = None, (0, 0)
+        for meta in sorted(self.meta.values(), key=lambda m: m.item_id):
+            if meta.kind != "guide" or self.names_a_district(meta.region):
+                continue
+            shared = title_words(meta.title) & words
+            score = (len(shared), sum(map(len, shared)))
+            if score > best_score:
+                best, best_score = meta.item_id, score
+        return best
 
     def speller(self):
         """Homophone repair against the words of the indexed titles (rebuilt after changes)."""
