@@ -55,7 +55,8 @@ async def converse(state, session_id: str, text: str | None = None, payload: str
     conversation = state.records.conversation(session_id, channel)
     status = conversation["status"]
     limit = state.settings.max_message_chars
-    if payload is not None and payload.strip():
+    is_payload = payload is not None and bool(payload.strip())
+    if is_payload:
         if not _payload_ok(payload):
             return _polite(session_id, status, POLITE["bad_payload"])
         message = shown = payload.strip()
@@ -78,7 +79,8 @@ async def converse(state, session_id: str, text: str | None = None, payload: str
     replies = [to_reply(m) for m in raw]
     if any(isinstance(m.get("custom"), dict) and m["custom"].get("handoff") for m in raw):
         status = "waiting"
-        state.records.set_status(session_id, status, department=_suggested_department(state, session_id))
+        state.records.set_status(session_id, status,
+                                 department=_suggested_department(state, session_id, typed=not is_payload))
     for message, reply in zip(raw, replies):
         custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
         state.records.add_message(session_id, "bot", reply.text,
@@ -98,10 +100,12 @@ async def chat(body: ChatRequest, request: Request) -> ChatResponse:
         raise HTTPException(503, detail=f"智能助手暂时无法服务，请稍后再试，或直接拨打{hotline}热线。") from None
 
 
-def _suggested_department(state, session_id: str) -> str:
-    """Where the conversation should go: from what the citizen asked before asking for a person."""
+def _suggested_department(state, session_id: str, typed: bool) -> str:
+    """Where the conversation should go: from what the citizen asked before asking for a person
+    (a typed "转人工" is itself the last message; a button press is not text)."""
     asked = [m.text for m in state.records.history(session_id) if m.role == "citizen" and not m.text.startswith("/")]
-    return state.kb.department_for(asked[-2]).name if len(asked) >= 2 else ""
+    before = asked[:-1] if typed else asked
+    return state.kb.department_for(before[-1]).name if before else ""
 
 
 def _polite(session_id: str, status: str, text: str) -> ChatResponse:

@@ -49,6 +49,14 @@ async def login(body: Login, request: Request, response: Response) -> dict:
     return {"token": session.token, "csrf_token": session.csrf, "user": session.user.public()}
 
 
+@router.post("/api/operator/logout", summary="退出登录（使会话令牌失效）")
+async def logout(request: Request, response: Response, session: Session = Depends(current_session)) -> dict:
+    request.app.state.accounts.logout(session.token)
+    response.delete_cookie(COOKIE)
+    _audit(request, session, "logout", session.user.username)
+    return {"ok": True}
+
+
 def _staff(session: Session = Depends(current_session)) -> Session:
     require_role(session, *STAFF)
     return session

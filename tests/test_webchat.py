@@ -78,18 +78,28 @@ def test_request_a_person(page):
 
 
 def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):
+    """A portal page served from another origin embeds the widget with one script tag."""
+    import functools
+    import http.server
+    import threading
+
+    (tmp_path / "portal.html").write_text(
+        f'<html><head><meta charset="utf-8"></head><body><h1>示例市人民政府</h1>'
+        f'<script src="{stack["base"]}/widget.js"></script></body></html>', encoding="utf-8")
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    portal = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=portal.serve_forever, daemon=True).start()
     context = browser.new_context()
     page = context.new_page()
-    # a portal page on another origin (localhost vs 127.0.0.1) embeds the widget with one tag
-    portal = stack["base"].replace("127.0.0.1", "localhost") + "/portal-test.html"
-    page.route(portal, lambda route: route.fulfill(
-        content_type="text/html",
-        body=f'<html><body><h1>示例市人民政府</h1><script src="{stack["base"]}/widget.js"></script></body></html>'))
-    page.goto(portal)
-    page.click(".govbot-launcher")
-    page.wait_for_selector(".govbot-floating .govbot-msg.bot")
-    page.fill(".govbot-form textarea", "公积金怎么提取")
-    page.press(".govbot-form textarea", "Enter")
-    page.wait_for_function("document.querySelectorAll('.govbot-floating .govbot-msg.bot').length > 1", timeout=60000)
-    assert "公积金" in page.locator(".govbot-floating .govbot-msg.bot").last.inner_text()
-    context.close()
+    try:
+        page.goto(f"http://127.0.0.1:{portal.server_address[1]}/portal.html")
+        page.click(".govbot-launcher")
+        page.wait_for_selector(".govbot-floating .govbot-msg.bot")
+        page.fill(".govbot-form textarea", "公积金怎么提取")
+        page.press(".govbot-form textarea", "Enter")
+        page.wait_for_function("document.querySelectorAll('.govbot-floating .govbot-msg.bot').length > 1",
+                               timeout=60000)
+        assert "公积金" in page.locator(".govbot-floating .govbot-msg.bot").last.inner_text()
+    finally:
+        context.close()
+        portal.shutdown()

@@ -375,7 +375,7 @@ def test_a_retried_confirmation_files_one_work_order(stack, wx_app):
         citizen.say("小区门口每天早上都有人占道卖菜，堵住消防通道")
     assert "电话" in citizen.say("城东区人民路18号幸福小区东门")
     confirm = citizen.say("我的手机是13812345678")
-    assert "回访" in confirm and "请回复数字选择" in confirm, confirm
+    assert "回访" in confirm and "数字选择" in confirm, confirm
     number = next(line.split(".")[0] for line in confirm.splitlines()
                   if line[:1].isdigit() and ("是" in line or "需要" in line))
     xml = citizen.xml("text", msg_id="7300000000000000002", Content=number)
@@ -429,7 +429,8 @@ def test_other_message_types_get_a_polite_request_for_text(stack, wx_app, msg_ty
 def test_buttons_become_numbered_hints_answered_by_number(stack, wx_app):
     citizen = Citizen(wx_app)
     asked = citizen.say("补贴怎么申请")
-    assert "请回复数字选择：" in asked and "\n1. " in asked and "\n2. " in asked, asked
+    assert "请回复" in asked and "数字选择" in asked and "\n1. " in asked and "\n2. " in asked, asked
+    assert asked.count("\n1. ") == 1  # options the answer already numbers are not listed twice
     first = next(line[3:] for line in asked.splitlines() if line.startswith("1. "))
     chosen = citizen.say("1")
     assert "来源：《" in chosen
@@ -575,17 +576,21 @@ def test_closed_window_45015_is_logged_not_reported_as_sent(stack, slow, caplog)
 def test_long_answers_are_split_first_part_passive_rest_by_api(stack):
     fake = FakeWeChat()
     with Served(fake.app) as served_fake, \
-            Served(create_app(_settings(stack, served_fake.base, wechat_max_chars=120))) as served:
+            Served(create_app(_settings(stack, served_fake.base, wechat_max_chars=80,
+                                        wechat_reply_timeout_s=60))) as served:
         citizen = Citizen(served.base)
-        first = citizen.say("居住证怎么办理？")
+        first = citizen.say("二手房过户需要什么材料")
+        assert first.endswith("）") and "/" in first, first
         total = int(first.rsplit("/", 1)[1].rstrip("）"))
-        assert first.endswith(f"（1/{total}）") and total > 1 and len(first) <= 120
+        assert first.endswith(f"（1/{total}）") and total > 1 and len(first) <= 80
         fake.wait_for(lambda: len(fake.delivered(citizen.openid)) == total - 1)
         rest = fake.delivered(citizen.openid)
         assert [p.rsplit("（", 1)[1] for p in rest] == [f"{i}/{total}）" for i in range(2, total + 1)]
-        assert all(len(p) <= 120 for p in rest) and "来源：《" in rest[-1]
+        assert all(len(p) <= 80 for p in rest) and "来源：《" in rest[-1]
         whole = citizen.history(stack)[-1]["text"]
         assert whole[:20] in first
+        assert "".join(p.rsplit("\n（", 1)[0] for p in [first, *rest]).replace("\n", "").replace(" ", "").startswith(
+            whole.replace("\n", "").replace(" ", ""))
 
 
 # --- the customer-service client, quota and token on their own (against the fake API) -----------------
@@ -658,3 +663,65 @@ def test_split_parts_fit_the_limits():
     assert len(outcome.condensed) <= 200 and "12345" in outcome.condensed and tail in outcome.condensed
     wide = compose_text("𠀀" * 3000, "", 5000, "12345")  # 4-byte characters: the byte limit decides
     assert all(len(p.encode()) <= 2048 for p in wide.parts)
+
+
+def test_buttons_are_numbered_once():
+    from api.channels.wechat.render import compose
+    from api.schemas import Button, Reply
+
+    buttons = [Button(title="残疾人两项补贴", payload="/choose_service{\"service_key\": \"a\"}"),
+               Button(title="高龄津贴", payload="/choose_service{\"service_key\": \"b\"}")]
+    listed = compose([Reply(text="您想咨询的是以下哪一项？\n1. 残疾人两项补贴\n2. 高龄津贴", buttons=buttons)], 600, "12345")
+    assert listed.parts[0].count("高龄津贴") == 1 and "数字" in listed.parts[0]
+    asked = compose([Reply(text="是否需要回访？", buttons=buttons)], 600, "12345")
+    assert asked.parts == ["是否需要回访？\n\n请回复数字选择：\n1. 残疾人两项补贴\n2. 高龄津贴"]
+
+
+def test_dedupe_runs_the_work_once_and_answers_once():
+    from api.channels.wechat.dedupe import Deduper
+
+    async def scenario():
+        deduper, runs, later = Deduper(), [], []
+
+        async def work():
+            runs.append(1)
+            await asyncio.sleep(0.3)
+            return "answer"
+
+        async def deliver(value):
+            later.append(value)
+
+        # three tries of one message while it is processed: one run, the newest connection answers
+        first = asyncio.create_task(deduper.run("m1", work, 5, deliver))
+        await asyncio.sleep(0.05)
+        second = asyncio.create_task(deduper.run("m1", work, 5, deliver))
+        await asyncio.sleep(0.05)
+        third = asyncio.create_task(deduper.run("m1", work, 5, deliver))
+        assert await first is None  # superseded: answered "success" at once
+        assert await asyncio.gather(second, third) == [None, "answer"]
+        assert await deduper.run("m1", work, 5, deliver) is None  # after the passive answer
+        # too slow for the passive reply: "success", then delivered once, later
+        assert await deduper.run("m2", work, 0.05, deliver) is None
+        assert await deduper.run("m2", work, 5, deliver) is None  # a retry once it went async
+        await asyncio.sleep(0.5)
+        assert later == ["answer"] and len(runs) == 2 and deduper.started == 2
+
+    asyncio.run(scenario())
+
+
+def test_without_room_for_the_rest_a_long_answer_is_shortened(tmp_path):
+    from api.channels.wechat.channel import WeChatChannel
+
+    outcome = compose_text("需要携带居民身份证原件及复印件。" * 30, "来源：《居住证申领》示例市公安局 2024-01-01", 120, "12345")
+    assert len(outcome.parts) > 2
+    passive_only = WeChatChannel(Settings(home=tmp_path, wechat_token=TOKEN, wechat_app_id=APP_ID,
+                                          wechat_app_secret=""))  # no customer-service API
+    assert passive_only.plan_passive("oA", outcome) == (outcome.condensed, [])
+    channel = WeChatChannel(Settings(home=tmp_path, wechat_token=TOKEN, wechat_app_id=APP_ID,
+                                     wechat_app_secret=SECRET))
+    channel.windows.note_inbound("oA", "message")
+    assert channel.plan_passive("oA", outcome) == (outcome.parts[0], outcome.parts[1:])
+    assert channel.windows.remaining("oA") == 5 - (len(outcome.parts) - 1)
+    channel.windows.close("oA")  # the quota is used up: one shortened message, nothing more to send
+    text, rest = channel.plan_passive("oA", outcome)
+    assert text == outcome.condensed and rest == [] and "节选" in text and "来源：《居住证申领》" in text

@@ -62,7 +62,8 @@ class AnswerPipeline:
         retrieve_step(turn, self.index, self.embeddings, self.settings, today)
         words = set(tokenize(canonical(turn.text)))
         for hit in turn.hits:
-            if hit.meta.kind == "hotline":
+            # the hotline's own entry is where the case already is, not where to dispatch it
+            if hit.meta.kind == "hotline" and self.settings.hotline_number not in hit.meta.title:
                 shared = [w for w in words if w in hit.best.index_text and len(w) > 1][:3]
                 reason = f"其职责包括“{'、'.join(shared)}”相关事项" if shared else "其职责与所述问题最接近"
                 return Department(hit.meta.title, reason)

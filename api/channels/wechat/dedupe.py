@@ -56,7 +56,7 @@ class Deduper(Generic[T]):
         me = asyncio.get_running_loop().create_future()
         entry.waiter = me
         try:
-            await asyncio.wait({entry.task, me}, timeout=timeout_s)
+            await asyncio.wait({entry.task, me}, timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
             if entry.waiter is me and entry.given is None:
                 self._go_async(entry, later)  # our connection is gone: don't lose the answer

@@ -17,7 +17,8 @@ from api.schemas import Button, Reply, SourceOut
 
 MAX_BYTES = 2048
 HINTS_HEADER = "请回复数字选择："
-BREAK_AFTER = "。！？；;!?\n，,、 "
+HINTS_LISTED = "请回复上面的数字选择。"
+BREAKS = ("。！？；;!?\n", "，,、：:", " ")
 
 
 @dataclass
@@ -40,7 +41,7 @@ def numbered_buttons(replies: list[Reply]) -> list[Button]:
     return [b for r in replies for b in r.buttons]
 
 
-def _tail(replies: list[Reply]) -> str:
+def _tail(replies: list[Reply], body: str = "") -> str:
     seen, lines = set(), []
     for source in (s for r in replies for s in r.sources):
         line = source_line(source)
@@ -48,7 +49,9 @@ def _tail(replies: list[Reply]) -> str:
             seen.add(line)
             lines.append(line)
     buttons = numbered_buttons(replies)
-    if buttons:
+    if buttons and all(f"{i}. {b.title}" in body for i, b in enumerate(buttons, 1)):
+        lines.append(HINTS_LISTED)  # the answer already lists the options with these numbers
+    elif buttons:
         lines.append(HINTS_HEADER)
         lines += [f"{i}. {b.title}" for i, b in enumerate(buttons, 1)]
     return "\n".join(lines)
@@ -68,9 +71,10 @@ def _cut(text: str, max_chars: int, max_bytes: int = MAX_BYTES) -> tuple[str, st
         else:
             hi = mid - 1
     head = text[:lo]
-    for i in range(len(head) - 1, len(head) // 2, -1):
-        if head[i] in BREAK_AFTER:
-            return text[:i + 1], text[i + 1:]
+    for breaks in BREAKS:  # the last sentence end in the second half, else a clause end, else a space
+        for i in range(len(head) - 1, len(head) // 2, -1):
+            if head[i] in breaks:
+                return text[:i + 1], text[i + 1:]
     return head, text[lo:]
 
 
@@ -144,7 +148,7 @@ def condense(body: str, tail: str, max_chars: int, hotline: str) -> str:
 
 def compose(replies: list[Reply], max_chars: int, hotline: str) -> Outcome:
     body = "\n\n".join(r.text.strip() for r in replies if r.text.strip())
-    return compose_text(body, _tail(replies), max_chars, hotline)
+    return compose_text(body, _tail(replies, body), max_chars, hotline)
 
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
