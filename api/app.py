@@ -1,6 +1,7 @@
 """The FastAPI application: one app, thin routes; channels and consoles plug in as routers."""
 from __future__ import annotations
 
+import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -18,6 +19,7 @@ from govbot.settings import Settings, get_settings
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO lines carry WeChat access tokens
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

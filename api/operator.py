@@ -137,11 +137,16 @@ def _held(request: Request, session: Session, conversation_id: str) -> dict:
 @router.post("/api/operator/conversations/{conversation_id}/messages", summary="向市民发送消息")
 async def send_message(conversation_id: str, body: OperatorMessage, request: Request,
                        session: Session = Depends(_staff)) -> dict:
-    _held(request, session, conversation_id)
+    conversation = _held(request, session, conversation_id)
     seq = request.app.state.records.add_message(conversation_id, "operator", body.text,
                                                 {"operator": session.user.username})
     _audit(request, session, "conversation.message", conversation_id, note=body.text[:200])
-    return {"seq": seq}
+    result = {"seq": seq, "delivered": True, "notice": ""}
+    if conversation["channel"] == "wechat":  # web chats read it from the transcript; WeChat needs a push
+        wechat = getattr(request.app.state, "wechat", None)
+        if wechat is None or not await wechat.push(conversation_id.removeprefix("wx:"), body.text):
+            result.update(delivered=False, notice="微信48小时客服消息窗口已关闭或额度已用完，消息未送达市民，请改为电话回访或创建工单。")
+    return result
 
 
 @router.post("/api/operator/conversations/{conversation_id}/release", summary="结束人工服务，交还机器人")

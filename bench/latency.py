@@ -3,7 +3,7 @@
 Sizes (passages in the index):
     sample  the sample KB alone (data/kb + data/documents, ~1.3k passages)
     10k     the sample KB + a synthetic base set (bench/synth.py: citywide guides, Q&As and policy
-            documents for ~110 services not in the sample KB, recombined from sample-KB sentences)
+            documents for 168 services not in the sample KB, recombined from sample-KB sentences)
     100k    the 10k content + district copies of the synthetic base set (11 districts)
 
 Every home is built through the real code path: `Knowledge.ingest` on the JSON Lines and .txt
@@ -266,7 +266,7 @@ def markdown(result: dict) -> str:
     lat_header = ["index", "passages", "ask p50 ms", "ask p95 ms", "CPU ms/ask p50", "embed query p50 ms",
                   "BM25 p50 ms", "FAISS p50 ms", "R@1 (sample_kb qs)", "OOS refused", "load avg"]
     build_header = ["index", "passages", "items", "build s", "passages embedded / vectors reused", "index MB",
-                    "SQLite MB", "peak RSS build MB", "peak RSS query MB", "index load s"]
+                    "SQLite MB", "peak RSS build MB", "peak RSS query MB", "open s (model + index)"]
     lat_rows, build_rows = [], []
     for size, r in result["sizes"].items():
         b, q = r["build"], r["query"]
@@ -282,9 +282,12 @@ def markdown(result: dict) -> str:
                            f"{fmt(b['passages_embedded'])} / {fmt(b['passages_reused_vectors'])}",
                            fmt(b["index_mb"], 0), fmt(b["db_mb"], 0), fmt(b["peak_rss_mb"], 0),
                            fmt(q["peak_rss_mb"], 0), fmt(q["load_s"], 1)])
-    threads = next(iter(result["sizes"].values()))["query"]["torch_threads"] if result["sizes"] else "-"
-    note = (f"{result['questions']} questions, {result['warmup']} warm-up, `Knowledge.ask` in-process, "
-            f"torch threads {threads}; load avg = 1-min load before→after the timed questions.")
+    first = next(iter(result["sizes"].values()))["query"] if result["sizes"] else {}
+    note = (f"{result['questions']} questions ({first.get('oos', '-')} out of scope), {result['warmup']} warm-up, "
+            f"`Knowledge.ask` in-process, torch threads {first.get('torch_threads', '-')}. CPU ms/ask = process CPU "
+            f"time per ask (all threads). R@1 over the {first.get('sample_kb_in_scope', '-')} in-scope sample_kb "
+            f"questions among them (indicative at 10k/100k: the synthetic content is recombined from the sample "
+            f"KB). Load avg = 1-min load average before→after the timed questions.")
     return "\n\n".join([md_table(lat_header, lat_rows), md_table(build_header, build_rows), note])
 
 

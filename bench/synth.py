@@ -3,20 +3,24 @@
 What it writes (JSON Lines and .txt files in the formats of data/kb and data/documents, ingested
 later through the real `Knowledge.ingest` path):
 
-- base set (citywide, region 示例市), about `base_passages` passages:
-  * service guides for ~110 services that are NOT in the sample KB (殡葬补贴申领, 无犯罪记录证明开具 …),
-    each with the ten guide fields. Every field is recombined from the same field of two random
-    sample guides (first sentences of one, the rest of the other), with the sample service's name
-    and department replaced by the new ones; address and phone are drawn per item.
+- base set (citywide, region 示例市), about the number of passages asked for:
+  * service guides for 168 services (107 subjects x their actions) that are NOT in the sample KB
+    (殡葬补贴申领, 无犯罪记录证明开具 …), each with the ten guide fields; once all 168 are used,
+    further guides repeat a service with a round number in the title (居民身份证换领（2）): 316
+    guides for the 10k index. Every field is recombined from the same field of two sample guides
+    (of the same department when it has two): the first sentences of one, the rest of the other,
+    with the sample service's name and department replaced by the new ones; address and phone
+    are drawn per item.
   * 3 policy Q&As per guide (question + 2-3 colloquial phrasings, answer = the guide's field), built
     from question frames per field ("{service}需要提交哪些材料？", "办{noun}要带啥" …).
   * policy documents (~15% of passages): a title, 文号, addressees and signature, then 3-6 top-level
     sections taken from the 5 seed documents and renumbered.
-- district variants (only for the 100k index): copies of every base item for one district each
-  (示例市城北区 …): region, department (示例市城北区民政局), title or question prefixed with the district,
-  service hall and phone replaced; bodies otherwise the same. Plus a directory entry for each
-  district department. Keys are the base key + "~dNN", which the benchmark uses to reuse the
-  base item's passage vectors (see bench/latency.py).
+- district variants (only for the 100k index): copies of the base items for one district per
+  round (11 rounds for 100k: 示例市城西区 … 示例市经开区; the last round stops part-way): region,
+  department (示例市城西区民政局), title or question prefixed with the district, service hall and
+  phone replaced; bodies otherwise the same. Plus a directory entry for each district department.
+  Keys are the base key + "~dNN", which the benchmark uses to reuse the base item's passage
+  vectors (see bench/latency.py).
 
 The sample KB itself is not copied: the benchmark ingests it next to the synthetic files, so the
 eval questions keep their right answers. All of it is deterministic (fixed seeds).

@@ -94,5 +94,8 @@ def stack(sample_home):
             time.sleep(2)
         yield {"base": base, "rasa": f"http://127.0.0.1:{rasa}", "home": sample_home}
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass  # it already exited (the assertion above says why)
         process.wait(timeout=60)

@@ -150,14 +150,15 @@ class Citizen:
         self.base, self.mode = base, mode
         self.openid = openid or "o" + uuid.uuid4().hex[:27]
         self.session = "wx:" + self.openid
-        self._ids = iter(range(10**15, 10**16))
 
     def xml(self, msg_type: str = "text", msg_id: str | None = None, create_time: int | None = None, **fields) -> str:
-        parts = [f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>", f"<FromUserName><![CDATA[{self.openid}]]></FromUserName>",
-                 f"<CreateTime>{create_time or int(time.time())}</CreateTime>", f"<MsgType><![CDATA[{msg_type}]]></MsgType>"]
+        parts = [f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>",
+                 f"<FromUserName><![CDATA[{self.openid}]]></FromUserName>",
+                 f"<CreateTime>{create_time or int(time.time())}</CreateTime>",
+                 f"<MsgType><![CDATA[{msg_type}]]></MsgType>"]
         parts += [f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items()]
         if msg_type != "event":
-            parts.append(f"<MsgId>{msg_id or next(self._ids) + int(time.time() * 1000)}</MsgId>")
+            parts.append(f"<MsgId>{msg_id or uuid.uuid4().int % 10**18}</MsgId>")
         return "<xml>" + "".join(parts) + "</xml>"
 
     def request(self, plain_xml: str, *, client: httpx.Client | None = None, token: str = TOKEN,
