@@ -99,3 +99,17 @@ def stack(sample_home):
         except ProcessLookupError:
             pass  # it already exited (the assertion above says why)
         process.wait(timeout=60)
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium, driven by Playwright (it cannot download browsers here)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -8,22 +8,14 @@ import re
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_webchat import ARGS, CHROMIUM, ask
+from tests.test_webchat import ask
 
-playwright = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
 DESKTOP = {"width": 1366, "height": 860}
 TABLET = {"width": 1024, "height": 768}
 TABLET_PORTRAIT = {"width": 768, "height": 1024}
 SLOW = 60000
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
