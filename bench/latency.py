@@ -29,6 +29,8 @@ loaded from disk, model loaded, 10 warm-up questions), so peak RSS is per phase.
 drawn at random (fixed seed) from bench/eval/seeds_dev.jsonl + sample_kb.jsonl (out-of-scope
 included), each asked once with `Knowledge.ask` (the in-process call the CLI and API make).
 The time of the parts that depend on index size (query embedding, BM25, FAISS) is also given.
+Torch runs with its default threads unless $BENCH_TORCH_THREADS is set (`run_all --torch-threads
+1`): on a busy 2-core machine the default threads wait on each other and p95 goes up ~10x.
 
     .venv/bin/python -m bench.latency [--sizes sample,10k,100k] [--out bench/results/latency.json]
 """

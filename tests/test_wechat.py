@@ -479,7 +479,6 @@ def test_bad_xml_is_refused_with_400(stack, wx_app, name, body):
 
 
 def test_oversized_chunked_body_is_refused(wx_app):
-    citizen = Citizen(wx_app)
     timestamp, nonce = str(int(time.time())), "1"
     query = {"signature": _sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
 

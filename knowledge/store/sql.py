@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, fields as dc_fields
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 
 from sqlalchemy import (JSON, Column, Date, DateTime, Integer, MetaData, String, Table, Text, create_engine, event,
                         func, insert, select, update)
