@@ -206,10 +206,9 @@ class HybridIndex:
         return any(d in region for d in self.districts()) if region else False
 
     def search(self, text: str, query_vector: np.ndarray, filters: Filters, *, lexical_k: int = 50,
-               dense_k: int = 50, rrf_k: int = 60, weights: tuple[float, float] = (1.0, 1.0),
-               extra_tokens: list[str] | None = None) -> list[Hit]:
+               dense_k: int = 50, rrf_k: int = 60, weights: tuple[float, float] = (1.0, 1.0)) -> list[Hit]:
         wide = 4 if filters.region else 1  # room for what the filter leaves out
-        lexical = self.lexical.search(lexical_tokens(text) + (extra_tokens or []), lexical_k * wide)
+        lexical = self.lexical.search(lexical_tokens(text), lexical_k * wide)
         dense = self.dense.search(query_vector, dense_k * wide)
         fused: dict[str, float] = {}
         signals: dict[str, list[float]] = {}
