@@ -164,3 +164,11 @@ def md_table(header: list[str], rows: list[list]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def finish(result: dict, markdown, out: Path | None) -> int:
+    """The end of every benchmark's main: write the JSON if asked, print the Markdown table."""
+    if out:
+        write_json(out, result)
+    print(markdown(result))
+    return 0

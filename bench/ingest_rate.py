@@ -17,7 +17,7 @@ import argparse
 import time
 from pathlib import Path
 
-from bench.common import CACHE, SAMPLE_DIRS, fmt, fresh_dir, load_avg, md_table, open_kb, peak_rss_mb, write_json
+from bench.common import finish, CACHE, SAMPLE_DIRS, fmt, fresh_dir, load_avg, md_table, open_kb, peak_rss_mb
 
 
 class StageClock:
@@ -97,10 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
     result = run()
-    if args.out:
-        write_json(args.out, result)
-    print(markdown(result))
-    return 0
+    return finish(result, markdown, args.out)
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import synth
-from bench.common import (CACHE, REPO, SAMPLE_DIRS, dir_size_mb, fmt, fresh_dir, latency_summary, load_avg,
+from bench.common import (finish, CACHE, REPO, SAMPLE_DIRS, dir_size_mb, fmt, fresh_dir, latency_summary, load_avg,
                           md_table, open_kb, peak_rss_mb, read_json, timing_questions, write_json)
 
 SIZES = {"sample": 0, "10k": 10_000, "100k": 100_000}  # target passages (0: the sample KB alone)
@@ -310,10 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         p.error(f"unknown size(s): {', '.join(unknown)}")
     result = run([s for s in SIZES if s in sizes], args.questions)
-    if args.out:
-        write_json(args.out, result)
-    print(markdown(result))
-    return 0
+    return finish(result, markdown, args.out)
 
 
 if __name__ == "__main__":

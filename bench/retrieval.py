@@ -35,8 +35,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.common import (CACHE, SAMPLE_DIRS, SAMPLE_EVAL, SEED_DOCS_DIR, SEEDS_DEV, build_home, fmt, load_rows,
-                          md_table, open_kb, write_json)
+from bench.common import (finish, CACHE, SAMPLE_DIRS, SAMPLE_EVAL, SEED_DOCS_DIR, SEEDS_DEV, build_home, fmt, load_rows,
+                          md_table, open_kb)
 
 METHODS = ("bm25", "dense", "hybrid", "ours")
 BASELINES = ("bm25", "dense", "hybrid")
@@ -266,10 +266,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, help="write the results as JSON here")
     args = p.parse_args(argv)
     result = run()
-    if args.out:
-        write_json(args.out, result)
-    print(markdown(result))
-    return 0
+    return finish(result, markdown, args.out)
 
 
 if __name__ == "__main__":
