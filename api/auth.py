@@ -1,7 +1,7 @@
 """Who is calling: a session cookie (with CSRF token for unsafe methods) or a bearer token."""
 from __future__ import annotations
 
-from fastapi import HTTPException, Request
+from fastapi import HTTPException, Request, Response
 
 from govbot.accounts import Session
 
@@ -33,3 +33,17 @@ def require_role(session: Session, *roles: str) -> None:
 
 def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
+
+
+def open_session(request: Request, response: Response, username: str, password: str) -> dict:
+    """Log in: the token (for bearer use) and the CSRF token, and the session cookie for pages."""
+    session = request.app.state.accounts.login(username, password, ip=client_ip(request))
+    if session is None:
+        raise HTTPException(401, detail="用户名或密码错误")
+    response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return {"token": session.token, "csrf_token": session.csrf, "user": session.user.public(), "session": session}
+
+
+def close_session(request: Request, response: Response, session: Session) -> None:
+    request.app.state.accounts.logout(session.token)
+    response.delete_cookie(COOKIE)

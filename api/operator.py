@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
 
-from api.auth import COOKIE, client_ip, current_session, require_role
+from api.auth import client_ip, close_session, current_session, open_session, require_role
 from govbot.accounts import Session
 
 router = APIRouter(tags=["operator"])
@@ -42,17 +42,14 @@ class WorkOrderIn(BaseModel):
 
 @router.post("/api/operator/login", summary="工作人员登录（返回 token 与 csrf_token，并设置会话 Cookie）")
 async def login(body: Login, request: Request, response: Response) -> dict:
-    session = request.app.state.accounts.login(body.username, body.password, ip=client_ip(request))
-    if session is None:
-        raise HTTPException(401, detail="用户名或密码错误")
-    response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
-    return {"token": session.token, "csrf_token": session.csrf, "user": session.user.public()}
+    opened = open_session(request, response, body.username, body.password)
+    opened.pop("session")
+    return opened
 
 
 @router.post("/api/operator/logout", summary="退出登录（使会话令牌失效）")
 async def logout(request: Request, response: Response, session: Session = Depends(current_session)) -> dict:
-    request.app.state.accounts.logout(session.token)
-    response.delete_cookie(COOKIE)
+    close_session(request, response, session)
     _audit(request, session, "logout", session.user.username)
     return {"ok": True}
 

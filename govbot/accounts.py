@@ -7,14 +7,15 @@ The audit log is append-only: rows are inserted, never updated or deleted.
 """
 from __future__ import annotations
 
+import json
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Text, Table, create_engine, event,
-                        insert, select, update)
+                        func, insert, or_, select, text, update)
 
 from knowledge.pii import mask
 from knowledge.store.sql import sqlite_pragmas
@@ -54,6 +55,19 @@ audit = Table(
 )
 
 
+APPEND_ONLY = {  # the database itself refuses to change or delete audit rows
+    "sqlite": ["CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
+               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+               "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
+               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"],
+    "postgresql": ["CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN "
+                   "RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql",
+                   "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
+                   "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+                   "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"],
+}
+
+
 class AccountError(ValueError):
     """Bad account input (unknown role, weak password, duplicate name)."""
 
@@ -81,10 +95,13 @@ def _now() -> datetime:
 
 class Accounts:
     def __init__(self, url: str):
-        self.engine = create_engine(url, future=True)
+        self.engine = create_engine(url, future=True, json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
         if url.startswith("sqlite"):
             event.listen(self.engine, "connect", sqlite_pragmas)
         metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            for statement in APPEND_ONLY.get(self.engine.dialect.name, []):
+                conn.execute(text(statement))
 
     def add_user(self, username: str, password: str, role: str, department: str = "", actor: str = "cli") -> User:
         if role not in ROLES:
@@ -141,10 +158,35 @@ class Accounts:
                                               before=before, after=after, note=mask(note)))
 
     def audit_log(self, actor: str | None = None, action: str | None = None, limit: int = 500) -> list[dict]:
-        query = select(audit).order_by(audit.c.id.desc()).limit(limit)
+        return self.search_audit(actor=actor, action=action, limit=limit)[0]
+
+    def search_audit(self, *, actor: str | None = None, action: str | None = None, target: str | None = None,
+                     text: str = "", since: date | None = None, until: date | None = None,
+                     actors: list[str] | None = None, limit: int = 200, offset: int = 0) -> tuple[list[dict], int]:
+        """Newest first; `action` matches a prefix (item. → every item action); `until` is inclusive."""
+        conditions = []
         if actor:
-            query = query.where(audit.c.actor == actor)
+            conditions.append(audit.c.actor == actor)
+        if actors is not None:
+            conditions.append(audit.c.actor.in_(actors))
         if action:
-            query = query.where(audit.c.action.like(f"{action}%"))
+            conditions.append(audit.c.action.like(f"{action}%"))
+        if target:
+            conditions.append(audit.c.target == target)
+        if since:
+            conditions.append(audit.c.time >= datetime.combine(since, time.min, timezone.utc))
+        if until:
+            conditions.append(audit.c.time < datetime.combine(until + timedelta(days=1), time.min, timezone.utc))
+        for word in text.split():
+            pattern = f"%{word}%"
+            conditions.append(or_(audit.c.target.like(pattern), audit.c.note.like(pattern),
+                                  audit.c.action.like(pattern), audit.c.actor.like(pattern)))
+        query = select(audit).where(*conditions).order_by(audit.c.id.desc()).limit(limit).offset(offset)
         with self.engine.connect() as conn:
-            return [{**dict(r._mapping), "time": r.time.isoformat()} for r in conn.execute(query)]
+            total = conn.execute(select(func.count()).select_from(audit).where(*conditions)).scalar()
+            rows = [{**dict(r._mapping), "time": r.time.isoformat()} for r in conn.execute(query)]
+        return rows, total
+
+    def usernames(self, department: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(users.c.username).where(users.c.department == department)).scalars())

@@ -82,6 +82,7 @@ class ItemDraft:
 class Item(ItemDraft):
     id: int = 0
     version: int = 1
+    live_version: int | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     abolish_reason: str = ""

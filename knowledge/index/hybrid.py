@@ -140,7 +140,7 @@ class HybridIndex:
         if changed is None:  # the store went backwards (a new database): start again
             self.__init__(self.embeddings, self.model_id)
             changed = [item.id for item in store.items()]
-        items = store.items(ids=changed)
+        items = store.live_items(ids=changed)
         for gone in set(changed) - {item.id for item in items}:
             self.remove(gone)
         self.upsert(items, progress)

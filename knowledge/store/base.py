@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import date
 
 from knowledge.content import Item, ItemDraft, Kind, Status
 
@@ -29,6 +30,26 @@ class Version:
     created_at: str
 
 
+@dataclass
+class ItemQuery:
+    """A console search: every given condition must hold."""
+    kind: Kind | None = None
+    status: Status | None = None
+    department: str | None = None
+    text: str = ""  # in the title or the fields
+    expires_before: date | None = None  # has an expiry date before this day
+    limit: int = 50
+    offset: int = 0
+
+
+class StaleItem(Exception):
+    """The item was changed by someone else since it was read: nothing was written."""
+
+    def __init__(self, current: Item):
+        self.current = current
+        super().__init__(f"item {current.id} is at version {current.version} ({current.status.value})")
+
+
 class ContentStore(ABC):
     """Items with versions and a change log that every answering process follows."""
 
@@ -46,8 +67,22 @@ class ContentStore(ABC):
 
     @abstractmethod
     def set_status(self, item_id: int, status: Status, *, actor: str = "system", reason: str = "",
-                   successor_id: int | None = None) -> Item:
-        """Move an item through its lifecycle (a new version row records the step)."""
+                   successor_id: int | None = None, expect: set[Status] | None = None,
+                   expect_version: int | None = None) -> Item:
+        """Move an item through its lifecycle (a version row records the step).
+
+        Publishing makes the head version live; abolishing takes the item out of the answers.
+        With `expect` / `expect_version` the step happens only if the item is still in one of those
+        statuses / at that version (checked atomically), else `StaleItem` is raised.
+        """
+
+    @abstractmethod
+    def update_item(self, item_id: int, draft: ItemDraft, *, expect_version: int, actor: str = "system",
+                    note: str = "") -> Item:
+        """Write a new head version if the item is still at `expect_version` (else `StaleItem`).
+
+        A draft version of a published item leaves the published version live until it is published.
+        """
 
     @abstractmethod
     def get(self, item_id: int) -> Item | None: ...
@@ -58,6 +93,18 @@ class ContentStore(ABC):
     @abstractmethod
     def items(self, *, status: Status | None = None, kind: Kind | None = None,
               ids: list[int] | None = None) -> list[Item]: ...
+
+    @abstractmethod
+    def find(self, query: ItemQuery) -> tuple[list[Item], int]:
+        """One page of items matching `query` (newest change first) and how many match in all."""
+
+    @abstractmethod
+    def live_items(self, ids: list[int] | None = None) -> list[Item]:
+        """What citizens are answered from: each item's live version (status published)."""
+
+    @abstractmethod
+    def version_item(self, item_id: int, version: int) -> Item | None:
+        """The item as it was at `version` (from its snapshot)."""
 
     @abstractmethod
     def versions(self, item_id: int) -> list[Version]: ...

@@ -1,0 +1,112 @@
+"""Bulk import: preview (`?dry_run=1`) names every problem; a commit saves all rows or none.
+
+Editors import drafts into their own department; reviewers and admins may publish directly
+(`?publish=1`). A page may pass `?progress_id=...` and poll `/api/admin/import/progress/{id}`
+while the request runs, for a progress bar.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
+from fastapi.responses import Response
+
+from api.admin.common import audit, console_user
+from api.auth import require_role
+from govbot.accounts import Session
+from knowledge.bulk import ImportRejected, commit_import, preview_import, template_workbook
+from knowledge.content import Kind, Status
+from knowledge.workflow import Invalid
+
+router = APIRouter(tags=["policy-owner console"])
+MAX_BYTES = 20 * 1024 * 1024
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Progress:
+    """Import progress by the id the page chose (this process only; entries expire after an hour)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._entries: dict[str, dict] = {}
+
+    def set(self, key: str | None, phase: str, done: int = 0, total: int = 0) -> None:
+        if not key:
+            return
+        with self._lock:
+            self._entries[key] = {"phase": phase, "done": done, "total": total, "at": time.time()}
+            for old in [k for k, v in self._entries.items() if time.time() - v["at"] > 3600]:
+                del self._entries[old]
+
+    def get(self, key: str) -> dict | None:
+        with self._lock:
+            entry = self._entries.get(key)
+        return {k: v for k, v in entry.items() if k != "at"} if entry else None
+
+    def reporter(self, key: str | None, phase: str):
+        return lambda done, total: self.set(key, phase, done, total)
+
+
+def _progress(request: Request) -> Progress:
+    state = request.app.state
+    if not hasattr(state, "import_progress"):
+        state.import_progress = Progress()
+    return state.import_progress
+
+
+@router.post("/api/admin/import", summary="批量导入（Excel / CSV / Word / PDF）：dry_run=1 预览，否则提交")
+def import_file(request: Request, file: UploadFile = File(...), dry_run: bool = False, publish: bool = False,
+                kind: Kind | None = None, region: str = Query("", max_length=100),
+                progress_id: str | None = Query(None, max_length=64), session: Session = Depends(console_user)) -> dict:
+    if publish and not dry_run:
+        require_role(session, "reviewer", "admin")
+    data = file.file.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise HTTPException(413, detail=f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后导入")
+    if not data:
+        raise HTTPException(422, detail="上传的文件是空的")
+    progress = _progress(request)
+    department = None if session.user.role == "admin" else session.user.department
+    kb = request.app.state.kb
+    progress.set(progress_id, "checking")
+    preview = preview_import(file.filename or "upload", data, store=kb.store, department=department, region=region,
+                             kind=kind, progress=progress.reporter(progress_id, "checking"))
+    if dry_run:
+        progress.set(progress_id, "done")
+        return preview.to_dict()
+    status = Status.PUBLISHED if publish else Status.DRAFT
+    try:
+        result = commit_import(kb.store, preview, status=status, actor=session.user.username,
+                               progress=progress.reporter(progress_id, "saving"))
+    except ImportRejected as exc:
+        progress.set(progress_id, "rejected")
+        raise Invalid(str(exc), preview=preview.to_dict()) from None
+    if publish:
+        progress.set(progress_id, "indexing")
+        kb.refresh()  # this process answers from it at once
+    progress.set(progress_id, "done", len(preview.rows), len(preview.rows))
+    summary = {"added": len(result.added), "updated": len(result.updated),
+               "unchanged": len(preview.rows) - len(result.added) - len(result.updated)}
+    audit(request, session, "item.import", file.filename or "upload",
+          after={**summary, "status": status.value, "rows": len(preview.rows)})
+    return {"ok": True, "summary": preview.summary(), **summary, "status": status.value,
+            "item_ids": result.added + result.updated}
+
+
+@router.get("/api/admin/import/progress/{progress_id}", summary="导入进度")
+def import_progress(progress_id: str, request: Request, session: Session = Depends(console_user)) -> dict:
+    entry = _progress(request).get(progress_id)
+    if entry is None:
+        raise HTTPException(404, detail="没有这个导入任务")
+    return entry
+
+
+@router.get("/api/admin/templates/{name}.xlsx", summary="下载导入模板（qa 或 guide）")
+def template(name: str, session: Session = Depends(console_user)) -> Response:
+    kinds = {"qa": Kind.QA, "guide": Kind.GUIDE}
+    if name not in kinds:
+        raise HTTPException(404, detail="只有问答（qa）和办事指南（guide）模板")
+    filename = {"qa": "policy_qa_template.xlsx", "guide": "service_guide_template.xlsx"}[name]
+    return Response(template_workbook(kinds[name]), media_type=XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
