@@ -12,6 +12,12 @@ from knowledge.answer.types import Answer, AnswerStatus, QuestionError
 FAILURES_BEFORE_OFFER = 2  # no_answer or clarify in a row, then a person is offered
 
 
+def asked_from(tracker: Tracker) -> dict:
+    """Where a question came from, for the question log (WeChat conversations are `wx:<openid>`)."""
+    sender = tracker.sender_id or ""
+    return {"channel": "wechat" if sender.startswith("wx:") else "web", "conversation_id": sender}
+
+
 def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, answer: Answer) -> list:
     send_answer(dispatcher, answer)
     events = [SlotSet("last_question", question),
@@ -34,7 +40,7 @@ class ActionAnswer(Action):
     def run(self, dispatcher, tracker: Tracker, domain) -> list:
         question = (tracker.latest_message.get("text") or "").strip()
         try:
-            answer = knowledge().ask(question, context_key=tracker.get_slot("service") or "")
+            answer = knowledge().ask(question, context_key=tracker.get_slot("service") or "", **asked_from(tracker))
         except QuestionError as exc:
             send(dispatcher, f"{exc}。请用一句话描述您的问题。")
             return []
@@ -56,5 +62,5 @@ class ActionChooseService(Action):
             return [SlotSet("service", None)]
         title = kb.index.meta[item_id].title
         pending = tracker.get_slot("pending_question") or ""
-        answer = kb.ask(f"{title} {pending}".strip(), context_key=key)
+        answer = kb.ask(f"{title} {pending}".strip(), context_key=key, **asked_from(tracker))
         return answer_events(dispatcher, tracker, pending or title, answer) + [SlotSet("pending_question", None)]

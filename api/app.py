@@ -8,13 +8,16 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from api import assist, chat, health, operator, web
-from api import console
+from api import admin, console, insights
+from api.admin.common import workflow_error
 from api.channels import wechat
 from api.rasa_client import RasaClient
 from govbot import __version__
 from govbot.accounts import Accounts
 from govbot.records import records_for
 from govbot.settings import Settings, get_settings
+from knowledge.gold import GoldQuestions
+from knowledge.workflow import WorkflowError
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -29,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.kb = Knowledge(settings)
         app.state.records = records_for(settings)
         app.state.accounts = Accounts(settings.db_url)
+        app.state.gold = GoldQuestions(settings.db_url)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
         yield
         await app.state.rasa.close()
@@ -46,6 +50,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(operator.router)
     app.include_router(assist.router)
     app.include_router(wechat.router)
+    app.include_router(admin.router)
+    app.include_router(insights.router)
+    app.add_exception_handler(WorkflowError, workflow_error)
     return app
 
 

@@ -1,13 +1,15 @@
-"""The hotline operators' console: one static page (`/console`) with its script and stylesheet.
+"""The staff consoles: the hotline operators' page (`/console`) and the policy owners' (`/admin`).
 
-The page talks to the operator API on the same origin (cookie session + X-CSRF-Token). It is a
-staff page: it may not be framed by other sites and loads nothing from elsewhere.
+Each is one static page with its scripts and stylesheet, talking to its API on the same origin
+(cookie session + X-CSRF-Token). They are staff pages: they may not be framed by other sites and
+load nothing from elsewhere.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from fastapi.responses import FileResponse
 
 STATIC = Path(__file__).parent / "static"
@@ -20,19 +22,55 @@ HEADERS = {
     "Cache-Control": "no-cache",
 }
 
-router = APIRouter(tags=["operator console"])
+router = APIRouter(tags=["staff consoles"])
 
 
+TYPES = {".html": "text/html; charset=utf-8", ".js": "application/javascript; charset=utf-8",
+         ".css": "text/css; charset=utf-8"}
+ADMIN_PARTS = re.compile(r"^[a-z]{2,20}$")
+
+
+def _file(name: str) -> FileResponse:
+    path = STATIC / name
+    if not path.is_file():
+        raise HTTPException(404, detail="文件不存在")
+    return FileResponse(path, media_type=TYPES[path.suffix], headers=HEADERS)
+
+
+# the hotline operators' console
 @router.get("/console", include_in_schema=False)
 async def console_page() -> FileResponse:
-    return FileResponse(STATIC / "console.html", media_type="text/html; charset=utf-8", headers=HEADERS)
+    return _file("console.html")
 
 
 @router.get("/console.js", include_in_schema=False)
 async def console_js() -> FileResponse:
-    return FileResponse(STATIC / "console.js", media_type="application/javascript; charset=utf-8", headers=HEADERS)
+    return _file("console.js")
 
 
 @router.get("/console.css", include_in_schema=False)
 async def console_css() -> FileResponse:
-    return FileResponse(STATIC / "console.css", media_type="text/css; charset=utf-8", headers=HEADERS)
+    return _file("console.css")
+
+
+# the policy owners' console: its scripts are admin.js and admin-*.js
+@router.get("/admin", include_in_schema=False)
+async def admin_page() -> FileResponse:
+    return _file("admin.html")
+
+
+@router.get("/admin.js", include_in_schema=False)
+async def admin_js() -> FileResponse:
+    return _file("admin.js")
+
+
+@router.get("/admin-{part}.js", include_in_schema=False)
+async def admin_part_js(part: str) -> FileResponse:
+    if not ADMIN_PARTS.match(part):
+        raise HTTPException(404, detail="文件不存在")
+    return _file(f"admin-{part}.js")
+
+
+@router.get("/admin.css", include_in_schema=False)
+async def admin_css() -> FileResponse:
+    return _file("admin.css")

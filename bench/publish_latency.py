@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -32,6 +33,12 @@ SUBJECTS = ["银杏", "海棠", "青松", "白鹭", "紫藤", "丹桂", "墨竹"
 def question(n: int) -> tuple[str, str]:
     name = f"{SUBJECTS[n % len(SUBJECTS)]}{n}号惠民补贴"
     return f"{name}怎么申请？", f"{name}由街道办事处受理，携带身份证和户口簿申请，审核通过后次月发放。"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def start_api(home, port: int) -> subprocess.Popen:
@@ -109,10 +116,10 @@ def markdown(result: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=20)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="the API's port (default: a free one)")
     parser.add_argument("--out")
     args = parser.parse_args()
-    return finish(run(args.trials, args.port), markdown, args.out)
+    return finish(run(args.trials, args.port or free_port()), markdown, args.out)
 
 
 if __name__ == "__main__":

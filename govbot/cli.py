@@ -81,7 +81,7 @@ def cmd_ask(args) -> int:
     if args.question is not None:
         kb = _knowledge()
         try:
-            answer = kb.ask(args.question)
+            answer = kb.ask(args.question, channel="cli")
         except QuestionError as exc:
             raise UsageError(str(exc)) from exc
         if args.json:
@@ -96,7 +96,7 @@ def cmd_ask(args) -> int:
         if not question.strip():
             continue
         try:
-            out = kb.ask(question).public()
+            out = kb.ask(question, channel="cli").public()
         except QuestionError as exc:
             bad += 1
             out = {"question": question[:50], "error": str(exc)}

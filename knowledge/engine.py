@@ -6,23 +6,27 @@ so publishing, abolishing or editing an item is reflected at once in every proce
 """
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from datetime import date, datetime, timezone
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
+from govbot.insights.questions import QuestionLog
 from govbot.settings import Settings, get_settings
-from knowledge.answer.pipeline import AnswerPipeline
-from knowledge.answer.types import Answer, Department
+from knowledge.answer.pipeline import FALLBACK_DEPARTMENT, AnswerPipeline
+from knowledge.answer.types import Answer, AnswerStatus, Department
+from knowledge.content import Item, Status
 from knowledge.embeddings import load_embeddings
 from knowledge.index.hybrid import HybridIndex
+from knowledge.index.vector_cache import CachedPassageEncoder, VectorCache
 from knowledge.ingest.service import IngestOptions, IngestReport, ingest_paths
 from knowledge.models.e5_build import MARKER
-from knowledge.pii import mask
+from knowledge.passages import item_passages
 from knowledge.store import ContentStore, open_store
 
 log = logging.getLogger("govbot.knowledge")
+BIG_CHANGE = 200  # changed items from which a sync runs in the background (see catch_up)
 
 
 class Knowledge:
@@ -35,15 +39,54 @@ class Knowledge:
         self.embeddings = load_embeddings(str(self.settings.model_dir), self.settings.embed_batch_size)
         self.model_id = _model_id(self.settings.model_dir)
         self.index = HybridIndex.load(self.settings.index_dir, self.embeddings, self.model_id)
+        self.vectors = VectorCache(self.settings.db_url, self.model_id)
+        self.index.encode_passages = CachedPassageEncoder(self.embeddings, self.vectors)
         self.pipeline = AnswerPipeline(self.index, self.embeddings, self.settings, composer)
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the index: held while answering and while applying changes
+        self._syncing = threading.Lock()  # one sync at a time
         self.refresh()
 
     # --- keeping the index in step with the store -------------------------------------------
-    def refresh(self, progress=None) -> int:
-        """Apply store changes to the index; returns how many items changed."""
+    def refresh(self, progress=None, embedded=None) -> int:
+        """Apply store changes to the index; returns how many items changed.
+
+        `embedded(done, total)` is told how far the embedding of a big change has got."""
+        with self._syncing:
+            pending = self._pending()
+            if pending and len(pending) >= BIG_CHANGE:
+                self._embed_ahead(pending, embedded)  # the slow part, without holding up the answers
+            with self._lock:
+                return self.index.sync(self.store, progress)
+
+    def catch_up(self) -> None:
+        """Before answering: apply small changes now. A big change (a bulk import) is embedded in
+        a background thread while answers go on from the current index, with the changed items
+        taken out of it at once: during that time they get "no answer" rather than a stale one."""
+        pending = self._pending()
+        if not pending:
+            return
+        if len(pending) < BIG_CHANGE:
+            self.refresh()
+            return
         with self._lock:
-            return self.index.sync(self.store, progress)
+            self.index.remove_many(pending)
+        if not self._syncing.locked():
+            threading.Thread(target=self.refresh, name="index-sync", daemon=True).start()
+
+    def _pending(self) -> list[int]:
+        last = self.store.last_change()
+        if last == self.index.synced_seq:
+            return []
+        if last < self.index.synced_seq:  # a new database: sync starts again
+            return [item.id for item in self.store.items()]
+        return self.store.changed_since(self.index.synced_seq)
+
+    def _embed_ahead(self, item_ids: list[int], embedded=None) -> None:
+        texts = [p.index_text for item in self.store.live_items(item_ids) for p in item_passages(item)]
+        for start in range(0, len(texts), 256):
+            self.index.encode_passages(texts[start:start + 256])
+            if embedded:
+                embedded(min(start + 256, len(texts)), len(texts))
 
     def save_index(self) -> None:
         with self._lock:
@@ -58,32 +101,66 @@ class Knowledge:
         return report
 
     # --- answering ----------------------------------------------------------------------------
-    def ask(self, question: str, *, context_key: str = "", today: date | None = None) -> Answer:
+    def ask(self, question: str, *, context_key: str = "", today: date | None = None, channel: str = "",
+            conversation_id: str = "") -> Answer:
+        self.catch_up()
         with self._lock:
-            self.refresh()
             answer = self.pipeline.answer(question, context_key=context_key, today=today)
-        self._log(answer)
+        self._log(answer, channel=channel, conversation_id=conversation_id)
         return answer
 
     def department_for(self, text: str) -> Department:
+        self.catch_up()
         with self._lock:
-            self.refresh()
             return self.pipeline.department(text)
 
-    def suggest(self, text: str, n: int = 3) -> list[Answer]:
+    def probe(self, question: str) -> Answer:
+        """Answer for a check (gold questions), not for a citizen: nothing is logged."""
+        self.catch_up()
         with self._lock:
-            self.refresh()
+            return self.pipeline.answer(question)
+
+    def what_if(self, item_id: int, candidate: Item | None, questions: list[str]) -> list[tuple[Answer, Answer]]:
+        """Answers to `questions` now and with `candidate` as the live version of `item_id`
+        (None: with the item gone). The index is put back before anyone else may answer."""
+        self.catch_up()
+        with self._lock:
+            before = [self.pipeline.answer(q) for q in questions]
+            self.index.remove(item_id)
+            try:
+                if candidate is not None:
+                    self.index.upsert([replace(candidate, status=Status.PUBLISHED)])
+                after = [self.pipeline.answer(q) for q in questions]
+            finally:
+                self.index.remove(item_id)
+                self.index.upsert(self.store.live_items([item_id]))
+        return list(zip(before, after))
+
+    def suggest(self, text: str, n: int = 3) -> list[Answer]:
+        self.catch_up()
+        with self._lock:
             return self.pipeline.suggestions(text, n)
 
-    def _log(self, answer: Answer) -> None:
-        """Questions are kept (masked) for the knowledge-gaps inbox and analytics."""
-        record = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                  "question": mask(answer.question), "status": answer.status.value,
-                  "confidence": round(answer.confidence, 3), "item": answer.item_key}
+    def _log(self, answer: Answer, *, channel: str = "", conversation_id: str = "") -> None:
+        """Questions are kept (masked) in the `question_log` table for the knowledge-gaps inbox and
+        analytics (govbot.insights): one INSERT; a failure is logged, never raised."""
         try:
-            with open(self.settings.log_dir / "questions.jsonl", "a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record, ensure_ascii=False) + "\n")
-        except OSError as exc:  # logging must never cost a citizen an answer
+            source = next((s for s in answer.sources if s.key and s.key == answer.item_key), None)
+            routed = ""
+            if source is None and answer.status in (AnswerStatus.NO_ANSWER, AnswerStatus.CLARIFY):
+                with self._lock:  # where `department_for` would dispatch it, from the hits already found
+                    directory = {m.key: m.title for m in self.index.meta.values() if m.kind == "hotline"
+                                 and self.settings.hotline_number not in m.title}
+                routed = next((directory[k] for k in answer.ranked_keys if k in directory), "")
+                routed = routed or (FALLBACK_DEPARTMENT if answer.ranked_keys else "")
+            if "_questions" not in self.__dict__:
+                self._questions = QuestionLog(self.store.engine)
+            self._questions.write(
+                question=answer.question, status=answer.status.value, confidence=answer.confidence,
+                item_id=source.id if source else None, item_key=answer.item_key,
+                item_title=source.title if source else "", department=source.department if source else "",
+                routed_department=routed, channel=channel, conversation_id=conversation_id)
+        except Exception as exc:  # noqa: BLE001 - logging must never cost a citizen an answer
             log.warning("question log not written: %s", exc)
 
     def close(self) -> None:

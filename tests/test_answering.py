@@ -147,6 +147,12 @@ def test_follow_up_stays_with_the_service_under_discussion(sample_kb):
 
 
 def test_questions_are_logged_with_personal_data_masked(sample_kb):
-    sample_kb.ask("我的手机13812345678，身份证110101199003071234，社保卡丢了怎么办")
-    log = (sample_kb.settings.log_dir / "questions.jsonl").read_text(encoding="utf-8")
+    from sqlalchemy import select
+
+    from govbot.insights.tables import question_log
+
+    sample_kb.ask("我的手机13812345678，身份证110101199003071234，社保卡丢了怎么办", conversation_id="t-log-mask")
+    with sample_kb.store.engine.connect() as conn:
+        logged = conn.execute(select(question_log.c.question).where(question_log.c.conversation_id == "t-log-mask"))
+        log = "\n".join(logged.scalars())
     assert "13812345678" not in log and "110101199003071234" not in log and "138****5678" in log

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 
 from tests.conftest import run_cli
@@ -26,6 +27,11 @@ def staff(stack):
         result = run_cli(stack["home"], *(args + (["--department", dept] if dept else [])))
         assert result.returncode == 0 or "已存在" in result.stderr, result.stderr
     return stack
+
+
+def _bearer(base: str, name: str) -> dict:
+    login = httpx.post(f"{base}/api/operator/login", json={"username": name, "password": "pass-" + name})
+    return {"Authorization": f"Bearer {login.json()['token']}"}
 
 
 def open_console(browser, base: str, name: str, viewport=DESKTOP):
@@ -144,6 +150,11 @@ def test_handoff_claim_reply_release_and_work_order(browser, staff):
     assert "居住证" in suggestions.first.locator(".gc-sources").inner_text()
     assert "置信度" in suggestions.first.inner_text()
     assert ops.inner_text("#assist-dept").startswith("建议派单")
+    # 答案有误: the report reaches the policy owners' knowledge-gaps inbox
+    suggestions.first.locator("[data-testid=flag-wrong-1]").click()
+    ops.wait_for_selector("#phone-view [data-testid=flag-wrong-1]:has-text('已报告')")
+    gaps = httpx.get(f"{base}/api/admin/gaps", headers=_bearer(base, "console_boss"), params={"days": 1}).json()
+    assert any(g["question"] == "居住证要带什么材料" and g["sources"]["flag"] >= 1 for g in gaps["groups"])
     answer = suggestions.first.locator(".gc-suggestion-text").inner_text()
     suggestions.first.locator(".gc-insert").click()
     assert ops.input_value("#send-text") == answer

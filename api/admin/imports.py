@@ -2,7 +2,8 @@
 
 Editors import drafts into their own department; reviewers and admins may publish directly
 (`?publish=1`). A page may pass `?progress_id=...` and poll `/api/admin/import/progress/{id}`
-while the request runs, for a progress bar.
+while the request runs, for a progress bar. A big published import returns once it is saved
+(`"indexing": true`); its embedding goes on in the background, reported under the same id.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from api.auth import require_role
 from govbot.accounts import Session
 from knowledge.bulk import ImportRejected, commit_import, preview_import, template_workbook
 from knowledge.content import Kind, Status
+from knowledge.engine import BIG_CHANGE
 from knowledge.workflow import Invalid
 
 router = APIRouter(tags=["policy-owner console"])
@@ -58,6 +60,7 @@ def _progress(request: Request) -> Progress:
 @router.post("/api/admin/import", summary="批量导入（Excel / CSV / Word / PDF）：dry_run=1 预览，否则提交")
 def import_file(request: Request, file: UploadFile = File(...), dry_run: bool = False, publish: bool = False,
                 kind: Kind | None = None, region: str = Query("", max_length=100),
+                department: str | None = Query(None, max_length=100, description="管理员：未填部门的行归入此部门"),
                 progress_id: str | None = Query(None, max_length=64), session: Session = Depends(console_user)) -> dict:
     if publish and not dry_run:
         require_role(session, "reviewer", "admin")
@@ -67,7 +70,8 @@ def import_file(request: Request, file: UploadFile = File(...), dry_run: bool = 
     if not data:
         raise HTTPException(422, detail="上传的文件是空的")
     progress = _progress(request)
-    department = None if session.user.role == "admin" else session.user.department
+    if session.user.role != "admin":
+        department = session.user.department  # editors and reviewers import into their own department
     kb = request.app.state.kb
     progress.set(progress_id, "checking")
     preview = preview_import(file.filename or "upload", data, store=kb.store, department=department, region=region,
@@ -82,16 +86,22 @@ def import_file(request: Request, file: UploadFile = File(...), dry_run: bool = 
     except ImportRejected as exc:
         progress.set(progress_id, "rejected")
         raise Invalid(str(exc), preview=preview.to_dict()) from None
-    if publish:
+    background = publish and len(result.added) + len(result.updated) >= BIG_CHANGE
+    if background:  # minutes of embedding: answers go on meanwhile (see Knowledge.catch_up)
+        def index() -> None:
+            kb.refresh(embedded=progress.reporter(progress_id, "indexing"))
+            progress.set(progress_id, "done", len(preview.rows), len(preview.rows))
         progress.set(progress_id, "indexing")
+        threading.Thread(target=index, name="import-index", daemon=True).start()
+    else:
         kb.refresh()  # this process answers from it at once
-    progress.set(progress_id, "done", len(preview.rows), len(preview.rows))
+        progress.set(progress_id, "done", len(preview.rows), len(preview.rows))
     summary = {"added": len(result.added), "updated": len(result.updated),
                "unchanged": len(preview.rows) - len(result.added) - len(result.updated)}
     audit(request, session, "item.import", file.filename or "upload",
           after={**summary, "status": status.value, "rows": len(preview.rows)})
     return {"ok": True, "summary": preview.summary(), **summary, "status": status.value,
-            "item_ids": result.added + result.updated}
+            "item_ids": result.added + result.updated, "indexing": background}
 
 
 @router.get("/api/admin/import/progress/{progress_id}", summary="导入进度")

@@ -601,6 +601,12 @@
     }
     var suggestions = (data.suggestions || []).slice(0, 3);
     note($("assist-msg"), suggestions.length ? "" : "知识库中没有找到合适的答案，请按规范答复或转交相关部门。");
+    var missing = button("报告知识缺失", "gc-flag");
+    missing.setAttribute("data-testid", "flag-missing");
+    missing.addEventListener("click", function () { flag("missing", null, missing); });
+    var row = el("li", "gc-flag-row");
+    row.appendChild(missing);
+    list.appendChild(row);
     suggestions.forEach(function (s, i) {
       var li = el("li", "gc-suggestion");
       var head = el("div", "gc-suggestion-head");
@@ -611,6 +617,12 @@
       use.setAttribute("aria-label", "把建议 " + (i + 1) + " 插入回复框");
       use.addEventListener("click", function () { insert(s.answer); });
       head.appendChild(use);
+      var wrong = button("答案有误", "gc-flag");
+      wrong.setAttribute("data-testid", "flag-wrong-" + (i + 1));
+      wrong.addEventListener("click", function () {
+        flag("wrong", s.sources && s.sources.length ? s.sources[0].id : null, wrong);
+      });
+      head.appendChild(wrong);
       li.appendChild(head);
       li.appendChild(el("div", "gc-suggestion-text", s.answer));
       renderSources(li, s.sources, true);
@@ -618,11 +630,22 @@
     });
   }
 
+  /* An operator's "wrong / missing" report lands in the policy owners' knowledge-gaps inbox. */
+  function flag(kind, itemId, btn) {
+    var question = state.assistAsked || "";
+    if (!question) return;
+    btn.disabled = true;
+    api("POST", "/api/operator/flags", { question: question, kind: kind, item_id: itemId, note: "" })
+      .then(function () { btn.textContent = "已报告"; note($("assist-msg"), "已报告给知识管理部门，谢谢。", "ok"); },
+            function (err) { btn.disabled = false; note($("assist-msg"), "报告失败：" + err.message, "error"); });
+  }
+
   function runAssist() {
     clearTimeout(state.assistTimer);
     var text = $("assist-text").value.trim();
     if (!text) { note($("assist-msg"), "请先输入市民说的话。", "error"); return; }
     var seq = ++state.assistSeq;
+    state.assistAsked = text.slice(0, 1000);
     $("assist-submit").disabled = true;
     note($("assist-msg"), "正在查询……");
     api("POST", "/api/assist", { text: text.slice(0, 1000) })

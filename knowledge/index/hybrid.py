@@ -83,6 +83,7 @@ class HybridIndex:
         self.item_pids: dict[int, list[str]] = {}
         self.meta: dict[int, ItemMeta] = {}
         self.synced_seq = 0
+        self.encode_passages = None  # texts -> vectors through a shared cache (vector_cache.py); None: embed here
         self._districts: set[str] | None = None
         self._speller = None
         self._service_words: set[str] | None = None
@@ -97,9 +98,8 @@ class HybridIndex:
 
         `progress` is tqdm-like: its `total` is set to the passage count, `update(n)` is called.
         """
+        self.remove_many([item.id for item in items])
         self._districts = self._speller = self._service_words = self._service_of = None
-        for item in items:
-            self.remove(item.id)
         live = [item for item in items if item.status == Status.PUBLISHED]
         batch: list[Passage] = []
         for item in live:
@@ -118,18 +118,26 @@ class HybridIndex:
             for passage in part:
                 self.passages[passage.pid] = passage
                 self.lexical.add(passage.pid, lexical_tokens(passage.index_text))
-            self.dense.add([p.pid for p in part], [p.index_text for p in part])
+            texts = [p.index_text for p in part]
+            vectors = self.encode_passages(texts) if self.encode_passages else None
+            self.dense.add([p.pid for p in part], texts, vectors)
             if progress is not None:
                 progress.update(len(part))
 
     def remove(self, item_id: int) -> None:
-        pids = self.item_pids.pop(item_id, [])
+        self.remove_many([item_id])
+
+    def remove_many(self, item_ids) -> None:
+        gone = [item_id for item_id in item_ids if item_id in self.meta or item_id in self.item_pids]
+        pids = [pid for item_id in gone for pid in self.item_pids.pop(item_id, [])]
         for pid in pids:
             self.lexical.remove(pid)
             self.passages.pop(pid, None)
         self.dense.remove(pids)
-        self.meta.pop(item_id, None)
-        self._districts = self._speller = self._service_words = self._service_of = None
+        for item_id in gone:
+            self.meta.pop(item_id, None)
+        if gone:
+            self._districts = self._speller = self._service_words = self._service_of = None
 
     def sync(self, store: ContentStore, progress=None) -> int:
         """Apply the store's changes since the last sync. Returns how many items changed."""
@@ -138,11 +146,12 @@ class HybridIndex:
             return 0
         changed = store.changed_since(self.synced_seq) if last > self.synced_seq else None
         if changed is None:  # the store went backwards (a new database): start again
+            encoder = self.encode_passages
             self.__init__(self.embeddings, self.model_id)
+            self.encode_passages = encoder
             changed = [item.id for item in store.items()]
         items = store.live_items(ids=changed)
-        for gone in set(changed) - {item.id for item in items}:
-            self.remove(gone)
+        self.remove_many(set(changed) - {item.id for item in items})
         self.upsert(items, progress)
         self.synced_seq = last
         return len(changed)

@@ -166,7 +166,8 @@ def parse_date(value) -> date | None:
     return date(*map(int, match.groups()))
 
 
-def _infer_kind(fields: dict) -> Kind | None:
+def infer_kind(fields) -> Kind | None:
+    """An item's kind from the fields it has (names or a dict of them)."""
     if "answer" in fields:
         return Kind.QA
     if any(name in fields for name in GUIDE_FIELDS if name != "phone"):
@@ -193,7 +194,7 @@ def record_to_draft(record: dict, *, source: str, kind: Kind | None = None, defa
         kind = KIND_NAMES.get(str(kind_value).strip().lower())
         if kind is None:
             raise ValueError(f"未知的类型“{kind_value}”")
-    kind = kind or _infer_kind(fields)
+    kind = kind or infer_kind(fields)
     if kind is None:
         raise ValueError("无法判断条目类型（缺少“答案”“所需材料”“职责范围”或“正文”等列）")
     fields = {name: _clean_field(name, value) for name, value in fields.items() if name in FIELDS[kind]}

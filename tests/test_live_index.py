@@ -1,0 +1,39 @@
+"""The live index across processes: a big change is embedded once, in the background, and never
+leaves a stale answer in the meantime."""
+from __future__ import annotations
+
+import time
+
+from knowledge.content import ItemDraft, Kind, Status
+from knowledge.engine import BIG_CHANGE
+
+
+def _qa(n: int, amount: int) -> ItemDraft:
+    question = f"第{n}号社区惠民券怎么领？"
+    return ItemDraft(kind=Kind.QA, title=question, key=f"qa-coupon-{n}", department="示例市民政局",
+                     fields={"question": question, "answer": f"第{n}号社区惠民券每户{amount}元，到社区服务中心领取。"},
+                     status=Status.PUBLISHED)
+
+
+def test_a_bulk_change_never_serves_the_old_answer_while_it_is_embedded(make_kb, tmp_path):
+    publisher = make_kb(tmp_path / "home")
+    answering = make_kb(tmp_path / "home")  # another process over the same database
+    publisher.store.save_items([_qa(n, 50) for n in range(BIG_CHANGE + 20)])
+    publisher.refresh()  # the publishing process embeds, and leaves the vectors in the shared cache
+    cached = len(publisher.vectors.get([p.index_text for p in publisher.index.passages.values()]))
+    assert cached == len(publisher.index.passages) > 0
+    first = answering.ask("第7号社区惠民券怎么领？")
+    while answering._syncing.locked():  # the bulk change is being applied in the background
+        time.sleep(0.05)
+    answering.catch_up()
+    assert answering.ask("第7号社区惠民券怎么领？").item_key == "qa-coupon-7"
+    assert first.item_key in ("", "qa-coupon-7")
+
+    publisher.store.save_items([_qa(n, 80) for n in range(BIG_CHANGE + 20)])  # a new version of every item
+    during = answering.ask("第7号社区惠民券怎么领？")
+    assert "50元" not in during.answer  # the old version is out at once, even before the new one is in
+    while answering._syncing.locked():
+        time.sleep(0.05)
+    answering.catch_up()
+    after = answering.ask("第7号社区惠民券怎么领？")
+    assert after.item_key == "qa-coupon-7" and "80元" in after.answer
