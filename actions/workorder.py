@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ConversationPaused, SlotSet
 
 from actions.context import knowledge, records
 from actions.replies import send
+from knowledge.answer.rules import load
 
 # the API masks mobile numbers before Rasa sees them (138****5678); landlines pass as they are
 PHONE = re.compile(r"(?:\+?86[ -]?)?1[3-9]\d(?:\*{4}|\d{4})\d{4}|0\d{2,3}-?\d{7,8}")
@@ -70,4 +71,12 @@ class ActionSubmitWorkorder(Action):
         send(dispatcher, f"已为您登记{TYPE_NAMES.get(kind, '')}工单，工单号：{tracking}。"
                          f"建议由{department.name}处理（{department.reason}），{follow}。",
              work_order=tracking, department=department.name)
-        return [SlotSet(slot, None) for slot in FORM_SLOTS]
+        cleared = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if is_urgent(content):  # a person takes it at once (the gate queues it for the department)
+            send(dispatcher, "您反映的情况比较紧急，正在为您转接人工客服，请稍候。", handoff=True)
+            return cleared + [ConversationPaused()]
+        return cleared
+
+
+def is_urgent(content: str) -> bool:
+    return any(word in content for word in load("urgent.yml")["patterns"])

@@ -12,6 +12,7 @@ import re
 from fastapi import APIRouter, HTTPException, Request
 
 from api.rasa_client import RasaUnavailable
+from govbot import queueing
 from api.schemas import ChatRequest, ChatResponse, History, HistoryMessage, Reply, SESSION_ID
 
 router = APIRouter(tags=["chat"])
@@ -70,7 +71,9 @@ async def converse(state, session_id: str, text: str | None = None, payload: str
         if message.startswith("/"):  # typed text is never taken as a command
             message = message.lstrip("/")
     state.records.add_message(session_id, "citizen", shown)
-    if status != "bot":  # a person has (or is about to have) the conversation: the bot stays silent
+    if status == "waiting":
+        return await _while_waiting(state, conversation, None if is_payload else text)
+    if status != "bot":  # a person has the conversation: the bot stays silent
         return ChatResponse(session_id=session_id, status=status, replies=[])
     try:
         raw = await state.rasa.send(session_id, message)
@@ -79,15 +82,61 @@ async def converse(state, session_id: str, text: str | None = None, payload: str
     replies = [to_reply(m) for m in raw]
     if any(isinstance(m.get("custom"), dict) and m["custom"].get("handoff") for m in raw):
         status = "waiting"
-        state.records.set_status(session_id, status,
-                                 department=_suggested_department(state, session_id, typed=not is_payload))
+        ordered = [m["custom"]["department"] for m in raw
+                   if isinstance(m.get("custom"), dict) and m["custom"].get("department")]  # an urgent work order's
+        state.records.set_status(session_id, status, department=ordered[0] if ordered else
+                                 _suggested_department(state, session_id, typed=not is_payload))
     for message, reply in zip(raw, replies):
         custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
         state.records.add_message(session_id, "bot", reply.text,
                                   {"sources": [s.model_dump() for s in reply.sources],
                                    "buttons": [b.model_dump() for b in reply.buttons],
                                    **{k: custom[k] for k in ("answer_status", "confidence") if k in custom}})
+    if status == "waiting":  # where they are in the queue, or how to leave a message out of hours
+        replies.append(_notice(state, session_id, *queueing.queued_notice(state.settings, state.records, session_id)))
     return ChatResponse(session_id=session_id, status=status, replies=replies)
+
+
+def _notice(state, session_id: str, text: str, event: str) -> Reply:
+    """A notice of the queue (not the bot talking), kept in the transcript with its event."""
+    state.records.add_message(session_id, "bot", text, {"event": event})
+    return Reply(text=text)
+
+
+async def _while_waiting(state, conversation: dict, raw: str | None) -> ChatResponse:
+    """The bot is silent while the citizen waits for a person; only the queue speaks: it offers to
+    take a message (on request, out of hours, or after `claim_timeout_s`) and turns the message
+    into a work order with a callback."""
+    records, settings, session_id = state.records, state.settings, conversation["id"]
+    silent = ChatResponse(session_id=session_id, status="waiting", replies=[])
+    if raw is None:
+        return silent
+    stage = queueing.leave_stage(records, session_id)
+    if not stage:
+        if queueing.LEAVE_WORDS.match(raw):
+            text = "好的，请直接回复您的留言（问题、地点和联系电话），我们会登记工单并回电。"
+            return silent.model_copy(update={"replies": [_notice(state, session_id, text, queueing.OFFER)]})
+        waited = queueing.waited_s(conversation)
+        if waited > settings.claim_timeout_s and not queueing.hinted(records, session_id):
+            text = (f"人工客服繁忙，您已等待约 {max(1, round(waited / 60))} 分钟。您可以继续等待，"
+                    "或回复“留言”登记工单，我们会回电。")
+            return silent.model_copy(update={"replies": [_notice(state, session_id, text, queueing.HINT)]})
+        return silent
+    phone = queueing.phone_in(raw)
+    no_callback = "不用回电" in raw or "不需要回电" in raw
+    if not phone and not no_callback and stage == queueing.OFFER:
+        text = "请补充您的联系电话（手机或座机），以便工作人员回电；不需要回电请回复“不用回电”。"
+        return silent.model_copy(update={"replies": [_notice(state, session_id, text, queueing.ASK_PHONE)]})
+    if not records.leave_queue(session_id):  # an operator took the conversation meanwhile
+        return ChatResponse(session_id=session_id, status="human", replies=[])
+    left = queueing.left_message(records, session_id)
+    tracking = records.create_work_order(conversation_id=session_id, type="request", content=left, address="",
+                                         phone=phone, callback=bool(phone),
+                                         department=conversation["department"])
+    await state.rasa.resume(session_id)
+    follow = "工作人员会在工作时间回电" if phone else "处理结果可凭工单号查询"
+    text = f"已为您登记留言工单，工单号：{tracking}，{follow}。现在由智能助手继续为您服务。"
+    return ChatResponse(session_id=session_id, status="bot", replies=[_notice(state, session_id, text, "left_message")])
 
 
 @router.post("/api/chat", response_model=ChatResponse, summary="市民发送一条消息，返回机器人回复",

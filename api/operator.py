@@ -7,6 +7,7 @@ transferred, never claimed) cannot be written to → 409. Every action is audite
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from pydantic import BaseModel, Field
@@ -85,6 +86,34 @@ async def queue(request: Request, session: Session = Depends(_staff)) -> list[di
         out.append({"id": c["id"], "status": c["status"], "department": c["department"], "channel": c["channel"],
                     "operator": c["operator"], "waiting_seconds": round(waited, 1)})
     return out
+
+
+@router.get("/api/operator/metrics", summary="主管实时看板：排队人数、最长等待、人工服务中、今日已接待（按部门）")
+async def metrics(request: Request, session: Session = Depends(_staff)) -> dict:
+    require_role(session, "supervisor")
+    now = datetime.now(timezone.utc)
+    local_today = now.astimezone(ZoneInfo(request.app.state.settings.office_timezone)).date()
+    since = datetime.combine(local_today, datetime.min.time(), ZoneInfo(request.app.state.settings.office_timezone))
+    claims, _ = request.app.state.accounts.search_audit(action="conversation.claim", limit=10000,
+                                                         since_time=since.astimezone(timezone.utc))
+    departments: dict[str, dict] = {}
+
+    def row(name: str) -> dict:
+        return departments.setdefault(name or "未分配", {"department": name or "未分配", "waiting": 0, "human": 0,
+                                                         "longest_wait_seconds": 0.0, "handled_today": 0})
+    for c in request.app.state.records.queue(None):
+        entry = row(c["department"])
+        entry[c["status"]] += 1
+        if c["status"] == "waiting" and c["waiting_since"]:
+            since_c = c["waiting_since"].replace(tzinfo=c["waiting_since"].tzinfo or timezone.utc)
+            entry["longest_wait_seconds"] = max(entry["longest_wait_seconds"], round((now - since_c).total_seconds(), 1))
+    for conversation_id in {claim["target"] for claim in claims}:
+        conversation = request.app.state.records.conversation_or_none(conversation_id)
+        row(conversation["department"] if conversation else "")["handled_today"] += 1
+    rows = sorted(departments.values(), key=lambda d: (-d["waiting"], d["department"]))
+    return {"waiting": sum(d["waiting"] for d in rows), "human": sum(d["human"] for d in rows),
+            "longest_wait_seconds": max((d["longest_wait_seconds"] for d in rows), default=0.0),
+            "handled_today": sum(d["handled_today"] for d in rows), "departments": rows}
 
 
 @router.get("/api/operator/conversations/{conversation_id}", summary="转人工资料包：对话记录、摘要、槽位、机器人答案与来源、建议部门")

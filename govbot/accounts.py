@@ -162,7 +162,8 @@ class Accounts:
 
     def search_audit(self, *, actor: str | None = None, action: str | None = None, target: str | None = None,
                      text: str = "", since: date | None = None, until: date | None = None,
-                     actors: list[str] | None = None, limit: int = 200, offset: int = 0) -> tuple[list[dict], int]:
+                     actors: list[str] | None = None, limit: int = 200, offset: int = 0,
+                     since_time: datetime | None = None) -> tuple[list[dict], int]:
         """Newest first; `action` matches a prefix (item. → every item action); `until` is inclusive."""
         conditions = []
         if actor:
@@ -177,6 +178,8 @@ class Accounts:
             conditions.append(audit.c.time >= datetime.combine(since, time.min, timezone.utc))
         if until:
             conditions.append(audit.c.time < datetime.combine(until + timedelta(days=1), time.min, timezone.utc))
+        if since_time:
+            conditions.append(audit.c.time >= since_time)
         for word in text.split():
             pattern = f"%{word}%"
             conditions.append(or_(audit.c.target.like(pattern), audit.c.note.like(pattern),

@@ -126,6 +126,14 @@ class Records:
         with self.engine.begin() as conn:
             conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(**values))
 
+    def leave_queue(self, conversation_id: str) -> bool:
+        """Back to the bot from `waiting` (a message was left); False if an operator claimed it first."""
+        with self.engine.begin() as conn:
+            result = conn.execute(update(conversations).where(
+                conversations.c.id == conversation_id, conversations.c.status == "waiting",
+            ).values(status="bot", operator="", updated_at=now()))
+        return result.rowcount == 1
+
     def claim(self, conversation_id: str, operator: str) -> bool:
         """Take a conversation; False if someone else holds it (one UPDATE: no double claim)."""
         self.conversation(conversation_id)

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
     rasa_bin: Path = Path(".venv-rasa/bin/rasa")
     rasa_model_cache: Path = _default_model_dir().parent / "rasa-models"  # trained models, by content hash
     max_message_chars: int = 1000
+
+    # --- handoff to a person (govbot/queueing.py) ---------------------------------------------
+    office_hours: str = "00:00-24:00"  # when operators answer chats, e.g. "08:30-17:30"
+    office_days: str = "1234567"  # ISO weekdays with office hours (1 = Monday)
+    office_timezone: str = "Asia/Shanghai"
+    claim_timeout_s: int = 300  # waiting longer than this, the citizen is offered to leave a message
+    minutes_per_citizen: float = 3.0  # for the estimated wait: minutes per citizen ahead in the queue
     cors_origins: list[str] = ["*"]  # portals allowed to embed the chat widget
 
     # --- WeChat official account (api/channels/wechat; empty token: the channel is off) ---------

@@ -1,6 +1,8 @@
 """Handoff and the operator API against the real stack: gate, claim, chat, release, rules."""
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import httpx
 import pytest
 
@@ -120,3 +122,94 @@ def test_handoff_packet_has_transcript_answers_and_department(staff):
     assert "居住证" in packet["slots"]["service"]
     assert all("13812345678" not in m["text"] for m in packet["transcript"])
     assert packet["suggested_department"]["name"]
+
+
+def _records(stack):
+    from govbot.records import Records
+    from govbot.settings import Settings
+
+    return Records(Settings(home=stack["home"]).db_url)
+
+
+def test_waiting_citizen_hears_position_and_can_leave_a_message(staff):
+    base = staff["base"]
+    citizen = Chat(base, "t-leave")
+    citizen.say("小区路灯坏了好几天归谁管？")
+    waiting = citizen.say("转人工")
+    assert waiting["status"] == "waiting" and "预计等待约" in _texts(waiting)
+    assert citizen.say("还要等多久")["replies"] == []  # the bot stays silent while the citizen waits
+    offer = citizen.say("留言")
+    assert offer["status"] == "waiting" and "回复您的留言" in _texts(offer)
+    ask_phone = citizen.say("幸福小区3号楼前的路灯不亮了，晚上很黑")
+    assert "联系电话" in _texts(ask_phone) and ask_phone["status"] == "waiting"
+    done = citizen.say("13912345678")
+    assert done["status"] == "bot" and "工单号：GD" in _texts(done)
+    tracking = _texts(done).split("工单号：")[1][:16]
+    order = _records(staff).work_order(tracking)
+    assert order["phone"] == "13912345678" and order["callback"] is True and order["type"] == "request"
+    assert "路灯不亮" in order["content"] and "13912345678" not in order["content"]
+    assert all(c["id"] != "t-leave" for c in bearer(base, "boss").get("/api/operator/queue").json())
+    again = citizen.say("公积金怎么提取")
+    assert again["status"] == "bot" and "公积金" in _texts(again)  # the bot is back
+
+
+def test_no_claim_in_time_offers_a_message_once(staff):
+    from sqlalchemy import update
+
+    from govbot.records import conversations, now
+
+    base = staff["base"]
+    citizen = Chat(base, "t-timeout")
+    citizen.say("转人工")
+    records = _records(staff)
+    with records.engine.begin() as conn:  # as if nobody had claimed it for ten minutes
+        conn.execute(update(conversations).where(conversations.c.id == "t-timeout")
+                     .values(waiting_since=now() - timedelta(minutes=10)))
+    hint = citizen.say("怎么还没有人")
+    assert hint["status"] == "waiting" and "留言" in _texts(hint) and "10 分钟" in _texts(hint)
+    assert citizen.say("还在等")["replies"] == []  # said once, not on every message
+
+
+def test_out_of_office_hours_the_queue_offers_a_message(tmp_path):
+    from govbot.queueing import in_office_hours, office_hours_text, queued_notice
+    from govbot.records import Records
+    from govbot.settings import Settings
+
+    settings = Settings(home=tmp_path, office_hours="08:30-17:30", office_days="12345")
+    monday_night = datetime(2026, 11, 23, 14, 0, tzinfo=timezone.utc)  # 22:00 in Beijing
+    monday_morning = datetime(2026, 11, 23, 1, 0, tzinfo=timezone.utc)  # 09:00
+    saturday = datetime(2026, 11, 28, 2, 0, tzinfo=timezone.utc)
+    assert not in_office_hours(settings, monday_night) and in_office_hours(settings, monday_morning)
+    assert not in_office_hours(settings, saturday)
+    assert office_hours_text(settings) == "周一、二、三、四、五 08:30—17:30"
+    records = Records(Settings(home=tmp_path).ensure_dirs().db_url)
+    records.set_status("c1", "waiting", department="示例市民政局")
+    records.set_status("c2", "waiting", department="示例市民政局")
+    text, event = queued_notice(Settings(home=tmp_path, minutes_per_citizen=4), records, "c2")
+    assert event == "queued" and "前面还有 1 位" in text and "8 分钟" in text
+    closed = Settings(home=tmp_path, office_hours="00:00-00:01", office_days="1")
+    text, event = queued_notice(closed, records, "c2")
+    assert event == "leave_offer" and "非工作时间" in text
+
+
+def test_urgent_complaint_goes_to_a_person(staff):
+    citizen = Chat(staff["base"], "t-urgent")
+    citizen.say("我要投诉")
+    citizen.say("楼道里水管爆了到处漏水，很紧急")
+    citizen.say("城东区人民路18号幸福小区2号楼")
+    citizen.say("13812345678")
+    done = citizen.say(payload="/affirm")
+    assert "工单号：GD" in _texts(done) and done["status"] == "waiting"
+    entry = next(c for c in bearer(staff["base"], "boss").get("/api/operator/queue").json() if c["id"] == "t-urgent")
+    assert entry["status"] == "waiting" and entry["department"]
+
+
+def test_supervisor_sees_live_metrics(staff):
+    base = staff["base"]
+    Chat(base, "t-metrics").say("转人工")
+    metrics = bearer(base, "boss").get("/api/operator/metrics")
+    assert metrics.status_code == 200
+    data = metrics.json()
+    assert data["waiting"] >= 1 and data["longest_wait_seconds"] >= 0 and "handled_today" in data
+    assert any(d["waiting"] >= 1 for d in data["departments"])
+    assert bearer(base, "op_cg").get("/api/operator/metrics").status_code == 403

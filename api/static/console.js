@@ -172,6 +172,7 @@
     state.gen += 1;
     state.csrf = null;
     state.user = null;
+    show($("metrics"), false);
     stopTimers();
     closeConversation();
     clear($("queue-list"));
@@ -260,6 +261,21 @@
     if (state.conv && !keep[state.conv]) conversationLeftQueue();
   }
 
+  /* Supervisors: live numbers over every queue. */
+  function renderMetrics(m) {
+    var box = $("metrics");
+    if (!m) return;
+    clear(box);
+    [["排队", m.waiting], ["最长等待", duration(m.longest_wait_seconds)], ["服务中", m.human],
+     ["今日已接待", m.handled_today]].forEach(function (pair) {
+      var cell = el("div", "gc-metric");
+      cell.appendChild(el("span", "gc-metric-value", String(pair[1])));
+      cell.appendChild(el("span", "gc-muted", pair[0]));
+      box.appendChild(cell);
+    });
+    show(box, true);
+  }
+
   function pollQueue(gen) {
     if (gen !== state.gen) return;
     clearTimeout(state.queueTimer);
@@ -268,6 +284,7 @@
         if (gen !== state.gen) return;
         note($("queue-error"), "");
         renderQueue(list || []);
+        if (state.user && state.user.role === "supervisor") return api("GET", "/api/operator/metrics").then(renderMetrics);
       }, function (err) {
         if (gen === state.gen) note($("queue-error"), "队列刷新失败：" + err.message, "error");
       })
