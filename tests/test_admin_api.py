@@ -341,3 +341,27 @@ def test_import_of_word_document_and_template_download(client, as_):
     template = client.get("/api/admin/templates/qa.xlsx", headers=as_("ed_mz"))
     assert template.status_code == 200 and template.content[:2] == b"PK"
     assert _upload(client, as_("ed_mz"), template.content, name="template.xlsx", dry_run=1).json()["ok"]
+
+
+def test_import_of_a_pdf_made_by_the_test(client, as_):
+    from tests.test_bulk_import import _cjk_font
+
+    fpdf = pytest.importorskip("fpdf")
+    font = _cjk_font()
+    if font is None:
+        pytest.skip("no CJK font (make setup installs fonts-wqy-zenhei)")
+    pdf = fpdf.FPDF()
+    pdf.add_font("cjk", fname=font)
+    pdf.set_font("cjk", size=12)
+    pdf.add_page()
+    for line in ["特困供养政策问答", "问：特困人员供养怎么申请？", "答：向户籍所在地乡镇（街道）提出申请。",
+                 "问：特困供养多久能批下来？", "答：一般在受理后20个工作日内办结。"]:
+        pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT")
+    data = bytes(pdf.output())
+    preview = _upload(client, as_("ed_mz"), data, name="特困供养问答.pdf", dry_run=1).json()
+    assert preview["ok"] and [i["fields"]["question"] for i in preview["items"]] == [
+        "特困人员供养怎么申请？", "特困供养多久能批下来？"]
+    done = _upload(client, as_("ed_mz"), data, name="特困供养问答.pdf")
+    assert done.status_code == 200 and done.json()["added"] == 2
+    drafts = client.get("/api/admin/items", headers=as_("ed_mz"), params={"q": "特困供养多久"}).json()["items"]
+    assert drafts and drafts[0]["status"] == "draft" and drafts[0]["department"] == MINZHENG
