@@ -13,7 +13,7 @@ conversations are routed to (made when a conversation first lands in that depart
 Everything talks HTTP to the API on loopback from one asyncio process (httpx.AsyncClient).
 
 Phase A, handoff and release (targets: nothing lost, duplicated or out of order; the bot silent
-while a person has the conversation). N conversations (default 50) run at once, started 50 ms
+while a person has the conversation). N conversations (default 50) run at once, started 200 ms
 apart. Each citizen asks a question from bench/eval/sample_kb.jsonl, says "转人工" (the reply must
 say status `waiting`) and sends two more messages while waiting (replies must be empty). Then two
 staff members claim the conversation at the same moment: an operator of the department the
@@ -27,12 +27,21 @@ GET /api/chat/{id}/history is checked against what was sent:
 
 - lost / duplicated: a citizen or operator message sent (each text is unique) found 0 / >1 times;
 - out of order: the transcript must respect real time: if request a's response arrived before
-  request b was sent, a's message comes before b's. The system notices count as messages of the
-  claim and release requests that write them ("人工客服已接入…", "人工服务已结束…"). A message is
+  request b was sent, a's message comes before b's. The replies a chat request returned count as
+  messages of that request (found in the transcript after its citizen message; one that is not
+  there is counted as "reply not in the transcript"), the system notices as messages of the claim
+  and release requests that write them ("人工客服已接入…", "人工服务已结束…"). A message is
   counted out of order when it breaks this with any other;
-- bot replies while paused: bot messages after the handoff reply and before the release notice,
-  other than one claim notice (a second claim notice counts here too);
+- bot replies while paused: bot messages after "转人工" and before the release notice, other than
+  the replies of the "转人工" request itself (the handoff message and the queue notice, e.g. "您是
+  下一位，预计等待约 3 分钟…") and one claim notice (a second claim notice counts here too);
 - bot answered after release: a bot message after the last question.
+
+Release race (informational; --race, default 20): one conversation at a time is handed off,
+claimed, and released by its operator while the citizen asks a question (sent 0-60 ms after the
+release request). The question is "unanswered" when the reply is empty: it reached the gate
+while the conversation was still `human` (the operator, who is leaving, is the only one who could
+answer it), or after the status went back to `bot` but before Rasa was resumed.
 
 Phase B, operator message → citizen's chat (target p95 <= 500 ms). M conversations (default 30)
 are handed off and claimed, and the citizen's event stream GET /api/chat/{id}/events (SSE) is
@@ -275,16 +284,17 @@ async def phase_a_conversation(i: int, sid: str, q1: str, q2: str, http: httpx.A
     conv = {"id": sid, "sent": [], "claims": [], "contract": [], "error": None, "department": None}
     arrived = False
 
-    def sent(role: str, text: str, start: float, end: float, kind: str) -> None:
-        conv["sent"].append({"role": role, "text": text, "start": start, "end": end, "kind": kind})
+    def sent(role: str, text: str, start: float, end: float, kind: str, replies: list[str] | None = None) -> None:
+        conv["sent"].append({"role": role, "text": text, "start": start, "end": end, "kind": kind,
+                             "replies": replies or []})
 
     async def citizen(text: str, kind: str, expect_status: str, expect_empty: bool | None) -> dict:
         response, start, end = await timed.call(f"chat: {kind}", http.post("/api/chat", json={
             "session_id": sid, "text": text}))
-        sent("citizen", text, start, end, kind)
         body = response.json() if response.status_code == 200 else {}
         status, replies = body.get("status"), body.get("replies") or []
-        ok = response.status_code == 200 and status == expect_status and (
+        sent("citizen", text, start, end, kind, [r.get("text", "") for r in replies])
+        ok = response.status_code == 200 and expect_status in (None, status) and (
             expect_empty is None or (not replies) == expect_empty)
         if not ok:
             conv["contract"].append({"kind": kind, "text": text, "http": response.status_code, "status": status,
@@ -298,6 +308,7 @@ async def phase_a_conversation(i: int, sid: str, q1: str, q2: str, http: httpx.A
         body = await citizen(HANDOFF, "handoff", "waiting", False)
         if body.get("status") != "waiting":
             raise RuntimeError(f"no handoff: {body}")
+        conv["handoff_replies"] = [r.get("text", "") for r in body.get("replies") or []]
         for k in (1, 2):
             await citizen(f"我再补充一点情况，第{k}条（{sid}·等待{k}）", f"waiting-{k}", "waiting", True)
         supervisors = await staff.supervisors()
@@ -342,7 +353,8 @@ async def phase_a_conversation(i: int, sid: str, q1: str, q2: str, http: httpx.A
         if response.status_code != 200:
             raise RuntimeError(f"release: {response.status_code} {response.text[:200]}")
         conv["notices"]["released"] = (start, end)
-        await citizen(q2, "after release", "bot", False)
+        body = await citizen(q2, "after release", None, False)
+        conv["after_release_status"] = body.get("status")
     except Exception as exc:  # noqa: BLE001 - reported per conversation, the run goes on
         conv["error"] = f"{type(exc).__name__}: {exc}"
     finally:
@@ -356,8 +368,10 @@ async def phase_a_conversation(i: int, sid: str, q1: str, q2: str, http: httpx.A
 def check_transcript(conv: dict) -> dict:
     """Compare what was sent with the transcript (see the module docstring for the rules)."""
     history = conv["history"]
+    from knowledge.pii import mask  # the transcript keeps masked text
+
     out = {"lost": [], "duplicated": [], "out_of_order": [], "bot_while_paused": [], "bot_answered_after_release":
-           False, "claim_notices": 0, "release_notices": 0}
+           False, "claim_notices": 0, "release_notices": 0, "replies_not_in_transcript": []}
     # the events whose place in the transcript is checked: sent messages and the two notices
     events = []
     for s in conv["sent"]:
@@ -369,6 +383,18 @@ def check_transcript(conv: dict) -> dict:
         if places:
             events.append({"label": f"{s['role']}: {s['text']}", "place": places[0], "start": s["start"],
                            "end": s["end"]})
+            # the replies the request returned: in the transcript after its message, as written in that request
+            used = set()
+            for reply in s["replies"]:
+                text = mask(reply)
+                at = next((n for n in range(places[0] + 1, len(history)) if n not in used
+                           and history[n]["role"] == "bot" and history[n]["text"] == text), None)
+                if at is None:
+                    out["replies_not_in_transcript"].append({"after": s["text"], "reply": reply[:80]})
+                    continue
+                used.add(at)
+                events.append({"label": f"reply to {s['text']}: {reply[:40]}", "place": at, "start": s["start"],
+                               "end": s["end"]})
     claimed = [n for n, m in enumerate(history) if m["role"] == "bot" and m["text"].startswith(CLAIMED)]
     released = [n for n, m in enumerate(history) if m["role"] == "bot" and m["text"].startswith(RELEASED)]
     out["claim_notices"], out["release_notices"] = len(claimed), len(released)
@@ -383,13 +409,17 @@ def check_transcript(conv: dict) -> dict:
                 broken.update((a["label"], b["label"]))
     out["out_of_order"] = sorted(broken)
     # the bot's silence: from the handoff reply to the release notice
+    # (the handoff request's own replies, the handoff message and the queue notice, are not "while paused")
     handoff = next((n for n, m in enumerate(history) if m["role"] == "citizen" and m["text"] == HANDOFF), None)
     end = released[0] if released else len(history)
     if handoff is not None:
-        first_bot = next((n for n in range(handoff + 1, len(history)) if history[n]["role"] == "bot"), None)
+        expected = list(conv.get("handoff_replies") or [])
         for n in range(handoff + 1, end):
             m = history[n]
-            if m["role"] != "bot" or n == first_bot or (claimed and n == claimed[0]):
+            if m["role"] != "bot" or (claimed and n == claimed[0]):
+                continue
+            if m["text"] in expected:
+                expected.remove(m["text"])
                 continue
             out["bot_while_paused"].append({"seq": m["seq"], "text": m["text"][:80]})
     last_question = max((n for n, m in enumerate(history) if m["role"] == "citizen"), default=None)
@@ -400,7 +430,7 @@ def check_transcript(conv: dict) -> dict:
 
 
 async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_scope: list[str],
-                  stagger_s: float = 0.05) -> dict:
+                  stagger_s: float = 0.2) -> dict:
     timed, held, rng = Timed(), Gate(n), random.Random(7)
     sids = [f"bench-ho-{run}-a{i:02d}" for i in range(n)]
     concurrent_human = {}
@@ -424,7 +454,7 @@ async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_sc
     checks = [(c, check_transcript(c)) for c in convs]
     problems = []
     for c, k in checks:
-        for key in ("lost", "duplicated", "out_of_order", "bot_while_paused"):
+        for key in ("lost", "duplicated", "out_of_order", "bot_while_paused", "replies_not_in_transcript"):
             for item in k[key]:
                 problems.append({"conversation": c["id"], "problem": key, "detail": item})
         if k["claim_notices"] != 1 or k["release_notices"] != 1:
@@ -458,15 +488,74 @@ async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_sc
         "duplicated": sum(len(k["duplicated"]) for _, k in checks),
         "out_of_order": sum(len(k["out_of_order"]) for _, k in checks),
         "bot_replies_while_paused": sum(len(k["bot_while_paused"]) for _, k in checks),
+        "replies_not_in_transcript": sum(len(k["replies_not_in_transcript"]) for _, k in checks),
         "claim_notices_not_1": sum(k["claim_notices"] != 1 for _, k in checks),
         "release_notices_not_1": sum(k["release_notices"] != 1 for _, k in checks),
         "bot_answered_after_release": sum(k["bot_answered_after_release"] for _, k in checks),
+        # the bot may hand off again (its NLU took the question for "request_human"): a dialogue outcome
+        "after_release_status": {st: sum((c.get("after_release_status") or "-") == st for c in convs)
+                                 for st in sorted({c.get("after_release_status") or "-" for c in convs})},
+        "handed_off_again": [{"conversation": c["id"], "question": c["sent"][-1]["text"]} for c in convs
+                             if c.get("after_release_status") == "waiting"],
         "api_reply_contract_violations": sum(len(c["contract"]) for c in convs),
         "errors": sum(1 for c in convs if c["error"]),
         "request_ms": timed.summary(),
         "problems": problems[:100],
         "problem_count": len(problems),
     }
+
+
+# --- release race: the citizen writes while the operator releases ---------------------------
+
+async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_scope: list[str]) -> dict:
+    """n conversations, one at a time: held by an operator, who releases it while the citizen asks
+    a question (sent 0-60 ms after the release request). Whoever answers, the question must not
+    go unanswered: the bot answers it, or it reaches the operator before the release."""
+    rng = random.Random(5)
+    supervisor = (await staff.supervisors())[0]
+    outcomes = []
+    for i in range(n):
+        sid = f"bench-ho-{run}-r{i:02d}"
+        question = in_scope[(3 * i + 1) % len(in_scope)]
+        try:
+            await http.post("/api/chat", json={"session_id": sid, "text": in_scope[(3 * i) % len(in_scope)]})
+            body = (await http.post("/api/chat", json={"session_id": sid, "text": HANDOFF})).json()
+            if body.get("status") != "waiting":
+                raise RuntimeError(f"no handoff: {body.get('status')}")
+            name = (await staff.operators(await department_of(http, staff, supervisor, sid)))[0]
+            (await http.post(f"/api/operator/conversations/{sid}/claim", headers=staff.headers(name))).raise_for_status()
+            await http.post(f"/api/operator/conversations/{sid}/messages", json={"text": f"还有其他问题吗？（{sid}）"},
+                            headers=staff.headers(name))
+            delay = rng.uniform(0, 0.06)
+
+            async def ask():
+                await asyncio.sleep(delay)
+                return await http.post("/api/chat", json={"session_id": sid, "text": question})
+
+            released, asked = await asyncio.gather(
+                http.post(f"/api/operator/conversations/{sid}/release", headers=staff.headers(name)), ask())
+            body = asked.json()
+            history = (await http.get(f"/api/chat/{sid}/history")).json()["messages"]
+            at = max(n for n, m in enumerate(history) if m["role"] == "citizen" and m["text"] == question)
+            notice = next((n for n, m in enumerate(history) if m["role"] == "bot" and m["text"].startswith(RELEASED)),
+                          None)
+            if body.get("replies"):
+                outcome = "answered by the bot"
+            elif body.get("status") == "human":
+                outcome = "kept for the operator, who was releasing it: unanswered"
+            else:
+                outcome = f"status {body.get('status')}, no reply: unanswered"
+            outcomes.append({"conversation": sid, "delay_ms": round(delay * 1000), "release_http":
+                             released.status_code, "status": body.get("status"),
+                             "replies": len(body.get("replies") or []), "outcome": outcome,
+                             "question_before_release_notice": notice is not None and at < notice})
+        except Exception as exc:  # noqa: BLE001
+            outcomes.append({"conversation": sid, "outcome": "error", "error": f"{type(exc).__name__}: {exc}"})
+    counts: dict[str, int] = {}
+    for o in outcomes:
+        counts[o["outcome"]] = counts.get(o["outcome"], 0) + 1
+    return {"conversations": n, "outcomes": counts,
+            "unanswered": sum(1 for o in outcomes if "unanswered" in o["outcome"]), "detail": outcomes}
 
 
 # --- phase B: operator message -> citizen's event stream ------------------------------------
@@ -638,7 +727,7 @@ async def phase_c(http: httpx.AsyncClient, staff: Staff, n: int, every: list[str
 # --- report ---------------------------------------------------------------------------------
 
 def markdown(result: dict) -> str:
-    a, b, c = result["phase_a"], result["phase_b"], result["phase_c"]
+    a, b, c, r = result["phase_a"], result["phase_b"], result["phase_c"], result["release_race"]
     t = result["targets"]
     seq, allb, burst = b["one_at_a_time_ms"] or {}, b["all_ms"] or {}, b["all_at_once_ms"] or {}
     yes = {True: "yes", False: "**NO**"}
@@ -651,13 +740,20 @@ def markdown(result: dict) -> str:
          yes[t["no_loss_or_duplicates"]]],
         ["bot replies while a person had the conversation", fmt(a["bot_replies_while_paused"]), "0",
          yes[a["bot_replies_while_paused"] == 0]],
+        ["replies returned to the citizen but not in the transcript", fmt(a["replies_not_in_transcript"]), "0",
+         yes[a["replies_not_in_transcript"] == 0]],
         ["bot answered the question after release", f"{a['bot_answered_after_release']}/{a['conversations']}",
          "all", yes[a["bot_answered_after_release"] == a["conversations"]]],
+        ["status after the question asked after release", ", ".join(f"{k} {v}" for k, v in
+                                                                     a["after_release_status"].items()), "bot", ""],
         ["simultaneous claims: won / 409 / other",
          f"{a['claims']['won']} / {a['claims']['refused_409']} / {a['claims']['other']}", "1 per conversation",
          yes[a["claims"]["won"] == a["conversations"] and a["claims"]["other"] == 0]],
         ["API replies not as expected / errors", f"{a['api_reply_contract_violations']} / {a['errors']}", "0 / 0",
          yes[a["api_reply_contract_violations"] == 0 and a["errors"] == 0]],
+        ["release race: citizen's question unanswered (of conversations)",
+         f"{r['unanswered']}/{r['conversations']} ({'; '.join(f'{k}: {v}' for k, v in r['outcomes'].items())})",
+         "0", yes[r["unanswered"] == 0]],
         ["operator message → citizen's SSE, one at a time: p50 / p95 / max ms",
          f"{fmt(seq.get('p50_ms'), 0)} / {fmt(seq.get('p95_ms'), 0)} / {fmt(seq.get('max_ms'), 0)} "
          f"(n={seq.get('n', 0)}, {b['held']} streams open)", f"p95 ≤ {SSE_TARGET_MS}", yes[t["sse_p95"]]],
@@ -676,6 +772,9 @@ def markdown(result: dict) -> str:
     req = a["request_ms"]
     out += ["Phase A request wall times under load (informational), p50 / p95 ms: " + "; ".join(
         f"{k} {fmt(v['p50_ms'], 0)} / {fmt(v['p95_ms'], 0)}" for k, v in req.items()), ""]
+    if a["handed_off_again"]:
+        out += ["Handed off again by the bot after release (a dialogue outcome, not a transcript fault): " + "; ".join(
+            f"{h['conversation']} “{h['question']}”" for h in a["handed_off_again"]), ""]
     if a["problems"]:
         out += [f"Phase A problems ({a['problem_count']}, first 20):", "",
                 md_table(["conversation", "problem", "detail"],
@@ -696,11 +795,13 @@ async def run_phases(base: str, home: Path, run: str, args) -> dict:
         await http.post("/api/chat", json={"session_id": f"bench-ho-{run}-warmup", "text": "居住证怎么办理？"})
         print(f"A：{args.conversations} 个会话同时转人工、接手、释放 …", flush=True)
         a = await phase_a(http, staff, run, args.conversations, in_scope)
+        print(f"A2：{args.race} 个会话释放时市民同时提问 …", flush=True)
+        race = await release_race(http, staff, run, args.race, in_scope)
         print(f"B：{args.sse_conversations} 个会话的坐席消息 → 市民 SSE …", flush=True)
         b = await phase_b(http, staff, run, args.sse_conversations, args.sse_rounds, in_scope)
         print(f"C：{args.assist} 次 /api/assist …", flush=True)
         c = await phase_c(http, staff, args.assist, every)
-    return {"phase_a": a, "phase_b": b, "phase_c": c}
+    return {"phase_a": a, "release_race": race, "phase_b": b, "phase_c": c}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -710,11 +811,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sse-conversations", type=int, default=30, help="phase B: conversations with an open stream")
     p.add_argument("--sse-rounds", type=int, default=2, help="phase B: one-at-a-time rounds over them")
     p.add_argument("--assist", type=int, default=100, help="phase C: timed /api/assist calls")
+    p.add_argument("--race", type=int, default=20, help="conversations released while the citizen writes")
     p.add_argument("--out", type=Path, help="where the JSON results go (e.g. bench/results/handoff.json)")
     args = p.parse_args(argv)
-    defaults = {"--home": HOME, "--conversations": 50, "--sse-conversations": 30, "--sse-rounds": 2, "--assist": 100}
+    defaults = {"--home": HOME, "--conversations": 50, "--sse-conversations": 30, "--sse-rounds": 2, "--assist": 100,
+                "--race": 20}
     given = {"--home": args.home, "--conversations": args.conversations, "--sse-conversations": args.sse_conversations,
-             "--sse-rounds": args.sse_rounds, "--assist": args.assist}
+             "--sse-rounds": args.sse_rounds, "--assist": args.assist, "--race": args.race}
     command = ".venv/bin/python -m bench.handoff" + "".join(
         f" {flag} {shlex.quote(str(value))}" for flag, value in given.items() if value != defaults[flag])
     if args.out:

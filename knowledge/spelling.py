@@ -40,7 +40,8 @@ class Speller:
                 if any(taken[start:start + size]) or not _all_cjk(window) or window in self.known:
                     continue
                 word = self.by_sound.get(sound(window))
-                if word and word != window:
+                # a typo changes a character or two of a word, not all of it (签一 is not 迁移)
+                if word and word != window and 2 * sum(a == b for a, b in zip(word, window)) >= size:
                     fixes.append((start, start + size, word))
                     taken[start:start + size] = [True] * size
         for start, end, word in sorted(fixes, reverse=True):

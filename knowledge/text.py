@@ -95,7 +95,9 @@ def char_bigrams(text: str) -> list[str]:
 # words that appear in many service names (or name a category of them) and so do not tell
 # services apart: "补贴怎么申请" names no particular 补贴
 GENERIC_TITLE_WORDS = frozenset("办理 申请 申领 登记 服务 咨询 报修 投诉 举报 管理 办 证 人员 含 市内 跨市 及 与 "
-                                "补贴 津贴 补助 材料 证件 手续".split())
+                                "补贴 津贴 补助 材料 证件 手续 "
+                                # what a question asks about any service (fields.yml), not a service
+                                "费用 收费 免费 条件 资格 要求 流程 步骤 程序 时限 期限 地点 地址 电话 对象 依据 规定".split())
 
 
 def title_words(title: str) -> set[str]:

@@ -38,7 +38,8 @@ def fit(turn: Turn, hit: Hit, index: HybridIndex) -> float:
 
 def route_bonus(turn: Turn, hit: Hit) -> float:
     return sum(r["bonus"] for r in load("routes.yml")
-               if r["kind"] == hit.meta.kind and any(c in turn.text for c in r["cues"]))
+               if r["kind"] == hit.meta.kind and any(c in turn.text for c in r["cues"])
+               and not any(c in turn.text for c in r.get("unless", [])))
 
 
 def rerank(turn: Turn, hits: list[Hit], index: HybridIndex) -> list[Hit]:

@@ -45,13 +45,17 @@ class DenseIndex:
 
     def similarity(self, query_vector: np.ndarray, pids: list[str]) -> dict[str, float]:
         """Cosine between the question and the stored vectors of the given passages."""
+        found, matrix = self.vectors(pids)
+        return dict(zip(found, (matrix @ query_vector).tolist())) if found else {}
+
+    def vectors(self, pids: list[str]) -> tuple[list[str], np.ndarray]:
+        """The stored vectors of those passages that are in the index (pids in the same order)."""
         if self._rows is None:
             self._rows = {pid: row for row, pid in self.store.index_to_docstore_id.items()}
         rows = [(pid, self._rows[pid]) for pid in pids if pid in self._rows]
         if not rows:
-            return {}
-        matrix = np.stack([self.store.index.reconstruct(int(row)) for _, row in rows])
-        return dict(zip((pid for pid, _ in rows), (matrix @ query_vector).tolist()))
+            return [], np.zeros((0, self.embeddings.dim), dtype=np.float32)
+        return [pid for pid, _ in rows], np.stack([self.store.index.reconstruct(int(row)) for _, row in rows])
 
     def save(self, folder: Path) -> None:
         self.store.save_local(str(folder))

@@ -26,6 +26,9 @@ from knowledge.store.base import ContentStore
 from knowledge.text import char_bigrams, title_words, tokenize
 
 FORMAT_VERSION = 1
+# a Q&A's question at least this close (cosine) to a guide's passages on average belongs to it
+# (measured on the sample KB: every Q&A's own guide scores >= 0.86; see bench/results)
+SERVICE_MIN_COSINE = 0.85
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class HybridIndex:
         self._speller = None
         self._service_words: set[str] | None = None
         self._service_of: dict[int, int | None] | None = None
+        self._guide_vectors: dict[int, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.passages)
@@ -99,7 +103,7 @@ class HybridIndex:
         `progress` is tqdm-like: its `total` is set to the passage count, `update(n)` is called.
         """
         self.remove_many([item.id for item in items])
-        self._districts = self._speller = self._service_words = self._service_of = None
+        self._districts = self._speller = self._service_words = self._service_of = self._guide_vectors = None
         live = [item for item in items if item.status == Status.PUBLISHED]
         batch: list[Passage] = []
         for item in live:
@@ -137,7 +141,7 @@ class HybridIndex:
         for item_id in gone:
             self.meta.pop(item_id, None)
         if gone:
-            self._districts = self._speller = self._service_words = self._service_of = None
+            self._districts = self._speller = self._service_words = self._service_of = self._guide_vectors = None
 
     def sync(self, store: ContentStore, progress=None) -> int:
         """Apply the store's changes since the last sync. Returns how many items changed."""
@@ -182,17 +186,49 @@ class HybridIndex:
         return self._service_words
 
     def service_of(self, item_id: int) -> int | None:
-        """The service guide an item belongs to: itself for a guide; for other items the citywide
-        guide whose name shares the most distinctive words with the item's title."""
+        """The service guide an item belongs to: itself for a guide; for a Q&A the guide whose
+        passages are closest in meaning to the Q&A's question (its district's own guide if it has
+        one); for other items the citywide guide whose name shares the most distinctive words."""
         if self._service_of is None:
             self._service_of = {}
         if item_id not in self._service_of:
             meta = self.meta.get(item_id)
-            self._service_of[item_id] = None if meta is None else (
-                item_id if meta.kind == "guide" else self._closest_guide(meta.title))
+            if meta is None:
+                found = None
+            elif meta.kind == "guide":
+                found = item_id
+            else:
+                found = (self._closest_guide_by_meaning(meta) if meta.kind == "qa" else None) \
+                    or self._closest_guide(meta.title)
+            self._service_of[item_id] = found
         return self._service_of[item_id]
 
+    def _guide_centroids(self) -> dict[int, np.ndarray]:
+        if self._guide_vectors is None:
+            self._guide_vectors = {}
+            for meta in self.meta.values():
+                if meta.kind == "guide":
+                    _, matrix = self.dense.vectors(self.item_pids.get(meta.item_id, []))
+                    if len(matrix):
+                        self._guide_vectors[meta.item_id] = matrix.mean(axis=0)
+        return self._guide_vectors
+
+    def _closest_guide_by_meaning(self, meta: ItemMeta) -> int | None:
+        _, own = self.dense.vectors(self.item_pids.get(meta.item_id, [])[:1])  # its question
+        if not len(own):
+            return None
+        best, best_score = None, SERVICE_MIN_COSINE
+        for guide_id, centroid in self._guide_centroids().items():
+            region = self.meta[guide_id].region
+            if self.names_a_district(region) and not (meta.region and (region in meta.region or meta.region in region)):
+                continue  # another district's guide
+            score = float(centroid @ own[0])
+            if score > best_score:
+                best, best_score = guide_id, score
+        return best
+
     def _closest_guide(self, text: str) -> int | None:
+        """The citywide guide whose name shares the most distinctive words with `text`."""
         words = set(tokenize(text))
         best, best_score = None, (0, 0)
         for meta in sorted(self.meta.values(), key=lambda m: m.item_id):
