@@ -780,8 +780,11 @@ def markdown(result: dict) -> str:
                 md_table(["conversation", "problem", "detail"],
                          [[p["conversation"], p["problem"], json.dumps(p["detail"], ensure_ascii=False)[:160]]
                           for p in a["problems"][:20]]), ""]
-    out.append(f"{result['machine']['cores']} cores, load average before → after "
-               f"{result['machine']['load_avg_before']} → {result['machine']['load_avg_after']}. "
+    out.append(f"{result['machine']['cores']} cores, 1-min load average before → after: run "
+               f"{result['machine']['load_avg_before'][0]} → {result['machine']['load_avg_after'][0]}, "
+               + ", ".join(f"{name} {ph['load_avg_before_after'][0][0]} → {ph['load_avg_before_after'][1][0]}"
+                           for name, ph in (("A", a), ("B", b), ("C (assist)", c)))
+               + " (the stack itself is 3 processes; another process on the machine slows every timing). "
                f"Command: `{result['command']}`")
     return "\n".join(out)
 
@@ -794,13 +797,19 @@ async def run_phases(base: str, home: Path, run: str, args) -> dict:
         # one warm-up turn through Rasa, the actions and the engine (not counted)
         await http.post("/api/chat", json={"session_id": f"bench-ho-{run}-warmup", "text": "居住证怎么办理？"})
         print(f"A：{args.conversations} 个会话同时转人工、接手、释放 …", flush=True)
+        before = load_avg()
         a = await phase_a(http, staff, run, args.conversations, in_scope)
+        a["load_avg_before_after"] = [before, load_avg()]
         print(f"A2：{args.race} 个会话释放时市民同时提问 …", flush=True)
         race = await release_race(http, staff, run, args.race, in_scope)
         print(f"B：{args.sse_conversations} 个会话的坐席消息 → 市民 SSE …", flush=True)
+        before = load_avg()
         b = await phase_b(http, staff, run, args.sse_conversations, args.sse_rounds, in_scope)
+        b["load_avg_before_after"] = [before, load_avg()]
         print(f"C：{args.assist} 次 /api/assist …", flush=True)
+        before = load_avg()
         c = await phase_c(http, staff, args.assist, every)
+        c["load_avg_before_after"] = [before, load_avg()]
     return {"phase_a": a, "release_race": race, "phase_b": b, "phase_c": c}
 
 

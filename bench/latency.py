@@ -90,7 +90,7 @@ class DenseAdd:
         self.calls += 1
         if self.vectors is None:
             start = time.perf_counter()
-            self.original(pids, texts)  # embeds the texts, then adds them to FAISS
+            self.original(pids, texts, vectors)  # embeds the texts unless given, then adds them to FAISS
             self.embed_seconds += time.perf_counter() - start
             self.embedded += len(pids)
             return

@@ -9,8 +9,7 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from sqlalchemy import (Column, LargeBinary, MetaData, String, Table, create_engine, event, insert, select,
-                        tuple_)
+from sqlalchemy import Column, LargeBinary, MetaData, String, Table, create_engine, event, insert, select
 
 from sqlalchemy.exc import IntegrityError
 
@@ -59,8 +58,8 @@ class VectorCache:
         out: list[tuple] = []
         with self.engine.connect() as conn:
             for start in range(0, len(digests), CHUNK):
-                keys = [(self.model, d) for d in digests[start:start + CHUNK]]
-                query = select(*columns).where(tuple_(vectors_table.c.model, vectors_table.c.digest).in_(keys))
+                part = digests[start:start + CHUNK]  # model = ? AND digest IN (...): the primary key's index
+                query = select(*columns).where(vectors_table.c.model == self.model, vectors_table.c.digest.in_(part))
                 out += [tuple(row) for row in conn.execute(query)]
         return out
 
