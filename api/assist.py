@@ -14,8 +14,9 @@ class AssistRequest(BaseModel):
     text: str = Field(min_length=1, max_length=1000, examples=["市民说小区门口天天有人摆摊卖菜，堵了消防通道"])
 
 
+# a plain `def`: retrieval and embedding run in the thread pool, not on the event loop
 @router.post("/api/assist", summary="坐席辅助：推荐答案（含来源）和派单部门")
-async def assist(body: AssistRequest, request: Request, session: Session = Depends(current_session)) -> dict:
+def assist(body: AssistRequest, request: Request, session: Session = Depends(current_session)) -> dict:
     require_role(session, "operator", "supervisor")
     kb = request.app.state.kb
     suggestions = [{"answer": a.answer, "confidence": round(a.confidence, 3),

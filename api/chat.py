@@ -6,6 +6,7 @@ transcript or any log sees it (the vault keeps a callback number for the work or
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -84,8 +85,9 @@ async def converse(state, session_id: str, text: str | None = None, payload: str
         status = "waiting"
         ordered = [m["custom"]["department"] for m in raw
                    if isinstance(m.get("custom"), dict) and m["custom"].get("department")]  # an urgent work order's
-        state.records.set_status(session_id, status, department=ordered[0] if ordered else
-                                 _suggested_department(state, session_id, typed=not is_payload))
+        department = ordered[0] if ordered else await asyncio.to_thread(  # retrieval: off the event loop
+            _suggested_department, state, session_id, not is_payload)
+        state.records.set_status(session_id, status, department=department)
     for message, reply in zip(raw, replies):
         custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
         state.records.add_message(session_id, "bot", reply.text,

@@ -42,7 +42,7 @@ class WorkOrderIn(BaseModel):
 
 
 @router.post("/api/operator/login", summary="工作人员登录（返回 token 与 csrf_token，并设置会话 Cookie）")
-async def login(body: Login, request: Request, response: Response) -> dict:
+def login(body: Login, request: Request, response: Response) -> dict:  # Argon2 check: in the thread pool
     opened = open_session(request, response, body.username, body.password)
     opened.pop("session")
     return opened

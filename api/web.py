@@ -43,7 +43,8 @@ async def events(session_id: str, request: Request, after: int = 0) -> Streaming
     async def stream():
         last_seq, last_status, idle = after, None, 0.0
         while not await request.is_disconnected():
-            status = records.conversation(session_id)["status"]
+            conversation = records.conversation_or_none(session_id)  # listening creates nothing
+            status = conversation["status"] if conversation else "bot"
             if status != last_status:
                 last_status = status
                 yield f"event: status\ndata: {json.dumps({'status': status})}\n\n"
