@@ -264,7 +264,8 @@ def run(args) -> dict:
                 try:
                     result = ask(page, row["question"])
                 except Exception as exc:  # a reply that never came: counted, and the session replaced
-                    errors.append({"id": row["id"], "text": row["question"], "error": f"{type(exc).__name__}: {exc}"[:300]})
+                    errors.append({"id": row["id"], "text": row["question"],
+                                   "error": f"{type(exc).__name__}: {exc}"[:300]})
                     context.close()
                     context, page, in_context = *open_page(browser, stack.base), 0
                     contexts += 1

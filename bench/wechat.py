@@ -1,6 +1,6 @@
 """WeChat official account: every message answered within WeChat's 5 s, slow ones asynchronously.
 
-    .venv/bin/python -m bench.wechat [--messages 200] [--openids 50] [--concurrency 10] [--burst 40]
+    .venv/bin/python -m bench.wechat [--messages 200] [--openids 50] [--concurrency 10] [--burst 80]
                                      [--retries 30] [--aes-share 0.25] [--out bench/results/wechat.json]
 
 Target (issue 4): 100% of the replies to WeChat's callback within 5 s in a benchmark of 200
@@ -18,18 +18,20 @@ and the access token it issued) and records every message pushed, with its arriv
 Messages are signed as WeChat signs them (SHA-1 over token, timestamp, nonce; written out here
 again, not taken from the code under test); a share (--aes-share) goes in secure mode
 (`encrypt_type=aes`, the body encrypted and the reply decrypted with wechatpy, an independent
-implementation). Openids are fixed (seeded); questions come from bench/eval/sample_kb.jsonl, in a
+implementation). Openids are new each run; questions come from bench/eval/sample_kb.jsonl, in a
 fixed random order, about 85% in scope and 15% out of scope (those get the polite "not in the
 knowledge base" answer with the hotline).
 
 Phase A, steady traffic: --concurrency workers, each owning its share of the --openids citizens
 and sending one message at a time (each citizen's messages in turn: a citizen never has two
 messages in flight, and the next is sent only once the previous one's answer is complete, pushed
-parts included). Phase B, a burst: --burst citizens send one message each at the same moment
-(for example after the account pushed an article to its followers) — on 2 cores the stack then
-has more work queued than it can finish in `wechat_reply_timeout_s`, which is how answers
-legitimately take the slow path here. Messages in all = --messages (phase A gets the rest after
-the burst).
+parts included). Phase B, a burst of --burst messages: every citizen sends one message at the same
+moment (for example after the account pushed an article to its followers), and the first
+(--burst - --openids) of them a second one 0.1-0.5 s after their first (a question typed in two
+goes). On 2 cores the stack then has more work queued than it can finish within
+`wechat_reply_timeout_s` (about 16 answers/s here), which is how answers legitimately take the
+slow path in this benchmark; nothing in the app is slowed down artificially. Messages in all =
+--messages (phase A gets those the burst leaves).
 
 Retries (--retries, extra to the messages): WeChat re-sends a message (same MsgId) when it got no
 reply. Half of them re-send a phase-A message 0.1-1 s after its reply came back (the reply was
@@ -42,9 +44,9 @@ mode; To/From swapped; not empty; at most 2,048 UTF-8 bytes). Exactly one answer
 passive reply over the original and its retry, or none and then the answer pushed through the
 customer-service API exactly once (a single message, or the parts "(1/n)".."(n/n)" each once).
 A passive reply that is part "(1/n)" of a long answer must be followed by parts 2..n exactly once.
-Pushes are matched to messages by openid and time (a citizen's pushes between one of its messages
-and its next). Finally the transcript of every citizen (GET /api/chat/wx:{openid}/history) must
-hold each message once: a retry must not be processed again.
+Pushes are matched to messages per citizen, in order (see `attribute`); a push no message can
+take is a duplicate or a stray. Finally the transcript of every citizen
+(GET /api/chat/wx:{openid}/history) must hold each message once: a retry is not processed again.
 """
 from __future__ import annotations
 
@@ -56,7 +58,6 @@ import os
 import random
 import re
 import shlex
-import statistics
 import sys
 import threading
 import time
@@ -83,7 +84,7 @@ LIMIT_MS = 5000  # WeChat waits 5 s for the callback's reply
 MAX_BYTES = 2048
 PART = re.compile(r"\n（(\d+)/(\d+)）$")
 ASYNC_WAIT_S = 60  # how long a citizen waits for a pushed answer before the benchmark calls it lost
-DEFAULTS = {"messages": 200, "openids": 50, "concurrency": 10, "burst": 40, "retries": 30, "aes_share": 0.25,
+DEFAULTS = {"messages": 200, "openids": 50, "concurrency": 10, "burst": 80, "retries": 30, "aes_share": 0.25,
             "oos_share": 0.15, "seed": 12345}
 
 
@@ -181,6 +182,7 @@ class Message:
     sent: float = 0.0  # perf_counter when the original was sent
     requests: list[dict] = field(default_factory=list)  # original and retries: {"kind", "ms", "reply", "valid", ...}
     pushes: list[dict] = field(default_factory=list)
+    second: bool = False  # a citizen's second message in the burst, sent right after its first
     answer_complete_t: float | None = None
 
 
@@ -351,7 +353,8 @@ def questions(seed: int, n: int, oos_share: float) -> list[dict]:
 
 async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], dict]:
     rng = random.Random(args.seed)
-    openids = ["o" + hashlib.sha1(f"bench-wechat-{args.seed}-{i}".encode()).hexdigest()[:27]
+    # new citizens every run: a reused home keeps the transcripts and Rasa trackers of earlier runs
+    openids = ["o" + hashlib.sha1(f"bench-wechat-{args.run_tag}-{i}".encode()).hexdigest()[:27]
                for i in range(args.openids)]
     rows = questions(args.seed, args.messages, args.oos_share)
     msg_ids = iter(range(7_400_000_000_000_000_000 + rng.randrange(10**12), 8 * 10**18))
@@ -360,10 +363,14 @@ async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], di
         return Message(openid=openid, text=row["question"], oos=row["oos"], secure=rng.random() < args.aes_share,
                        phase=phase, msg_id=str(next(msg_ids)))
 
-    burst_n = min(args.burst, args.openids, args.messages)
+    burst_n = min(args.burst, 2 * args.openids, args.messages)
     steady_n = args.messages - burst_n
     steady = [make(openids[i % args.openids], rows[i], "steady") for i in range(steady_n)]
-    burst = [make(openids[i], rows[steady_n + i], "burst") for i in range(burst_n)]
+    # every citizen (up to the burst's size) sends one message at once; the rest of the burst are
+    # second messages, each from one of the first citizens, 0.1-0.5 s after its first
+    burst = [make(openids[i % args.openids], rows[steady_n + i], "burst") for i in range(burst_n)]
+    for m in burst[args.openids:]:
+        m.second = True
     retry_steady = set(rng.sample(range(steady_n), min(args.retries // 2, steady_n)))
     retry_burst = set(rng.sample(range(burst_n), min(args.retries - len(retry_steady), burst_n)))
 
@@ -392,16 +399,23 @@ async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], di
         print(f"  阶段 B：{burst_n} 条消息同时到达 …", flush=True)
 
         async def burst_one(i: int, m: Message):
+            if m.second:
+                await asyncio.sleep(rng.uniform(0.1, 0.5))
             original = asyncio.create_task(wx.post(m, "original"))
             if i in retry_burst:
                 await asyncio.sleep(rng.uniform(1.0, 3.0))
                 await wx.post(m, "retry")
             await original
-            await settle(m, fake)
 
         start = time.perf_counter()
         await asyncio.gather(*(burst_one(i, m) for i, m in enumerate(burst)))
         burst_s = time.perf_counter() - start
+        deadline = time.perf_counter() + ASYNC_WAIT_S
+        while time.perf_counter() < deadline:  # the answers that went the slow way
+            attribute(burst, fake)
+            if all_complete(burst):
+                break
+            await asyncio.sleep(0.2)
         await asyncio.sleep(5)  # anything late (a duplicate) still arrives and is counted
         messages = steady + burst
         # the transcripts: each message once
@@ -415,20 +429,54 @@ async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], di
 
 
 def attribute(messages: list[Message], fake: FakeWeChatApi) -> list[dict]:
-    """Pushes -> the message of that citizen sent last before them; returns pushes matched to none."""
+    """Match each citizen's pushes, in the order they arrived, to that citizen's messages, in the
+    order they were sent; returns the pushes no message could take (duplicates, strays).
+
+    A message answered passively with part 1/n takes parts 2..n (labelled "(k/n)"); a message
+    answered asynchronously takes one whole answer: one unlabelled message (the answer in one piece,
+    or the condensed one), or parts 1..n. A push goes to the earliest message sent before it that
+    still lacks exactly that piece. (A citizen's second message is only ever answered after its
+    first: Rasa handles one conversation's messages in turn.)"""
     by_openid: dict[str, list[Message]] = {}
     for m in messages:
+        m.pushes = []
         by_openid.setdefault(m.openid, []).append(m)
+    for ms in by_openid.values():
+        ms.sort(key=lambda m: m.sent)
     orphans = []
     with fake.lock:
-        pushes = list(fake.pushes)
+        pushes = sorted(fake.pushes, key=lambda p: p["t"])
     for p in pushes:
-        candidates = [m for m in by_openid.get(p["touser"], []) if m.sent <= p["t"]]
-        if not candidates or p["errcode"] != 0:
+        part = part_of(p["content"])
+        taker = None
+        for m in by_openid.get(p["touser"], []):
+            if p["errcode"] != 0 or m.sent > p["t"]:
+                break
+            expect = expected_pushes(m)
+            got = [part_of(x["content"]) for x in m.pushes]
+            if expect == "answer":
+                if not got and (part is None or part[0] == 1):
+                    taker = m
+                elif got and part is not None and got[0] is not None and got[0][1] == part[1] \
+                        and part[0] not in [g[0] for g in got]:
+                    taker = m
+            elif expect.startswith("rest:") and part is not None and part[1] == int(expect[5:]) \
+                    and part[0] >= 2 and part[0] not in [g[0] for g in got if g]:
+                taker = m
+            if taker:
+                break
+        if taker is None:
             orphans.append(p)
-            continue
-        max(candidates, key=lambda m: m.sent).pushes.append(p)
+        else:
+            taker.pushes.append(p)
+    for m in messages:
+        if m.pushes:
+            m.answer_complete_t = max(p["t"] for p in m.pushes)
     return orphans
+
+
+def all_complete(messages: list[Message]) -> bool:
+    return all(verdict(m)["ok"] or (verdict(m)["expect"] == "none") for m in messages)
 
 
 def run(args) -> dict:
@@ -498,6 +546,9 @@ def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, re
         "response_ms_burst": phase("burst"),
         "within_5s": len(requests) - len(over),
         "within_5s_share": round((len(requests) - len(over)) / len(requests), 4),
+        "headroom_ms": round(LIMIT_MS - max(all_ms), 1),  # 5 s minus the slowest response
+        "async_response_ms": latency_summary([r["ms"] for m in asynchronous for r in m.requests
+                                              if r["kind"] == "original"]) if asynchronous else None,
         "invalid_responses": len(invalid),
         "passive": len(passive),
         "passive_split_long_answers": len(split_passive),
@@ -533,6 +584,7 @@ def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, re
         "stack_ready_s": ready_s,
         "target": {"within_ms": LIMIT_MS, "share": 1.0},
         "settings": {**{k: getattr(args, k) for k in DEFAULTS}, "wechat_reply_timeout_s": reply_timeout_s},
+        "run_tag": args.run_tag,
         "phases": {"steady_s": info["steady_s"], "burst_s": info["burst_s"]},
         "summary": summary,
         "invalid": invalid,
@@ -573,9 +625,11 @@ def markdown(result: dict) -> str:
             ["retries (same MsgId)", *lat(s["response_ms_retries"])],
             ["phase A, steady traffic", *lat(s["response_ms_steady"])],
             ["phase B, burst", *lat(s["response_ms_burst"])],
+            ["originals answered \"success\" (the slow path)", *lat(s["async_response_ms"])],
             ["async answers: sent → pushed answer complete", *lat(s["async_answer_ms"])]]
     checks = [
         ["responses within 5 s", f"{s['within_5s']}/{s['requests']} ({fmt(100 * s['within_5s_share'], 1)}%)"],
+        ["headroom: 5 s minus the slowest response", f"{fmt(s['headroom_ms'], 0)} ms"],
         ["invalid responses (not success / not a valid passive reply)", fmt(s["invalid_responses"])],
         ["answered passively / asynchronously", f"{s['passive']} / {s['async']} (steady {s['async_steady']}, "
                                                 f"burst {s['async_burst']})"],
@@ -615,8 +669,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = p.parse_args(argv)
-    if args.burst > args.openids:
-        p.error("--burst can be at most --openids (one message per citizen in the burst)")
+    args.run_tag = uuid.uuid4().hex[:8]
+    if args.burst > 2 * args.openids:
+        p.error("--burst can be at most 2 x --openids (at most two messages per citizen in the burst)")
     args.command = ".venv/bin/python -m bench.wechat" + "".join(
         f" --{k.replace('_', '-')} {getattr(args, k)}" for k, v in DEFAULTS.items() if getattr(args, k) != v) + (
         f" --out {shlex.quote(str(args.out))}" if args.out != DEFAULT_OUT else "")

@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     wechat_app_id: str = ""
     wechat_app_secret: SecretStr = SecretStr("")  # empty: passive replies only (no customer-service API)
     wechat_api_base: str = "https://api.weixin.qq.com"
-    wechat_reply_timeout_s: float = 4.0  # WeChat waits 5 s for a passive reply
+    wechat_reply_timeout_s: float = 3.5  # WeChat waits 5 s for a passive reply, network included
     wechat_max_chars: int = 600  # one WeChat text message (also capped at 2,048 UTF-8 bytes)
 
     # --- optional LLM composer (any OpenAI-compatible server) ------------------------------

@@ -24,6 +24,7 @@ from api.chat import ConversationUnavailable, converse
 from api.schemas import ChatResponse
 from govbot.settings import Settings
 
+MIN_WAIT_S = 0.5  # however late the request was read, the answer gets this long to be passive
 log = logging.getLogger("govbot.wechat")
 
 SESSION_PREFIX = "wx:"
@@ -71,10 +72,12 @@ class WeChatChannel:
         return bool(self.token)
 
     # --- one incoming message ---------------------------------------------------------------
-    async def reply_for(self, state, incoming: Incoming) -> Outcome | None:
-        """The answer to give passively now, or None: reply "success"."""
+    async def reply_for(self, state, incoming: Incoming, spent_s: float = 0.0) -> Outcome | None:
+        """The answer to give passively now, or None: reply "success". `spent_s`: already used of
+        the reply time (checking and decrypting the request)."""
         openid = incoming.from_user
-        return await self.deduper.run(incoming.dedupe_key, lambda: self._work(state, incoming), self.reply_timeout_s,
+        wait = max(MIN_WAIT_S, self.reply_timeout_s - spent_s)
+        return await self.deduper.run(incoming.dedupe_key, lambda: self._work(state, incoming), wait,
                                       lambda outcome: self.deliver(openid, outcome))
 
     async def _work(self, state, incoming: Incoming) -> Outcome:
