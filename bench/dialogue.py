@@ -38,10 +38,7 @@ import argparse
 import json
 import os
 import shlex
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import time
 import uuid
@@ -50,14 +47,13 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import CACHE, EVAL, REPO, RESULTS, fmt, latency_summary, load_avg, md_table, write_json
+from bench.common import CACHE, EVAL, RESULTS, fmt, latency_summary, load_avg, md_table, write_json
+from bench.stack import Stack, ensure_home
 
-GOVBOT = Path(sys.executable).parent / "govbot"
 DEFAULT_HOME = CACHE / "dialogue-home"
 DEFAULT_FILE = EVAL / "followups.jsonl"
 DEFAULT_OUT = RESULTS / "dialogue.json"
 ENGINE_ACTIONS = {"action_answer", "action_choose_service"}
-HEALTH_TIMEOUT_S = 1800  # the first start may train the Rasa model (several minutes on 2 cores)
 WARM_UP = "居住证怎么办理？"
 
 
@@ -90,103 +86,10 @@ def expected_keys(dialogue: dict, turn: int) -> list[str]:
 
 # --- the home and the stack -----------------------------------------------------------------
 
-def env_for(home: Path, **extra: str) -> dict:
-    # bench.common has set GOVBOT_SETTINGS_FILE to a file that does not exist: defaults only
-    return {**os.environ, "GOVBOT_HOME": str(home), **extra}
-
-
-def item_count(home: Path) -> int:
-    db = home / "govbot.db"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            return conn.execute("SELECT count(*) FROM items").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def ensure_home(home: Path) -> dict:
-    """A home with the sample knowledge base: built with `govbot load-sample` unless it has content."""
-    if item_count(home) and (home / "index").is_dir() and any((home / "index").iterdir()):
-        return {"built": False, "items": item_count(home)}
-    home.mkdir(parents=True, exist_ok=True)
-    print(f"构建示例知识库：govbot load-sample（GOVBOT_HOME={home}）…", flush=True)
-    start = time.perf_counter()
-    result = subprocess.run([str(GOVBOT), "load-sample"], cwd=REPO, env=env_for(home), capture_output=True,
-                            text=True, timeout=3600)
-    if result.returncode != 0:
-        raise RuntimeError(f"govbot load-sample failed ({result.returncode}): {result.stderr[-2000:]}")
-    return {"built": True, "items": item_count(home), "seconds": round(time.perf_counter() - start, 1)}
-
-
 def item_keys(home: Path) -> dict[int, str]:
     with sqlite3.connect(f"file:{home / 'govbot.db'}?mode=ro", uri=True) as conn:
         return dict(conn.execute("SELECT id, key FROM items").fetchall())
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Stack:
-    """`govbot serve` in its own process group, on free ports."""
-
-    def __init__(self, home: Path):
-        self.home = home
-        self.api_port, self.rasa_port, self.action_port = free_port(), free_port(), free_port()
-        self.base = f"http://127.0.0.1:{self.api_port}"
-        self.rasa = f"http://127.0.0.1:{self.rasa_port}"
-        self.log_path = home / "logs" / "bench-dialogue-serve.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = env_for(self.home, GOVBOT_RASA_PORT=str(self.rasa_port), GOVBOT_ACTION_PORT=str(self.action_port))
-        log = open(self.log_path, "w")
-        print(f"启动 govbot serve（API {self.api_port}，Rasa {self.rasa_port}，动作服务 {self.action_port}）…",
-              flush=True)
-        start = time.perf_counter()
-        self.process = subprocess.Popen([str(GOVBOT), "serve", "--host", "127.0.0.1", "--port", str(self.api_port)],
-                                        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-        log.close()
-        deadline = time.time() + HEALTH_TIMEOUT_S
-        last_note = 0.0
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"govbot serve exited ({self.process.returncode}): "
-                                   f"{self.log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                response = httpx.get(f"{self.base}/api/health", timeout=5)
-                if response.status_code == 200:
-                    break
-                missing = response.json().get("missing") if response.status_code == 503 else response.status_code
-            except (httpx.HTTPError, ValueError):
-                missing = "api"
-            if time.time() > deadline:
-                raise RuntimeError(f"the stack was not healthy after {HEALTH_TIMEOUT_S} s (missing: {missing}); "
-                                   f"see {self.log_path} and {self.home / 'logs'}")
-            if time.time() - last_note > 60:
-                print(f"  等待就绪（{time.perf_counter() - start:.0f} s，缺少：{missing}）…", flush=True)
-                last_note = time.time()
-            time.sleep(2)
-        return round(time.perf_counter() - start, 1)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-
-# --- talking to it --------------------------------------------------------------------------
 
 def tracker_turns(client: httpx.Client, rasa: str, session_id: str) -> list[dict]:
     """Per user message, in order: the intent, the actions Rasa ran and the answer statuses sent."""
@@ -347,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted({k for d in dialogues for k in d["service"] + d.get("service_before", [])} - set(keys.values()))
     if unknown:
         print(f"warning: keys not in the content DB: {', '.join(unknown)}", file=sys.stderr)
-    stack = Stack(home)
+    stack = Stack(home, "dialogue")
     run_tag = uuid.uuid4().hex[:8]
     results: list[dict] = []
     try:

@@ -71,11 +71,7 @@ import json
 import os
 import random
 import shlex
-import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import uuid
 from datetime import datetime, timezone
@@ -83,14 +79,13 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import (CACHE, REPO, SAMPLE_DIRS, SAMPLE_EVAL, build_home, finish, fmt, latency_summary, load_avg,
+from bench.common import (CACHE, SAMPLE_EVAL, finish, fmt, latency_summary, load_avg,
                           md_table)
+from bench.stack import Stack, ensure_home
 
-GOVBOT = Path(sys.executable).parent / "govbot"
 HOME = CACHE / "homes" / "handoff"
 PASSWORD = "bench-handoff-pass"
 SUPERVISORS = ("bench_sup1", "bench_sup2")
-HEALTH_TIMEOUT_S = 1800  # the first start may train the Rasa model (several minutes on 2 cores)
 HANDOFF = "转人工"
 CLAIMED = "人工客服已接入"  # api/operator.py claim()
 RELEASED = "人工服务已结束"  # api/operator.py release()
@@ -100,82 +95,6 @@ HTTP_TIMEOUT = httpx.Timeout(120, connect=10)
 
 
 # --- the home and the stack -----------------------------------------------------------------
-
-def item_count(home: Path) -> int:
-    db = home / "govbot.db"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            return conn.execute("SELECT count(*) FROM items").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def ensure_home(home: Path) -> dict:
-    if item_count(home) and (home / "index").is_dir() and any((home / "index").iterdir()):
-        return {"built": False, "items": item_count(home)}
-    print(f"构建示例知识库（{home}）…", flush=True)
-    return {"built": True, **build_home(home, SAMPLE_DIRS)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Stack:
-    """`govbot serve` in its own process group, on free ports."""
-
-    def __init__(self, home: Path):
-        self.home = home
-        self.api_port, self.rasa_port, self.action_port = free_port(), free_port(), free_port()
-        self.base = f"http://127.0.0.1:{self.api_port}"
-        self.log_path = home / "logs" / "bench-handoff-serve.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = {**os.environ, "GOVBOT_HOME": str(self.home), "GOVBOT_RASA_PORT": str(self.rasa_port),
-               "GOVBOT_ACTION_PORT": str(self.action_port)}
-        print(f"启动 govbot serve（API {self.api_port}，Rasa {self.rasa_port}，动作服务 {self.action_port}）…",
-              flush=True)
-        start = time.perf_counter()
-        with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(
-                [str(GOVBOT), "serve", "--host", "127.0.0.1", "--port", str(self.api_port)], cwd=REPO, env=env,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline, last_note = time.time() + HEALTH_TIMEOUT_S, time.time()
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"govbot serve exited ({self.process.returncode}): "
-                                   f"{self.log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{self.base}/api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"the stack was not healthy after {HEALTH_TIMEOUT_S} s; see {self.log_path}")
-            if time.time() - last_note > 60:
-                print(f"  等待就绪（{time.perf_counter() - start:.0f} s）…", flush=True)
-                last_note = time.time()
-            time.sleep(2)
-        return round(time.perf_counter() - start, 1)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)  # serve stops its own children on SIGTERM
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
-
-# --- staff ----------------------------------------------------------------------------------
 
 class Staff:
     """Logged-in staff: supervisors, and two operators per department (made on first need)."""
@@ -851,7 +770,7 @@ def main(argv: list[str] | None = None) -> int:
     home = args.home.resolve()
     load_before = load_avg()
     home_info = ensure_home(home)
-    stack = Stack(home)
+    stack = Stack(home, "handoff")
     run = uuid.uuid4().hex[:6]
     try:
         ready_s = stack.start()

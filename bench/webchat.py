@@ -44,24 +44,18 @@ import json
 import os
 import random
 import shlex
-import signal
-import socket
-import sqlite3
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import httpx
 
-from bench.common import (CACHE, REPO, RESULTS, SAMPLE_DIRS, SAMPLE_EVAL, build_home, finish, fmt, latency_summary,
+from bench.common import (CACHE, RESULTS, SAMPLE_EVAL, finish, fmt, latency_summary,
                           load_avg, md_table)
+from bench.stack import Stack, ensure_home
 
-GOVBOT = Path(sys.executable).parent / "govbot"
 HOME = CACHE / "homes" / "webchat"
 DEFAULT_OUT = RESULTS / "webchat.json"
-HEALTH_TIMEOUT_S = 1800  # the first start may train the Rasa model (several minutes on 2 cores)
 TARGET_MS = 500
 CHROMIUM = "/usr/bin/chromium"  # as tests/conftest.py: Playwright cannot download browsers here
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -70,83 +64,6 @@ REPLY_TIMEOUT_MS = 60_000
 
 
 # --- the home and the stack (bench/wechat.py uses these too) --------------------------------
-
-def item_count(home: Path) -> int:
-    db = home / "govbot.db"
-    if not db.exists():
-        return 0
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-            return conn.execute("SELECT count(*) FROM items").fetchone()[0]
-    except sqlite3.Error:
-        return 0
-
-
-def ensure_home(home: Path) -> dict:
-    """A home with the sample knowledge base: reused when it already holds content."""
-    if item_count(home) and (home / "index").is_dir() and any((home / "index").iterdir()):
-        return {"built": False, "items": item_count(home)}
-    print(f"构建示例知识库（{home}）…", flush=True)
-    return {"built": True, **build_home(home, SAMPLE_DIRS)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Stack:
-    """`govbot serve` in its own process group, on free ports, with extra environment if given."""
-
-    def __init__(self, home: Path, name: str, env: dict[str, str] | None = None):
-        self.home = home
-        self.extra_env = env or {}
-        self.api_port, self.rasa_port, self.action_port = free_port(), free_port(), free_port()
-        self.base = f"http://127.0.0.1:{self.api_port}"
-        self.log_path = home / "logs" / f"bench-{name}-serve.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> float:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        # bench.common has set GOVBOT_SETTINGS_FILE to a file that does not exist: defaults only
-        env = {**os.environ, "GOVBOT_HOME": str(self.home), "GOVBOT_RASA_PORT": str(self.rasa_port),
-               "GOVBOT_ACTION_PORT": str(self.action_port), **self.extra_env}
-        print(f"启动 govbot serve（API {self.api_port}，Rasa {self.rasa_port}，动作服务 {self.action_port}）…",
-              flush=True)
-        start = time.perf_counter()
-        with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(
-                [str(GOVBOT), "serve", "--host", "127.0.0.1", "--port", str(self.api_port)], cwd=REPO, env=env,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline, last_note = time.time() + HEALTH_TIMEOUT_S, time.time()
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"govbot serve exited ({self.process.returncode}): "
-                                   f"{self.log_path.read_text(errors='replace')[-3000:]}")
-            try:
-                if httpx.get(f"{self.base}/api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError(f"the stack was not healthy after {HEALTH_TIMEOUT_S} s; see {self.log_path}")
-            if time.time() - last_note > 60:
-                print(f"  等待就绪（{time.perf_counter() - start:.0f} s）…", flush=True)
-                last_note = time.time()
-            time.sleep(2)
-        return round(time.perf_counter() - start, 1)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        os.killpg(self.process.pid, signal.SIGTERM)  # serve stops its own children on SIGTERM
-        try:
-            self.process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=30)
-
 
 def in_scope_questions(seed: int) -> list[dict]:
     rows = [json.loads(line) for line in SAMPLE_EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]

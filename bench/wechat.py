@@ -71,7 +71,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 
 from bench.common import CACHE, RESULTS, SAMPLE_EVAL, finish, fmt, latency_summary, load_avg, md_table
-from bench.webchat import Stack, ensure_home
+from bench.stack import Stack, ensure_home
 
 HOME = CACHE / "homes" / "wechat"
 DEFAULT_OUT = RESULTS / "wechat.json"
