@@ -24,7 +24,7 @@ from api.chat import ConversationUnavailable, converse
 from api.schemas import ChatResponse
 from govbot.settings import Settings
 
-MIN_WAIT_S = 0.5  # however late the request was read, the answer gets this long to be passive
+MIN_WAIT_S = 0.5  # however late the request was read, the answer gets this long (at most the timeout)
 log = logging.getLogger("govbot.wechat")
 
 SESSION_PREFIX = "wx:"
@@ -76,7 +76,7 @@ class WeChatChannel:
         """The answer to give passively now, or None: reply "success". `spent_s`: already used of
         the reply time (checking and decrypting the request)."""
         openid = incoming.from_user
-        wait = max(MIN_WAIT_S, self.reply_timeout_s - spent_s)
+        wait = max(min(MIN_WAIT_S, self.reply_timeout_s), self.reply_timeout_s - spent_s)
         return await self.deduper.run(incoming.dedupe_key, lambda: self._work(state, incoming), wait,
                                       lambda outcome: self.deliver(openid, outcome))
 
