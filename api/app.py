@@ -32,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.kb = Knowledge(settings)
         app.state.records = records_for(settings)
         app.state.accounts = Accounts(settings.db_url)
-        app.state.gold = GoldQuestions(settings.db_url)
+        app.state.gold = GoldQuestions(app.state.kb.store.engine)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
         yield
         await app.state.rasa.close()

@@ -113,13 +113,14 @@ async def _while_waiting(state, conversation: dict, raw: str | None) -> ChatResp
     silent = ChatResponse(session_id=session_id, status="waiting", replies=[])
     if raw is None:
         return silent
-    stage = queueing.leave_stage(records, session_id)
+    transcript = records.history(session_id)  # read once: the stage, the hint and the message come from it
+    stage = queueing.leave_stage(transcript)
     if not stage:
         if queueing.LEAVE_WORDS.match(raw):
             text = "好的，请直接回复您的留言（问题、地点和联系电话），我们会登记工单并回电。"
             return silent.model_copy(update={"replies": [_notice(state, session_id, text, queueing.OFFER)]})
         waited = queueing.waited_s(conversation)
-        if waited > settings.claim_timeout_s and not queueing.hinted(records, session_id):
+        if waited > settings.claim_timeout_s and not queueing.hinted(transcript):
             text = (f"人工客服繁忙，您已等待约 {max(1, round(waited / 60))} 分钟。您可以继续等待，"
                     "或回复“留言”登记工单，我们会回电。")
             return silent.model_copy(update={"replies": [_notice(state, session_id, text, queueing.HINT)]})
@@ -131,7 +132,7 @@ async def _while_waiting(state, conversation: dict, raw: str | None) -> ChatResp
         return silent.model_copy(update={"replies": [_notice(state, session_id, text, queueing.ASK_PHONE)]})
     if not records.leave_queue(session_id):  # an operator took the conversation meanwhile
         return ChatResponse(session_id=session_id, status="human", replies=[])
-    left = queueing.left_message(records, session_id)
+    left = queueing.left_message(transcript)
     tracking = records.create_work_order(conversation_id=session_id, type="request", content=left, address="",
                                          phone=phone, callback=bool(phone),
                                          department=conversation["department"])

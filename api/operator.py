@@ -95,7 +95,7 @@ async def metrics(request: Request, session: Session = Depends(_staff)) -> dict:
     local_today = now.astimezone(ZoneInfo(request.app.state.settings.office_timezone)).date()
     since = datetime.combine(local_today, datetime.min.time(), ZoneInfo(request.app.state.settings.office_timezone))
     claims, _ = request.app.state.accounts.search_audit(action="conversation.claim", limit=10000,
-                                                         since_time=since.astimezone(timezone.utc))
+                                                         since=since.astimezone(timezone.utc))
     departments: dict[str, dict] = {}
 
     def row(name: str) -> dict:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import time
 import httpx
 
 from bench.common import CACHE, REPO, SAMPLE_DIRS, build_home, finish, fmt, latency_summary, md_table, open_kb
+from bench.stack import free_port
 
 HOME = CACHE / "homes" / "publish-latency"
 DEPARTMENT = "示例市民政局"
@@ -33,12 +33,6 @@ SUBJECTS = ["银杏", "海棠", "青松", "白鹭", "紫藤", "丹桂", "墨竹"
 def question(n: int) -> tuple[str, str]:
     name = f"{SUBJECTS[n % len(SUBJECTS)]}{n}号惠民补贴"
     return f"{name}怎么申请？", f"{name}由街道办事处受理，携带身份证和户口簿申请，审核通过后次月发放。"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start_api(home, port: int) -> subprocess.Popen:

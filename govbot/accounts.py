@@ -7,18 +7,17 @@ The audit log is append-only: rows are inserted, never updated or deleted.
 """
 from __future__ import annotations
 
-import json
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Text, Table, create_engine, event,
-                        func, insert, or_, select, text, update)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Text, Table, func, insert, or_,
+                        select, text, update)
 
 from knowledge.pii import mask
-from knowledge.store.sql import sqlite_pragmas
+from knowledge.store.sql import open_engine
 
 ROLES = ("operator", "supervisor", "editor", "reviewer", "admin")
 SESSION_HOURS = 12
@@ -95,10 +94,7 @@ def _now() -> datetime:
 
 class Accounts:
     def __init__(self, url: str):
-        self.engine = create_engine(url, future=True, json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", sqlite_pragmas)
-        metadata.create_all(self.engine)
+        self.engine = open_engine(url, metadata)
         with self.engine.begin() as conn:
             for statement in APPEND_ONLY.get(self.engine.dialect.name, []):
                 conn.execute(text(statement))
@@ -161,10 +157,11 @@ class Accounts:
         return self.search_audit(actor=actor, action=action, limit=limit)[0]
 
     def search_audit(self, *, actor: str | None = None, action: str | None = None, target: str | None = None,
-                     text: str = "", since: date | None = None, until: date | None = None,
-                     actors: list[str] | None = None, limit: int = 200, offset: int = 0,
-                     since_time: datetime | None = None) -> tuple[list[dict], int]:
-        """Newest first; `action` matches a prefix (item. → every item action); `until` is inclusive."""
+                     text: str = "", since: date | datetime | None = None, until: date | None = None,
+                     actors: list[str] | None = None, limit: int = 200,
+                     offset: int = 0) -> tuple[list[dict], int]:
+        """Newest first; `action` matches a prefix (item. → every item action); `since` is a day (UTC) or a
+        moment; `until` is an inclusive day."""
         conditions = []
         if actor:
             conditions.append(audit.c.actor == actor)
@@ -175,11 +172,10 @@ class Accounts:
         if target:
             conditions.append(audit.c.target == target)
         if since:
-            conditions.append(audit.c.time >= datetime.combine(since, time.min, timezone.utc))
+            start = since if isinstance(since, datetime) else datetime.combine(since, time.min, timezone.utc)
+            conditions.append(audit.c.time >= start)
         if until:
             conditions.append(audit.c.time < datetime.combine(until + timedelta(days=1), time.min, timezone.utc))
-        if since_time:
-            conditions.append(audit.c.time >= since_time)
         for word in text.split():
             pattern = f"%{word}%"
             conditions.append(or_(audit.c.target.like(pattern), audit.c.note.like(pattern),

@@ -13,7 +13,7 @@ import re
 from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from govbot.records import Records
+from govbot.records import Message, Records
 from govbot.settings import Settings
 
 LEAVE_WORDS = re.compile(r"^\s*(我要|我想|我)?(留言|留个言|留言吧|给你们留言)\s*[。！!]?\s*$")
@@ -57,9 +57,9 @@ def queued_notice(settings: Settings, records: Records, conversation_id: str) ->
     return f"{where}预计等待约 {minutes} 分钟。不想等待可回复“留言”，我们会登记工单并回电。", "queued"
 
 
-def leave_stage(records: Records, conversation_id: str) -> str:
-    """The pending step of leaving a message: OFFER, ASK_PHONE, or '' (none pending)."""
-    for message in reversed(records.history(conversation_id)):
+def leave_stage(messages: list[Message]) -> str:
+    """The pending step of leaving a message (from the transcript): OFFER, ASK_PHONE, or ''."""
+    for message in reversed(messages):
         if message.role == "operator":
             return ""
         if message.role == "bot":
@@ -71,8 +71,8 @@ def leave_stage(records: Records, conversation_id: str) -> str:
     return ""
 
 
-def hinted(records: Records, conversation_id: str) -> bool:
-    return any(m.role == "bot" and m.payload.get("event") in (HINT, OFFER) for m in records.history(conversation_id))
+def hinted(messages: list[Message]) -> bool:
+    return any(m.role == "bot" and m.payload.get("event") in (HINT, OFFER) for m in messages)
 
 
 def waited_s(conversation: dict, now: datetime | None = None) -> float:
@@ -88,10 +88,10 @@ def phone_in(raw_text: str) -> str:
     return match.group(0) if match else ""
 
 
-def left_message(records: Records, conversation_id: str) -> str:
+def left_message(messages: list[Message]) -> str:
     """What the citizen wrote since the offer to leave a message (masked, as in the transcript)."""
     parts: list[str] = []
-    for message in reversed(records.history(conversation_id)):
+    for message in reversed(messages):
         if message.role == "bot" and message.payload.get("event") == OFFER:
             break
         if message.role == "citizen":

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, create_engine,
-                        event, func, insert, select, update)
+from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, func, insert,
+                        select, update)
 
 from govbot.settings import Settings
 from knowledge.pii import find_pii, mask
-from knowledge.store.sql import sqlite_pragmas
+from knowledge.store.sql import open_engine
 
 metadata = MetaData()
 
@@ -94,10 +94,7 @@ class Message:
 
 class Records:
     def __init__(self, url: str):
-        self.engine = create_engine(url, future=True)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", sqlite_pragmas)
-        metadata.create_all(self.engine)
+        self.engine = open_engine(url, metadata)
 
     # --- conversations ----------------------------------------------------------------------
     def conversation(self, conversation_id: str, channel: str = "web") -> dict:

@@ -90,11 +90,12 @@ class Item(ItemDraft):
 
     def in_force(self, today: date) -> bool:
         """Published and inside its effective/expiry window today."""
-        if self.status != Status.PUBLISHED:
-            return False
-        if self.effective_date and self.effective_date > today:
-            return False
-        return not (self.expiry_date and self.expiry_date <= today)
+        return self.status == Status.PUBLISHED and in_window(self.effective_date, self.expiry_date, today)
+
+
+def in_window(effective: date | None, expiry: date | None, today: date) -> bool:
+    """Effective on or before today and expiring after it (open ends count as in)."""
+    return not (effective and effective > today) and not (expiry and expiry <= today)
 
 
 @dataclass

@@ -39,7 +39,7 @@ class Knowledge:
         self.embeddings = load_embeddings(str(self.settings.model_dir), self.settings.embed_batch_size)
         self.model_id = _model_id(self.settings.model_dir)
         self.index = HybridIndex.load(self.settings.index_dir, self.embeddings, self.model_id)
-        self.vectors = VectorCache(self.settings.db_url, self.model_id)
+        self.vectors = VectorCache(self.store.engine, self.model_id)
         self.index.encode_passages = CachedPassageEncoder(self.embeddings, self.vectors)
         self.pipeline = AnswerPipeline(self.index, self.embeddings, self.settings, composer)
         self._lock = threading.RLock()  # the index: held while answering and while applying changes

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, event, insert, or_, select
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, or_, select
+from sqlalchemy.engine import Engine
 
 from knowledge.answer.types import Answer, AnswerStatus
-from knowledge.store.sql import sqlite_pragmas
 
 metadata = MetaData()
 gold_table = Table(
@@ -74,11 +74,10 @@ class GoldResult:
 
 
 class GoldQuestions:
-    def __init__(self, url: str):
-        self.engine = create_engine(url, future=True)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", sqlite_pragmas)
-        metadata.create_all(self.engine)
+    def __init__(self, engine: Engine):
+        """Over the content store's database (its engine)."""
+        self.engine = engine
+        metadata.create_all(engine)
 
     def add(self, department: str, question: str, item_id: int, actor: str) -> Gold:
         with self.engine.begin() as conn:

@@ -141,9 +141,7 @@ class Workflow:
 
     def _update(self, item: Item, draft: ItemDraft, expect_version: int, actor: Actor, note: str) -> Item:
         draft.status = Status.DRAFT
-        if expect_version != item.version:
-            raise self._stale(item)
-        try:
+        try:  # the store checks the version in the same UPDATE: no separate (racy) check here
             return self.store.update_item(item.id, draft, expect_version=expect_version, actor=actor.username,
                                           note=note)
         except StaleItem as exc:

@@ -344,20 +344,10 @@ def test_import_of_word_document_and_template_download(client, as_):
 
 
 def test_import_of_a_pdf_made_by_the_test(client, as_):
-    from tests.test_bulk_import import _cjk_font
+    from tests.test_bulk_import import chinese_pdf
 
-    fpdf = pytest.importorskip("fpdf")
-    font = _cjk_font()
-    if font is None:
-        pytest.skip("no CJK font (make setup installs fonts-wqy-zenhei)")
-    pdf = fpdf.FPDF()
-    pdf.add_font("cjk", fname=font)
-    pdf.set_font("cjk", size=12)
-    pdf.add_page()
-    for line in ["特困供养政策问答", "问：特困人员供养怎么申请？", "答：向户籍所在地乡镇（街道）提出申请。",
-                 "问：特困供养多久能批下来？", "答：一般在受理后20个工作日内办结。"]:
-        pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT")
-    data = bytes(pdf.output())
+    data = chinese_pdf(["特困供养政策问答", "问：特困人员供养怎么申请？", "答：向户籍所在地乡镇（街道）提出申请。",
+                        "问：特困供养多久能批下来？", "答：一般在受理后20个工作日内办结。"])
     preview = _upload(client, as_("ed_mz"), data, name="特困供养问答.pdf", dry_run=1).json()
     assert preview["ok"] and [i["fields"]["question"] for i in preview["items"]] == [
         "特困人员供养怎么申请？", "特困供养多久能批下来？"]

@@ -410,19 +410,25 @@ def _cjk_font() -> str | None:
     return next((f for f in files if f.lower().endswith((".ttf", ".otf", ".ttc"))), None)
 
 
-def test_pdf_qa_pairs(store):
+def chinese_pdf(lines: list[str]) -> bytes:
+    """A PDF with these lines of Chinese text (skips the test where no CJK font is installed)."""
     fpdf = pytest.importorskip("fpdf")
     font = _cjk_font()
     if font is None:
-        pytest.skip("no CJK font on this machine (fc-list :lang=zh is empty): cannot write a Chinese PDF")
+        pytest.skip("no CJK font on this machine (fc-list :lang=zh is empty; make setup installs fonts-wqy-zenhei)")
     pdf = fpdf.FPDF()
     pdf.add_font("cjk", fname=font)
     pdf.set_font("cjk", size=12)
     pdf.add_page()
-    for line in ["公积金政策问答", "问：公积金可以提取吗？", "答：购房、租房时可以提取。", "问：公积金贷款额度是多少？",
-                 "答：最高60万元。"]:
+    for line in lines:
         pdf.cell(text=line, new_x="LMARGIN", new_y="NEXT")
-    result = preview(store, bytes(pdf.output()), "公积金.pdf")
+    return bytes(pdf.output())
+
+
+def test_pdf_qa_pairs(store):
+    data = chinese_pdf(["公积金政策问答", "问：公积金可以提取吗？", "答：购房、租房时可以提取。", "问：公积金贷款额度是多少？",
+                        "答：最高60万元。"])
+    result = preview(store, data, "公积金.pdf")
     assert result.ok
     assert [(r.row, r.draft.fields["question"], r.draft.fields["answer"]) for r in result.rows] == [
         (1, "公积金可以提取吗？", "购房、租房时可以提取。"), (2, "公积金贷款额度是多少？", "最高60万元。")]

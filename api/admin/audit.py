@@ -1,8 +1,6 @@
 """The audit log: who did what, when, from where, with before/after. Read-only here."""
 from __future__ import annotations
 
-import csv
-import io
 import json
 from datetime import date
 
@@ -12,6 +10,7 @@ from fastapi.responses import Response
 from api.admin.common import reader
 from api.auth import require_role
 from govbot.accounts import Session
+from govbot.export import excel_csv
 
 router = APIRouter(tags=["policy-owner console"])
 COLUMNS = ("id", "time", "actor", "action", "target", "ip", "note", "before", "after")
@@ -31,13 +30,8 @@ def audit_log(request: Request, session: Session = Depends(reader), actor: str |
                                                           since=since, until=until, actors=actors, limit=limit,
                                                           offset=offset)
     if format == "csv":
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens UTF-8 with a BOM as Chinese text
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for row in rows:
-            writer.writerow([json.dumps(row[c], ensure_ascii=False) if c in ("before", "after") and row[c] is not None
-                             else row[c] for c in COLUMNS])
-        return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
+        cells = ([json.dumps(row[c], ensure_ascii=False) if c in ("before", "after") and row[c] is not None
+                  else row[c] for c in COLUMNS] for row in rows)
+        return Response(excel_csv(list(COLUMNS), cells), media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
     return {"total": total, "entries": rows}

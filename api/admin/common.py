@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import client_ip, current_session, require_role
 from govbot.accounts import Session
-from knowledge.content import KIND_LABELS, Item
+from knowledge.content import KIND_LABELS, Item, in_window
 from knowledge.workflow import STATUS_LABELS, Workflow, WorkflowError
 
 CONSOLE_ROLES = ("editor", "reviewer", "admin")
@@ -43,16 +43,11 @@ def item_json(item: Item) -> dict:
         "effective_date": _iso(item.effective_date), "expiry_date": _iso(item.expiry_date),
         "status": item.status.value, "status_label": STATUS_LABELS[item.status], "version": item.version,
         "live_version": item.live_version,
-        "answering": item.live_version is not None and _window_open(item, today),
+        "answering": item.live_version is not None and in_window(item.effective_date, item.expiry_date, today),
         "source": item.source, "doc_number": item.doc_number, "doc_date": _iso(item.doc_date),
         "abolish_reason": item.abolish_reason, "successor_id": item.successor_id,
         "created_at": _iso(item.created_at), "updated_at": _iso(item.updated_at),
     }
-
-
-def _window_open(item: Item, today: date) -> bool:
-    return not (item.effective_date and item.effective_date > today) and \
-        not (item.expiry_date and item.expiry_date <= today)
 
 
 def _iso(value) -> str | None:

@@ -9,14 +9,13 @@ the first source shown, else to its conversation's. Rates are None when nothing 
 """
 from __future__ import annotations
 
-import csv
-import io
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
+from govbot.export import excel_csv
 from govbot.insights.periods import iso, local_midnight, rolling_week, utc, week_of, week_starts
 from govbot.insights.similar import Similarity
 from govbot.insights.tables import ensure_tables, question_log
@@ -197,12 +196,7 @@ def department_weeks(engine: Engine, *, now: datetime, weeks: int = 8, departmen
 
 def to_csv(rows: list[dict]) -> str:
     """The per-department weekly table as CSV text, with a BOM so that Excel reads it as UTF-8."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
     keys = ["questions", "answered", "no_answer", "answered_rate", "no_answer_rate", "conversations", "handed_off",
             "handoff_rate", "feedback", "helpful", "satisfaction"]
-    for row in rows:
-        writer.writerow([row["week_start"], row["department"] or UNASSIGNED,
-                         *("" if row[k] is None else row[k] for k in keys)])
-    return "\ufeff" + out.getvalue()
+    return excel_csv(CSV_HEADER, ([row["week_start"], row["department"] or UNASSIGNED,
+                                  *("" if row[k] is None else row[k] for k in keys)] for row in rows))

@@ -7,14 +7,14 @@ import io
 from knowledge.bulk.problems import Problem
 from knowledge.bulk.table import Table, is_blank
 from knowledge.ingest.errors import IngestError
-from knowledge.ingest.records import _decode
+from knowledge.ingest.records import decode_text
 
-# _decode is the CLI's decoding: UTF-8 (with or without BOM), else GBK.
+# decode_text is the CLI's decoding: UTF-8 (with or without BOM), else GBK.
 
 
 def read_csv_table(data: bytes) -> tuple[list[Table], list[Problem]]:
     try:
-        text = _decode(data)
+        text = decode_text(data)
     except IngestError as exc:
         return [], [Problem(None, "", exc.reason)]
     if "\x00" in text:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.content import Item, Status
+from knowledge.content import Item, Status, in_window
 from knowledge.embeddings import E5Embeddings
 from knowledge.index.dense import DenseIndex
 from knowledge.index.lexical import BM25Index
@@ -46,9 +46,7 @@ class ItemMeta:
     source: str = ""
 
     def in_force(self, today: date) -> bool:
-        if self.effective_date and self.effective_date > today:
-            return False
-        return not (self.expiry_date and self.expiry_date <= today)
+        return in_window(self.effective_date, self.expiry_date, today)
 
 
 @dataclass

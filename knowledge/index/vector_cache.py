@@ -9,11 +9,11 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from sqlalchemy import Column, LargeBinary, MetaData, String, Table, create_engine, event, insert, select
+from sqlalchemy import Column, LargeBinary, MetaData, String, Table, insert, select
+from sqlalchemy.engine import Engine
 
 from sqlalchemy.exc import IntegrityError
 
-from knowledge.store.sql import sqlite_pragmas
 
 metadata = MetaData()
 vectors_table = Table(
@@ -30,11 +30,10 @@ def digest(text: str) -> str:
 
 
 class VectorCache:
-    def __init__(self, url: str, model_id: str):
-        self.engine = create_engine(url, future=True)
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", sqlite_pragmas)
-        metadata.create_all(self.engine)
+    def __init__(self, engine: Engine, model_id: str):
+        """Over the content store's database (its engine)."""
+        self.engine = engine
+        metadata.create_all(engine)
         self.model = hashlib.sha1(model_id.encode("utf-8")).hexdigest()
 
     def get(self, texts: list[str]) -> dict[str, np.ndarray]:
@@ -62,9 +61,6 @@ class VectorCache:
                 query = select(*columns).where(vectors_table.c.model == self.model, vectors_table.c.digest.in_(part))
                 out += [tuple(row) for row in conn.execute(query)]
         return out
-
-    def close(self) -> None:
-        self.engine.dispose()
 
 
 class CachedPassageEncoder:

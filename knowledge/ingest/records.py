@@ -85,7 +85,7 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
                 raise IngestError("JSON 文件应为对象数组，或含 items 数组的对象")
             return list(enumerate(data, 1))
         if suffix == ".csv":
-            text = _decode(path.read_bytes())
+            text = decode_text(path.read_bytes())
             return [(n, row) for n, row in enumerate(csv.DictReader(io.StringIO(text)), 2)]
         if suffix == ".xlsx":
             return _xlsx_rows(path)
@@ -96,7 +96,8 @@ def read_rows(path: Path) -> list[tuple[int, dict]]:
     raise IngestError(f"不支持的结构化文件类型：{suffix}")
 
 
-def _decode(raw: bytes) -> str:
+def decode_text(raw: bytes) -> str:
+    """CSV and other record files: UTF-8 (with or without BOM), else GB18030."""
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding)

@@ -111,15 +111,21 @@ def _draft_values(draft: ItemDraft) -> dict:
     return values
 
 
+def open_engine(url: str, tables: MetaData) -> Engine:
+    """An engine for `url` with our SQLite settings, and `tables` created if missing.
+
+    JSON is stored as readable UTF-8, so that a console search finds Chinese words inside fields."""
+    engine = create_engine(url, future=True, json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", sqlite_pragmas)
+    tables.create_all(engine)
+    return engine
+
+
 class SqlStore(ContentStore):
     def __init__(self, url: str):
         self.url = url
-        # JSON as readable UTF-8, so that a console search can find Chinese words inside fields
-        self.engine: Engine = create_engine(url, future=True,
-                                            json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
-        if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", sqlite_pragmas)
-        metadata.create_all(self.engine)
+        self.engine: Engine = open_engine(url, metadata)
         self._upgrade()
 
     def _upgrade(self) -> None:
