@@ -19,6 +19,7 @@ from knowledge.answer.types import Answer, AnswerStatus, Department
 from knowledge.content import Item, Status
 from knowledge.embeddings import load_embeddings
 from knowledge.index.hybrid import HybridIndex
+from knowledge.index.sentences import answer_sentences
 from knowledge.index.vector_cache import CachedPassageEncoder, VectorCache
 from knowledge.ingest.service import IngestOptions, IngestReport, ingest_paths
 from knowledge.models.e5_build import MARKER
@@ -82,7 +83,9 @@ class Knowledge:
         return self.store.changed_since(self.index.synced_seq)
 
     def _embed_ahead(self, item_ids: list[int], embedded=None) -> None:
-        texts = [p.index_text for item in self.store.live_items(item_ids) for p in item_passages(item)]
+        passages = [p for item in self.store.live_items(item_ids) for p in item_passages(item)]
+        texts = [p.index_text for p in passages]
+        texts += [s for p in passages if p.role == "section" for s in answer_sentences(p.text)]
         for start in range(0, len(texts), 256):
             self.index.encode_passages(texts[start:start + 256])
             if embedded:

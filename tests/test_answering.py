@@ -156,3 +156,69 @@ def test_questions_are_logged_with_personal_data_masked(sample_kb):
         logged = conn.execute(select(question_log.c.question).where(question_log.c.conversation_id == "t-log-mask"))
         log = "\n".join(logged.scalars())
     assert "13812345678" not in log and "110101199003071234" not in log and "138****5678" in log
+
+
+# --- quoting policy documents --------------------------------------------------------------
+PLAN_A = """示例市数据局2026年政务公开工作要点
+一、加强政策解读
+(一)做好政策解读。新出台的政策文件要与解读材料同步组织、同步审签、同步部署。对专业性较强的政策,要进行形象化、通俗化解读。
+(二)回应社会关切。对涉及群众切身利益的事项,要加强舆情收集和研判,及时回应。
+二、推进平台建设
+(三)办好政府网站。要持续优化栏目设置,提升网站的搜索和互动功能。
+"""
+PLAN_B = """示例市交通局2026年政务公开工作要点
+一、深化重点领域公开
+(一)推进交通执法公开。要公开执法依据和执法程序。行政处罚决定应当在作出之日起10个工作日内在部门网站公开。已公开的处罚决定被撤销的,要在3个工作日内撤下。
+(二)推进公交信息公开。要公开公交线路调整和票价调整的听证情况。
+"""
+
+
+@pytest.fixture
+def plans_kb(make_kb, tmp_path):
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    (folder / "plan_a.txt").write_text(PLAN_A, encoding="utf-8")
+    (folder / "plan_b.txt").write_text(PLAN_B, encoding="utf-8")
+    kb = make_kb()
+    kb.ingest(sorted(folder.iterdir()))
+    return kb
+
+
+def test_a_document_answer_quotes_the_sentence_that_answers_from_the_document_that_has_it(plans_kb):
+    answer = plans_kb.ask("交通局的处罚决定作出以后多少个工作日内要在网上公开？")
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.sources[0].title == "示例市交通局2026年政务公开工作要点"
+    assert "10个工作日内" in answer.answer
+    assert "公交线路" not in answer.answer and "执法依据" not in answer.answer  # that sentence, not its chunk
+    assert answer.ranked_keys[0] == answer.item_key  # the document quoted leads the ranking
+
+
+def test_a_document_title_line_is_never_the_quote(plans_kb):
+    for question in ("示例市数据局2026年政务公开工作要点", "数据局政务公开工作要点讲了什么？"):
+        answer = plans_kb.ask(question)
+        if answer.status == AnswerStatus.ANSWERED:
+            quoted = answer.sources[0].snippet
+            assert quoted and "工作要点" not in quoted, quoted
+
+
+def test_sentence_vectors_follow_the_documents_in_the_index(plans_kb):
+    index = plans_kb.index
+    item_a = next(i for i, m in index.meta.items() if m.title.startswith("示例市数据局"))
+    pids = index.item_pids[item_a]
+    quoted = [s for pid in pids for s in index.sentences.texts.get(pid, [])]
+    assert any("同步部署" in s for s in quoted)
+    assert all(len(s) <= 100 for s in quoted)  # sentences, not passages
+    plans_kb.store.set_status(item_a, Status.ABOLISHED)
+    plans_kb.catch_up()
+    assert not any(pid in index.sentences.texts for pid in pids)
+    answer = plans_kb.ask("新出台的政策文件要和解读材料同步部署吗？")
+    assert all(not s.title.startswith("示例市数据局") for s in answer.sources)
+
+
+def test_a_document_close_behind_answers_when_the_best_item_does_not_fit(sample_kb):
+    """The sample KB's consumer-complaint Q&As do not say whether complaints are published; the
+    seed document of the 泉州 market regulator does."""
+    answer = sample_kb.ask("买东西被坑了我去投诉,这些投诉情况后面会公开吗?")
+    assert answer.status == AnswerStatus.ANSWERED
+    assert answer.sources[0].kind == "document"
+    assert "12315消费者投诉信息公示" in answer.answer

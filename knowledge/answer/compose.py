@@ -7,8 +7,7 @@
 """
 from __future__ import annotations
 
-import re
-
+from knowledge.answer.quote import MAX_EXTRACT, SHORT_SENTENCE, Quote, candidate_documents, quote_documents, word_scorer
 from knowledge.answer.types import Answer, AnswerStatus, Source, Turn
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
@@ -18,18 +17,20 @@ SNIPPET_CHARS = 160
 LONG_QA_ANSWER = 200  # a curated answer longer than this is quoted in part unless matched closely
 FIELD_CUE_BONUS = 0.01  # on the cosine scale: a nudge, not an override
 WORD_WEIGHT = 0.02
-SHORT_SENTENCE = 24
-MAX_EXTRACT = 220  # characters: two sentences at most, never a page
-PRIOR_WEIGHT = 40.0
-QUANTITY_CUES = re.compile(r"几|多少|多久|多长|最迟|最晚|期限|时限|多大|比例|标准是")
-QUANTITY = re.compile(r"\d|[一二三四五六七八九十百千万两半]+(个|日|天|年|月|周|小时|工作日|次|元|%|倍|岁)")
 
 
 def compose_step(turn: Turn, index: HybridIndex, verbatim_threshold: float) -> None:
-    turn.answer = compose_hit(turn, turn.hits[0], index, turn.confidence, verbatim_threshold)
+    quote = None
+    if turn.hits[0].meta.kind == "document":
+        quote = quote_documents(turn, candidate_documents(turn), index)
+        if quote is not None and quote.hit is not turn.hits[0]:  # the document quoted leads the ranking
+            turn.hits.remove(quote.hit)
+            turn.hits.insert(0, quote.hit)
+    turn.answer = compose_hit(turn, turn.hits[0], index, turn.confidence, verbatim_threshold, quote)
 
 
-def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, confidence: float, verbatim_threshold: float) -> Answer:
+def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, confidence: float, verbatim_threshold: float,
+                quote: Quote | None = None) -> Answer:
     kind = hit.meta.kind
     field = ""
     if kind == "qa":
@@ -45,8 +46,8 @@ def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, confidence: float, ver
     elif kind == "hotline":
         quoted = text = hit.passages[0][0].text
     else:
-        texts, priors = document_passages(turn, hit, index)
-        quoted = best_sentences(turn, texts, index, priors)
+        quote = quote or quote_documents(turn, [hit], index)
+        quoted = quote.text if quote else best_sentences(turn, [p.text for p, _ in hit.passages[:3]], index)
         number = f"（{hit.meta.doc_number}）" if hit.meta.doc_number else ""
         text = f"根据《{hit.meta.title}》{number}：{quoted}"
     return Answer(turn.raw, AnswerStatus.ANSWERED, text, confidence=confidence, sources=[source_of(hit, quoted)],
@@ -76,47 +77,24 @@ def guide_field(turn: Turn, hit: Hit, index: HybridIndex, query_vector) -> tuple
     return best.field, best.text
 
 
-def best_sentences(turn: Turn, texts: list[str], index: HybridIndex, priors: list[float] | None = None) -> str:
-    """The sentence that best answers the question, with its better neighbour when short enough.
-
-    A sentence scores by the question's words it contains (IDF-weighted) and shared character
-    pairs; numbers count extra when the question asks for one; `priors` (one per text, e.g. the
-    passage's closeness in meaning to the question) lift the sentences of better passages.
-    """
-    question = canonical(turn.text)
-    words = set(tokenize(question))
-    pairs = set(char_bigrams(question))
-    wants_quantity = bool(QUANTITY_CUES.search(question))
-
-    def score(sentence: str) -> float:
-        value = sum(index.lexical.idf(w) for w in words & set(tokenize(sentence)))
-        value += 0.5 * len(pairs & set(char_bigrams(sentence)))
-        return value * 1.3 if wants_quantity and QUANTITY.search(sentence) else value
-
+def best_sentences(turn: Turn, texts: list[str], index: HybridIndex) -> str:
+    """The sentence of `texts` that shares most of the question's wording, with its better
+    neighbour when short enough (a long curated answer, or a document without sentence vectors)."""
+    score = word_scorer(turn, index)
     best, best_score = "", -1.0
-    for n, text in enumerate(texts):
+    for text in texts:
         parts = sentences(text)
-        scores = [score(p) for p in parts]
-        prior = (priors[n] if priors else 0.0) * PRIOR_WEIGHT
+        scores = [score(frozenset(tokenize(p)), frozenset(char_bigrams(p)), p) for p in parts]
         for i, sentence in enumerate(parts):
-            if scores[i] + prior <= best_score:
+            if scores[i] <= best_score:
                 continue
-            best, best_score = sentence, scores[i] + prior
+            best, best_score = sentence, scores[i]
             neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(parts)]
             if neighbours:
                 j = max(neighbours, key=lambda k: scores[k])
                 if len(sentence) + len(parts[j]) <= MAX_EXTRACT and (len(sentence) < SHORT_SENTENCE or scores[j] > 0.5 * scores[i]):
                     best = parts[j] + sentence if j < i else sentence + parts[j]
     return best or texts[0]
-
-
-def document_passages(turn: Turn, hit: Hit, index: HybridIndex) -> tuple[list[str], list[float]]:
-    """The document's passages most likely to hold the answer: best fused, and closest in meaning."""
-    pids = index.item_pids.get(hit.meta.item_id, [])
-    similarity = index.dense.similarity(turn.query_vector, pids) if turn.query_vector is not None else {}
-    chosen = [p.pid for p, _ in hit.passages[:3]]
-    chosen += [pid for pid in sorted(similarity, key=similarity.get, reverse=True)[:3] if pid not in chosen]
-    return [index.passages[pid].text for pid in chosen], [similarity.get(pid, 0.0) for pid in chosen]
 
 
 def source_of(hit: Hit, quoted: str) -> Source:

@@ -12,6 +12,7 @@ from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.answer.scoring import fit
 
 CLARIFY_CANDIDATES = 8
+DOCUMENT_FALLBACK_DEPTH = 3  # how far behind the best item a document may answer instead
 
 
 def confidence(turn: Turn, hit: Hit, index: HybridIndex) -> float:
@@ -24,7 +25,9 @@ def decide_step(turn: Turn, index: HybridIndex, thresholds: dict[str, float], cl
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline))
         return
     turn.confidence = confidence(turn, turn.hits[0], index)
-    if turn.confidence < thresholds.get(turn.hits[0].meta.kind, thresholds["default"]):
+    if turn.confidence < _threshold(turn.hits[0], thresholds) and _document_instead(turn, index, thresholds):
+        turn.confidence = confidence(turn, turn.hits[0], index)
+    if turn.confidence < _threshold(turn.hits[0], thresholds):
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline),
                              confidence=turn.confidence)
         return
@@ -32,6 +35,21 @@ def decide_step(turn: Turn, index: HybridIndex, thresholds: dict[str, float], cl
     if options:
         text = reply("clarify", hotline) + "".join(f"\n{i}. {o.title}" for i, o in enumerate(options, 1))
         turn.answer = Answer(turn.raw, AnswerStatus.CLARIFY, text, confidence=turn.confidence, options=options)
+
+
+def _threshold(hit: Hit, thresholds: dict[str, float]) -> float:
+    return thresholds.get(hit.meta.kind, thresholds["default"])
+
+
+def _document_instead(turn: Turn, index: HybridIndex, thresholds: dict[str, float]) -> bool:
+    """When the best item does not fit well enough, a policy document close behind it that clears
+    its own bar answers instead ("收费的依据在哪里能看到": no fee of a service guide, a rule of
+    a document). It is moved to the front: the item that answers leads the ranking."""
+    for i, hit in enumerate(turn.hits[1:DOCUMENT_FALLBACK_DEPTH], 1):
+        if hit.meta.kind == "document" and confidence(turn, hit, index) >= _threshold(hit, thresholds):
+            turn.hits.insert(0, turn.hits.pop(i))
+            return True
+    return False
 
 
 def ambiguous_services(turn: Turn, index: HybridIndex, margin: float) -> list[Option]:

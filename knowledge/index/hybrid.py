@@ -21,11 +21,12 @@ from knowledge.content import Item, Status, in_window
 from knowledge.embeddings import E5Embeddings
 from knowledge.index.dense import DenseIndex
 from knowledge.index.lexical import BM25Index
+from knowledge.index.sentences import SentenceVectors
 from knowledge.passages import Passage, item_passages
 from knowledge.store.base import ContentStore
 from knowledge.text import char_bigrams, title_words, tokenize
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: sentence vectors of documents
 # a Q&A's question at least this close (cosine) to a guide's passages on average belongs to it
 # (measured on the sample KB: every Q&A's own guide scores >= 0.86; see bench/results)
 SERVICE_MIN_COSINE = 0.85
@@ -80,6 +81,7 @@ class HybridIndex:
         self.model_id = model_id
         self.lexical = BM25Index()
         self.dense = DenseIndex(embeddings)
+        self.sentences = SentenceVectors()  # of document passages: what their answers quote
         self.passages: dict[str, Passage] = {}
         self.item_pids: dict[int, list[str]] = {}
         self.meta: dict[int, ItemMeta] = {}
@@ -121,10 +123,13 @@ class HybridIndex:
                 self.passages[passage.pid] = passage
                 self.lexical.add(passage.pid, lexical_tokens(passage.index_text))
             texts = [p.index_text for p in part]
-            vectors = self.encode_passages(texts) if self.encode_passages else None
-            self.dense.add([p.pid for p in part], texts, vectors)
+            self.dense.add([p.pid for p in part], texts, self._encode(texts))
+            self.sentences.add([(p.pid, p.text) for p in part if p.role == "section"], self._encode)
             if progress is not None:
                 progress.update(len(part))
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.encode_passages(texts) if self.encode_passages else self.embeddings.encode(texts, "passage: ")
 
     def remove(self, item_id: int) -> None:
         self.remove_many([item_id])
@@ -136,6 +141,7 @@ class HybridIndex:
             self.lexical.remove(pid)
             self.passages.pop(pid, None)
         self.dense.remove(pids)
+        self.sentences.remove(pids)
         for item_id in gone:
             self.meta.pop(item_id, None)
         if gone:
@@ -283,7 +289,7 @@ class HybridIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         self.dense.save(tmp / "dense")
-        state = {k: getattr(self, k) for k in ("lexical", "passages", "item_pids", "meta", "synced_seq")}
+        state = {k: getattr(self, k) for k in ("lexical", "sentences", "passages", "item_pids", "meta", "synced_seq")}
         with open(tmp / "state.pkl", "wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
         (tmp / "manifest.json").write_text(json.dumps(
