@@ -21,7 +21,7 @@ router = APIRouter(tags=["chat"])
 # payloads the channels may send: the intents our buttons carry, with optional JSON entities
 PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.S)
 BUTTON_INTENTS = {"choose_service", "request_human", "feedback_positive", "feedback_negative", "affirm", "deny",
-                  "greet", "goodbye", "thank"}
+                  "cancel", "greet", "goodbye", "thank"}
 POLITE = {
     "empty": "请输入您想咨询的问题，例如“居住证怎么办理”。",
     "too_long": "您的消息太长了，请精简到{limit}字以内，或分几次发送。",

@@ -179,8 +179,10 @@ async def send_message(conversation_id: str, body: OperatorMessage, request: Req
 async def release(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
     _held(request, session, conversation_id)
     records = request.app.state.records
-    records.set_status(conversation_id, "bot")
+    # the bot first, then the conversation: a message in between still reaches the operator, and
+    # if Rasa cannot be resumed the conversation stays with the person (release can be retried)
     await request.app.state.rasa.resume(conversation_id)
+    records.set_status(conversation_id, "bot")
     records.add_message(conversation_id, "bot", "人工服务已结束，智能助手继续为您服务。", {"event": "released"})
     _audit(request, session, "conversation.release", conversation_id)
     return {"id": conversation_id, "status": "bot"}

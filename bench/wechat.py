@@ -35,8 +35,9 @@ slow path in this benchmark; nothing in the app is slowed down artificially. Mes
 
 Retries (--retries, extra to the messages): WeChat re-sends a message (same MsgId) when it got no
 reply. Half of them re-send a phase-A message 0.1-1 s after its reply came back (the reply was
-lost on the way); the rest re-send a burst message 1-3 s after it was sent, while it may still be
-in flight (WeChat gave up on the first connection). A retry must never produce a second answer.
+lost on the way: the retry must get the same passive reply again, since WeChat showed nothing);
+the rest re-send a burst message 1-3 s after it was sent, while it may still be in flight (WeChat
+gave up on the first connection). A retry must never produce a second, different answer.
 
 Checks, per message: every HTTP response (originals and retries) is 200 within 5 s and is either
 "success" or a valid passive text reply (XML; decrypted and its msg_signature checked in secure
@@ -512,7 +513,8 @@ def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, re
     verdicts = {id(m): verdict(m) for m in messages}
     passive = [m for m in messages if any(r["reply"] is not None for r in m.requests)]
     asynchronous = [m for m in messages if m not in passive]
-    answers_given = {id(m): sum(r["reply"] is not None for r in m.requests) + (
+    # a retry of a message whose passive reply was lost gets that same reply again: one answer
+    answers_given = {id(m): len({r["reply"] for r in m.requests if r["reply"] is not None}) + (
         1 if verdicts[id(m)]["expect"] == "answer" and verdicts[id(m)]["pushed"] else 0) for m in messages}
     async_delivered = [m for m in asynchronous if verdicts[id(m)]["ok"]]
     async_ms = [(m.answer_complete_t - m.sent) * 1000 for m in asynchronous if m.answer_complete_t]

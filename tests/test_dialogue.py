@@ -81,6 +81,48 @@ def test_work_order_form_masks_the_phone_and_gives_a_tracking_number(stack):
     assert records.count(work_orders) >= 1
 
 
+def _work_orders_of(stack, conversation_id: str) -> list[dict]:
+    from sqlalchemy import create_engine, select
+
+    from govbot.records import work_orders
+    from govbot.settings import Settings
+
+    engine = create_engine(Settings(home=stack["home"]).db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(work_orders).where(work_orders.c.conversation_id == conversation_id))
+        return [dict(row._mapping) for row in rows]
+
+
+def test_cancelling_the_form_files_nothing_and_the_next_question_is_answered(stack):
+    chat = Chat(stack["base"], "t-wo-cancel")
+    start = chat.say("我要投诉")
+    assert "取消" in _texts(start), start  # the way out is told up front
+    address_prompt = chat.say("小区门口每天都有人占道卖菜")
+    assert "地点" in _texts(address_prompt)
+    cancelled = chat.say("算了不投诉了")
+    assert "已取消" in _texts(cancelled), cancelled
+    assert _work_orders_of(stack, "t-wo-cancel") == []
+    answer = chat.say("居住证怎么办理？")
+    assert "居住证" in _texts(answer) and _sources(answer), answer  # a question again, not a form answer
+    assert _work_orders_of(stack, "t-wo-cancel") == []
+
+
+def test_a_new_question_in_the_form_is_answered_and_the_form_goes_on(stack):
+    chat = Chat(stack["base"], "t-wo-question")
+    chat.say("我要投诉")
+    chat.say("楼下新开的饭店油烟很大，熏得窗户都不敢开")
+    detour = chat.say("居住证怎么办理？")
+    text = _texts(detour)
+    assert _sources(detour) and "居住证" in text, detour  # answered from the knowledge base
+    assert "登记还在进行中" in text and "地点" in text  # and the form asks for the address again
+    assert "电话" in _texts(chat.say("城东区人民路18号"))
+    assert "回访" in _texts(chat.say("13812345678"))
+    done = chat.say(payload="/deny")
+    assert "工单号：GD" in _texts(done), done
+    [order] = _work_orders_of(stack, "t-wo-question")
+    assert order["address"] == "城东区人民路18号" and "油烟" in order["content"] and order["callback"] is False
+
+
 def test_emergency_goes_straight_to_emergency_numbers(stack):
     reply = Chat(stack["base"], "t-emergency").say("救命，家里着火了！")
     assert "119" in _texts(reply) and _sources(reply) == []

@@ -361,7 +361,8 @@ def test_the_same_msgid_three_times_at_once_is_answered_once(stack, wx_app):
     assert replies.count(None) == 2
     history = citizen.history(stack)
     assert [m["role"] for m in history] == ["citizen", "bot"], history
-    assert citizen.reply(citizen.request(xml)) is None  # a later retry: "success", nothing re-run
+    # a later retry means that passive reply never reached WeChat: the same reply again, nothing re-run
+    assert citizen.reply(citizen.request(xml)) == answers[0]
     assert len(citizen.history(stack)) == 2
 
 
@@ -391,12 +392,13 @@ def test_a_retried_confirmation_files_one_work_order(stack, wx_app):
 
 
 # --- events, other message types, hints, people -----------------------------------------------------
-def test_follow_gets_a_welcome_once(stack, wx_app):
+def test_follow_gets_a_welcome_and_its_retry_the_same_one(stack, wx_app):
     citizen = Citizen(wx_app)
     xml = citizen.xml("event", Event="subscribe", EventKey="")
     welcome = citizen.reply(citizen.request(xml))
     assert welcome and "欢迎" in welcome and "12345" in welcome
-    assert citizen.reply(citizen.request(xml)) is None  # the retry (same FromUserName + CreateTime)
+    # a retry (same FromUserName + CreateTime) means the reply was lost: the same welcome again
+    assert citizen.reply(citizen.request(xml)) == welcome
     assert citizen.reply(citizen.request(citizen.xml("event", Event="unsubscribe"))) is None
 
 
@@ -699,7 +701,7 @@ def test_dedupe_runs_the_work_once_and_answers_once():
         third = asyncio.create_task(deduper.run("m1", work, 5, deliver))
         assert await first is None  # superseded: answered "success" at once
         assert await asyncio.gather(second, third) == [None, "answer"]
-        assert await deduper.run("m1", work, 5, deliver) is None  # after the passive answer
+        assert await deduper.run("m1", work, 5, deliver) == "answer"  # the passive reply was lost: again
         # too slow for the passive reply: "success", then delivered once, later
         assert await deduper.run("m2", work, 0.05, deliver) is None
         assert await deduper.run("m2", work, 5, deliver) is None  # a retry once it went async
@@ -712,7 +714,11 @@ def test_dedupe_runs_the_work_once_and_answers_once():
 def test_without_room_for_the_rest_a_long_answer_is_shortened(tmp_path):
     from api.channels.wechat.channel import WeChatChannel
 
-    outcome = compose_text("需要携带居民身份证原件及复印件。" * 30, "来源：《居住证申领》示例市公安局 2024-01-01", 120, "12345")
+    def long_answer():
+        return compose_text("需要携带居民身份证原件及复印件。" * 30, "来源：《居住证申领》示例市公安局 2024-01-01", 120,
+                            "12345")
+
+    outcome = long_answer()
     assert len(outcome.parts) > 2
     passive_only = WeChatChannel(Settings(home=tmp_path, wechat_token=TOKEN, wechat_app_id=APP_ID,
                                           wechat_app_secret=""))  # no customer-service API
@@ -720,8 +726,13 @@ def test_without_room_for_the_rest_a_long_answer_is_shortened(tmp_path):
     channel = WeChatChannel(Settings(home=tmp_path, wechat_token=TOKEN, wechat_app_id=APP_ID,
                                      wechat_app_secret=SECRET))
     channel.windows.note_inbound("oA", "message")
+    outcome = long_answer()
     assert channel.plan_passive("oA", outcome) == (outcome.parts[0], outcome.parts[1:])
     assert channel.windows.remaining("oA") == 5 - (len(outcome.parts) - 1)
+    # a retry whose passive reply was lost: the same first part again, the rest is not sent twice
+    assert channel.plan_passive("oA", outcome) == (outcome.parts[0], [])
+    assert channel.windows.remaining("oA") == 5 - (len(outcome.parts) - 1)
     channel.windows.close("oA")  # the quota is used up: one shortened message, nothing more to send
+    outcome = long_answer()
     text, rest = channel.plan_passive("oA", outcome)
     assert text == outcome.condensed and rest == [] and "节选" in text and "来源：《居住证申领》" in text

@@ -12,7 +12,7 @@
   var ROLE = { citizen: "市民", bot: "智能助手", operator: "坐席" };
   var WO_TYPE = { complain: "投诉", report: "举报", request: "求助" };
   var PAYLOAD = { request_human: "转人工", feedback_positive: "有用", feedback_negative: "没用", affirm: "是",
-                  deny: "否", greet: "问候", goodbye: "再见", thank: "感谢", choose_service: "选择事项" };
+                  deny: "否", cancel: "取消登记", greet: "问候", goodbye: "再见", thank: "感谢", choose_service: "选择事项" };
   var FIELD = { text: "内容", content: "工单内容", department: "部门", type: "工单类型", username: "用户名",
                 password: "密码", address: "地址", phone: "电话" };
 

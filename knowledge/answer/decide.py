@@ -43,8 +43,8 @@ def _threshold(hit: Hit, thresholds: dict[str, float]) -> float:
 
 def _document_instead(turn: Turn, index: HybridIndex, thresholds: dict[str, float]) -> bool:
     """When the best item does not fit well enough, a policy document close behind it that clears
-    its own bar answers instead ("收费的依据在哪里能看到": no fee of a service guide, a rule of
-    a document). It is moved to the front: the item that answers leads the ranking."""
+    its own bar answers instead ("投诉情况后面会公开吗": the complaint Q&As say how to complain,
+    a work plan says what is published). It moves to the front: the item that answers leads."""
     for i, hit in enumerate(turn.hits[1:DOCUMENT_FALLBACK_DEPTH], 1):
         if hit.meta.kind == "document" and confidence(turn, hit, index) >= _threshold(hit, thresholds):
             turn.hits.insert(0, turn.hits.pop(i))

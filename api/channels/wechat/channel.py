@@ -153,15 +153,20 @@ class WeChatChannel:
 
     # --- delivery ---------------------------------------------------------------------------
     def plan_passive(self, openid: str, outcome: Outcome) -> tuple[str | None, list[str]]:
-        """(the passive reply, the parts to send after it through the customer-service API)."""
+        """(the passive reply, the parts to send after it through the customer-service API).
+
+        Planned once per message: a retry whose passive reply was lost gets the same text again,
+        and the parts after it, already on their way, are not sent twice."""
         if outcome.silent:
             return None, []
-        if len(outcome.parts) == 1:
-            return outcome.parts[0], []
+        if outcome.passive is not None:
+            return outcome.passive, []
         rest = outcome.parts[1:]
-        if self.client is not None and self.windows.reserve(openid, len(rest)):
-            return outcome.parts[0], rest
-        return outcome.condensed, []
+        if rest and not (self.client is not None and self.windows.reserve(openid, len(rest))):
+            outcome.passive = outcome.condensed
+            return outcome.passive, []
+        outcome.passive = outcome.parts[0]
+        return outcome.passive, rest
 
     async def deliver(self, openid: str, outcome: Outcome) -> None:
         """An answer that missed the passive reply: send it through the customer-service API."""

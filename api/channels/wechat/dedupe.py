@@ -7,7 +7,9 @@ events: FromUserName + CreateTime) is processed once, and its answer given once:
 - when the work finishes in time, the connection waiting then gets the answer, passively;
 - when the waiting connection's time runs out, the answer goes out later, once, through `later`
   (the customer-service API), and every retry from then on gets "success";
-- a retry after the answer was given passively gets "success" too: never a second answer.
+- a retry after the answer was given passively gets the same passive reply again: WeChat only
+  retries when no reply reached it (lost on the way, or too late), so without it the citizen
+  would see nothing; with it they see the answer once. Nothing is processed again.
 
 The table lives in this process's memory (entries are kept 10 minutes): run one API worker for
 the WeChat callback, or put the table in a shared store before running several.
@@ -30,6 +32,7 @@ class _Entry(Generic[T]):
     task: asyncio.Task
     created: float = field(default_factory=time.monotonic)
     given: str | None = None  # "passive" | "async": how the answer went out
+    answer: object = None  # the passive answer, given again to a retry
     waiter: asyncio.Future | None = None  # the connection that would carry a passive reply
 
 
@@ -49,6 +52,8 @@ class Deduper(Generic[T]):
             entry = _Entry(task=asyncio.create_task(work()))
             self._entries[key] = entry
             self.started += 1
+        if entry.given == "passive":
+            return entry.answer  # the earlier passive reply did not reach WeChat
         if entry.given is not None:
             return None
         if entry.waiter is not None and not entry.waiter.done():
@@ -66,8 +71,8 @@ class Deduper(Generic[T]):
         entry.waiter = None
         me.cancel()
         if entry.task.done():
-            entry.given = "passive"
-            return entry.task.result()
+            entry.given, entry.answer = "passive", entry.task.result()
+            return entry.answer
         self._go_async(entry, later)
         return None
 

@@ -26,6 +26,7 @@ class Outcome:
     """What one incoming message is answered with (empty parts: nothing, reply "success")."""
     parts: list[str] = field(default_factory=list)
     condensed: str = ""
+    passive: str | None = None  # what went out passively, once planned (a retry gets it again)
 
     @property
     def silent(self) -> bool:
