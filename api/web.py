@@ -13,7 +13,9 @@ from fastapi.responses import FileResponse, StreamingResponse
 from api.schemas import SESSION_ID
 
 STATIC = Path(__file__).parent / "static"
-POLL_S = 0.3
+# a change written by this process wakes the stream at once (govbot/live.py); this is how often it
+# looks anyway, for changes written by another process
+POLL_S = 2.0
 KEEPALIVE_S = 15.0
 
 router = APIRouter(tags=["web chat"])
@@ -41,22 +43,26 @@ async def events(session_id: str, request: Request, after: int = 0) -> Streaming
     records = request.app.state.records
 
     async def stream():
-        last_seq, last_status, idle = after, None, 0.0
+        last_seq, last_status = after, None
+        loop = asyncio.get_running_loop()
+        quiet_since = loop.time()
         while not await request.is_disconnected():
+            ticket = records.changes.ticket(session_id)  # before reading: no change is slept through
             conversation = records.conversation_or_none(session_id)  # listening creates nothing
             status = conversation["status"] if conversation else "bot"
             if status != last_status:
                 last_status = status
+                quiet_since = loop.time()
                 yield f"event: status\ndata: {json.dumps({'status': status})}\n\n"
             for message in records.history(session_id, last_seq):
                 last_seq = message.seq
                 if message.role == "operator":
                     data = {"seq": message.seq, "role": message.role, "text": message.text, "time": message.time}
+                    quiet_since = loop.time()
                     yield f"event: message\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-            await asyncio.sleep(POLL_S)
-            idle += POLL_S
-            if idle >= KEEPALIVE_S:
-                idle = 0.0
+            await records.changes.wait(session_id, ticket, POLL_S)
+            if loop.time() - quiet_since >= KEEPALIVE_S:
+                quiet_since = loop.time()
                 yield ": keepalive\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream",

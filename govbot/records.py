@@ -15,6 +15,7 @@ from functools import lru_cache
 from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, func, insert,
                         select, update)
 
+from govbot.live import Changes
 from govbot.settings import Settings
 from knowledge.pii import find_pii, mask
 from knowledge.store.sql import open_engine
@@ -95,6 +96,7 @@ class Message:
 class Records:
     def __init__(self, url: str):
         self.engine = open_engine(url, metadata)
+        self.changes = Changes()  # wakes the live streams of a conversation written here
 
     # --- conversations ----------------------------------------------------------------------
     def conversation(self, conversation_id: str, channel: str = "web") -> dict:
@@ -122,6 +124,7 @@ class Records:
         self.conversation(conversation_id)
         with self.engine.begin() as conn:
             conn.execute(update(conversations).where(conversations.c.id == conversation_id).values(**values))
+        self.changes.notify(conversation_id)
 
     def leave_queue(self, conversation_id: str) -> bool:
         """Back to the bot from `waiting` (a message was left); False if an operator claimed it first."""
@@ -129,6 +132,7 @@ class Records:
             result = conn.execute(update(conversations).where(
                 conversations.c.id == conversation_id, conversations.c.status == "waiting",
             ).values(status="bot", operator="", updated_at=now()))
+        self.changes.notify(conversation_id)
         return result.rowcount == 1
 
     def claim(self, conversation_id: str, operator: str) -> bool:
@@ -139,6 +143,7 @@ class Records:
                 conversations.c.id == conversation_id,
                 (conversations.c.operator == "") | (conversations.c.operator == operator),
             ).values(status="human", operator=operator, updated_at=now()))
+        self.changes.notify(conversation_id)
         return result.rowcount == 1
 
     def queue(self, department: str | None = None) -> list[dict]:
@@ -153,9 +158,11 @@ class Records:
     # --- transcript -------------------------------------------------------------------------
     def add_message(self, conversation_id: str, role: str, text: str, payload: dict | None = None) -> int:
         with self.engine.begin() as conn:
-            return conn.execute(insert(messages).values(
+            seq = conn.execute(insert(messages).values(
                 conversation_id=conversation_id, role=role, text=mask(text), payload=payload or {},
                 time=now())).inserted_primary_key[0]
+        self.changes.notify(conversation_id)
+        return seq
 
     def history(self, conversation_id: str, after: int = 0) -> list[Message]:
         query = (select(messages).where(messages.c.conversation_id == conversation_id, messages.c.seq > after)

