@@ -42,7 +42,8 @@ def word_scorer(turn: Turn, index: HybridIndex):
     wants_quantity = bool(QUANTITY_CUES.search(turn.text))
 
     def score(words: frozenset[str], sentence_pairs: frozenset[str], text: str) -> float:
-        value = sum(weights[w] for w in weights.keys() & words) + 0.5 * len(pairs & sentence_pairs)
+        # summed in a fixed order: equal scores stay equal whatever the process's hash seed
+        value = sum(weights[w] for w in sorted(weights.keys() & words)) + 0.5 * len(pairs & sentence_pairs)
         return value * 1.3 if wants_quantity and QUANTITY.search(text) else value
 
     return score

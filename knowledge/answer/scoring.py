@@ -27,8 +27,8 @@ def coverage(turn: Turn, hit: Hit, index: HybridIndex) -> float:
     found = set(tokenize(text))
     unseen = math.log(1 + (len(index.lexical) + 0.5) / 0.5)  # a word the knowledge base never uses
     weights = {w: index.lexical.idf(w) or unseen for w in words}
-    total = sum(weights.values())
-    return sum(weights[w] for w in words & found) / total if total else 0.0
+    total = sum(weights[w] for w in sorted(weights))
+    return sum(weights[w] for w in sorted(words & found)) / total if total else 0.0  # fixed order: reproducible
 
 
 def fit(turn: Turn, hit: Hit, index: HybridIndex) -> float:
