@@ -28,6 +28,10 @@ class OperatorMessage(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
+class Release(BaseModel):
+    seen_seq: int | None = Field(None, ge=0, description="本坐席已看到的最后一条消息序号：其后若有市民新消息，则不结束并返回 409")
+
+
 class Transfer(BaseModel):
     department: str = Field(min_length=1, max_length=100)
 
@@ -176,9 +180,14 @@ async def send_message(conversation_id: str, body: OperatorMessage, request: Req
 
 
 @router.post("/api/operator/conversations/{conversation_id}/release", summary="结束人工服务，交还机器人")
-async def release(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
+async def release(conversation_id: str, request: Request, body: Release | None = None,
+                  session: Session = Depends(_staff)) -> dict:
     _held(request, session, conversation_id)
     records = request.app.state.records
+    if body is not None and body.seen_seq is not None:  # nothing the citizen wrote goes unread
+        unseen = [m for m in records.history(conversation_id, body.seen_seq) if m.role == "citizen"]
+        if unseen:
+            raise HTTPException(409, detail=f"市民刚发来新消息：“{unseen[-1].text[:60]}”。请先查看或回复，再结束人工服务。")
     # the conversation first, then the bot: a message in between goes to Rasa and is answered
     # (bench/handoff.py's release race: 0 of 20 unanswered; the other order left 6 of 20 with
     # the operator who was just leaving)

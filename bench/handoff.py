@@ -41,9 +41,11 @@ GET /api/chat/{id}/history is checked against what was sent:
 
 Release race (informational; --race, default 20): one conversation at a time is handed off,
 claimed, and released by its operator while the citizen asks a question (sent 0-60 ms after the
-release request). The question is "unanswered" when the reply is empty: it reached the gate
-while the conversation was still `human` (the operator, who is leaving, is the only one who could
-answer it), or after the status went back to `bot` but before Rasa was resumed.
+release request; the release carries `seen_seq`, the last message the operator's console showed,
+as the console sends it). The question is "unanswered" when the reply is empty and the release
+went through: it reached the gate while the conversation was still `human` and the operator left
+anyway, or after the status went back to `bot` but before Rasa was resumed. A release refused
+with 409 (the question arrived first and the operator is shown it) is not unanswered.
 
 Phase B, operator message → citizen's chat (target p95 <= 500 ms). M conversations (default 30)
 are handed off and claimed, and the citizen's event stream GET /api/chat/{id}/events (SSE) is
@@ -458,8 +460,9 @@ async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, 
                 raise RuntimeError(f"no handoff: {body.get('status')}")
             name = (await staff.operators(await department_of(http, staff, supervisor, sid)))[0]
             (await http.post(f"/api/operator/conversations/{sid}/claim", headers=staff.headers(name))).raise_for_status()
-            await http.post(f"/api/operator/conversations/{sid}/messages", json={"text": f"还有其他问题吗？（{sid}）"},
-                            headers=staff.headers(name))
+            sent = await http.post(f"/api/operator/conversations/{sid}/messages",
+                                   json={"text": f"还有其他问题吗？（{sid}）"}, headers=staff.headers(name))
+            seen = sent.json()["seq"]  # what the operator's console has shown when they click 结束人工
             delay = rng.uniform(0, 0.06)
 
             async def ask():
@@ -467,7 +470,8 @@ async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, 
                 return await http.post("/api/chat", json={"session_id": sid, "text": question})
 
             released, asked = await asyncio.gather(
-                http.post(f"/api/operator/conversations/{sid}/release", headers=staff.headers(name)), ask())
+                http.post(f"/api/operator/conversations/{sid}/release", json={"seen_seq": seen},
+                          headers=staff.headers(name)), ask())
             body = asked.json()
             history = (await http.get(f"/api/chat/{sid}/history")).json()["messages"]
             at = max(n for n, m in enumerate(history) if m["role"] == "citizen" and m["text"] == question)
@@ -475,6 +479,8 @@ async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, 
                           None)
             if body.get("replies"):
                 outcome = "answered by the bot"
+            elif released.status_code == 409 and body.get("status") == "human":
+                outcome = "release refused: shown to the operator, who still has it"
             elif body.get("status") == "human":
                 outcome = "kept for the operator, who was releasing it: unanswered"
             else:

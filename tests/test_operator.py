@@ -60,6 +60,29 @@ def test_handoff_claim_chat_release(staff):
     assert back["status"] == "bot" and "公积金" in _texts(back)
 
 
+def test_release_is_refused_while_the_citizen_has_written_something_the_operator_has_not_seen(staff):
+    base = staff["base"]
+    citizen = Chat(base, "t-op-unseen")
+    citizen.say("占道经营归哪个部门管？")
+    assert citizen.say("转人工")["status"] == "waiting"
+    operator = bearer(base, "op_cg")
+    assert operator.post("/api/operator/conversations/t-op-unseen/claim").status_code == 200
+    seen = operator.post("/api/operator/conversations/t-op-unseen/messages", json={"text": "还有其他问题吗？"}).json()["seq"]
+    assert citizen.say("还有一个问题，占道经营罚款多少？")["replies"] == []  # kept for the operator
+    refused = operator.post("/api/operator/conversations/t-op-unseen/release", json={"seen_seq": seen})
+    assert refused.status_code == 409 and "罚款多少" in refused.json()["detail"]
+    entry = next(c for c in operator.get("/api/operator/queue").json() if c["id"] == "t-op-unseen")
+    assert entry["status"] == "human" and entry["operator"] == "op_cg"  # still theirs: nothing handed back
+    latest = httpx.get(f"{base}/api/chat/t-op-unseen/history").json()["messages"][-1]["seq"]
+    assert operator.post("/api/operator/conversations/t-op-unseen/messages",
+                         json={"text": "罚款标准请以执法文书为准。"}).status_code == 200
+    released = operator.post("/api/operator/conversations/t-op-unseen/release", json={"seen_seq": latest})
+    assert released.status_code == 200  # its own messages do not count as unseen
+    assert citizen.say("公积金怎么提取")["status"] == "bot"
+    bad = operator.post("/api/operator/conversations/t-op-unseen/release", json={"seen_seq": -1})
+    assert bad.status_code in (409, 422)
+
+
 def test_rules_401_403_and_csrf(staff):
     base = staff["base"]
     Chat(base, "t-op-rules").say("我要找人工")

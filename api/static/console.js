@@ -496,11 +496,13 @@
 
   $("btn-release").addEventListener("click", function () {
     var id = state.conv;
-    act($("btn-release"), function () { return api("POST", path(id, "/release")); }, function () {
-      state.info.status = "bot"; state.info.operator = "";
-      note($("conv-msg"), "已结束人工服务，会话交还智能助手。", "ok");
-      kickHistory();
-    });
+    // seen_seq: a message the citizen sent that this page has not shown yet stops the release (409)
+    act($("btn-release"), function () { return api("POST", path(id, "/release"), { seen_seq: state.lastSeq }); },
+      function () {
+        state.info.status = "bot"; state.info.operator = "";
+        note($("conv-msg"), "已结束人工服务，会话交还智能助手。", "ok");
+        kickHistory();
+      });
   });
 
   $("btn-transfer").addEventListener("click", function () {
