@@ -17,6 +17,7 @@ CACHE = BENCH / ".cache"  # gitignored (bench/.gitignore)
 RESULTS = BENCH / "results"
 EVAL = BENCH / "eval"
 SEEDS_DEV = EVAL / "seeds_dev.jsonl"
+SEEDS_EXTRA = EVAL / "seeds_extra.jsonl"  # written after tuning on seeds_dev: does it carry over?
 SAMPLE_EVAL = EVAL / "sample_kb.jsonl"
 SAMPLE_KB_DIR = REPO / "data" / "kb"
 SEED_DOCS_DIR = REPO / "data" / "documents"

@@ -22,6 +22,8 @@ was a passage ranking. Recall@1 is the same at both levels.
 
 Runs:
     seeds_dev  on a home with only the 5 seed documents (data/documents)
+    seeds_extra  17 more questions on those documents, written after the tuning on seeds_dev
+               (a check that the tuning carries over; bench/eval/seeds_extra.jsonl)
     seeds_dev  on the full sample home (data/kb + data/documents, as `govbot load-sample`)
     sample_kb  on the full sample home, with a per-style breakdown
 
@@ -35,7 +37,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.common import (finish, CACHE, SAMPLE_DIRS, SAMPLE_EVAL, SEED_DOCS_DIR, SEEDS_DEV, build_home, fmt, load_rows,
+from bench.common import (finish, CACHE, SAMPLE_DIRS, SAMPLE_EVAL, SEED_DOCS_DIR, SEEDS_DEV, SEEDS_EXTRA, build_home, fmt, load_rows,
                           md_table, open_kb)
 
 METHODS = ("bm25", "dense", "hybrid", "ours")
@@ -43,6 +45,7 @@ BASELINES = ("bm25", "dense", "hybrid")
 DEPTH = 100  # passages asked of BM25 and FAISS alone (the pipeline asks each for 50)
 RUNS = [  # (name, eval file, home)
     ("seeds_dev @ seed docs only", SEEDS_DEV, "seeds"),
+    ("seeds_extra @ seed docs only", SEEDS_EXTRA, "seeds"),
     ("seeds_dev @ full sample KB", SEEDS_DEV, "sample"),
     ("sample_kb @ full sample KB", SAMPLE_EVAL, "sample"),
 ]
