@@ -45,7 +45,9 @@ class Knowledge:
         self.pipeline = AnswerPipeline(self.index, self.embeddings, self.settings, composer)
         self._lock = threading.RLock()  # the index: held while answering and while applying changes
         self._syncing = threading.Lock()  # one sync at a time
-        self.refresh()
+        rebuilt = self.index.synced_seq == 0  # no saved index that fits (new home, new format or model)
+        if self.refresh() and rebuilt:
+            self._save_quietly()  # so the next process starts from it instead of rebuilding too
 
     # --- keeping the index in step with the store -------------------------------------------
     def refresh(self, progress=None, embedded=None) -> int:
@@ -94,6 +96,13 @@ class Knowledge:
     def save_index(self) -> None:
         with self._lock:
             self.index.save(self.settings.index_dir)
+
+    def _save_quietly(self) -> None:
+        """Save unless another process is saving the same index right now (theirs is as good)."""
+        try:
+            self.save_index()
+        except OSError as exc:
+            log.info("index not saved (another process is saving it): %s", exc)
 
     # --- ingestion ----------------------------------------------------------------------------
     def ingest(self, paths: list[Path], options: IngestOptions | None = None, progress=None,

@@ -37,3 +37,22 @@ def test_a_bulk_change_never_serves_the_old_answer_while_it_is_embedded(make_kb,
     answering.catch_up()
     after = answering.ask("第7号社区惠民券怎么领？")
     assert after.item_key == "qa-coupon-7" and "80元" in after.answer
+
+
+def test_an_index_of_an_older_format_is_rebuilt_at_start_and_saved_for_the_next_process(make_kb, tmp_path):
+    import json
+
+    from knowledge.index.hybrid import FORMAT_VERSION
+    from tests.conftest import write_jsonl
+
+    home = tmp_path / "home"
+    record = {"kind": "qa", "key": "qa-fmt", "question": "高龄津贴每月发多少钱？", "answer": "80至89周岁老人每月100元。",
+              "department": "示例市民政局", "region": "示例市", "status": "published"}
+    make_kb(home).ingest([write_jsonl(tmp_path / "qa.jsonl", [record])])
+    manifest = home / "index" / "manifest.json"
+    old = json.loads(manifest.read_text(encoding="utf-8"))
+    manifest.write_text(json.dumps({**old, "format": FORMAT_VERSION - 1}), encoding="utf-8")  # an older release's index
+
+    kb = make_kb(home)  # rebuilt from the store, not answered from the old index
+    assert kb.ask("高龄津贴每月发多少钱？").item_key == "qa-fmt"
+    assert json.loads(manifest.read_text(encoding="utf-8"))["format"] == FORMAT_VERSION  # saved once
