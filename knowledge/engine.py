@@ -87,7 +87,7 @@ class Knowledge:
     def _embed_ahead(self, item_ids: list[int], embedded=None) -> None:
         passages = [p for item in self.store.live_items(item_ids) for p in item_passages(item)]
         texts = [p.index_text for p in passages]
-        texts += [s for p in passages if p.role == "section" for s in answer_sentences(p.text)]
+        texts += [s for p in passages for s in answer_sentences(p)]
         for start in range(0, len(texts), 256):
             self.index.encode_passages(texts[start:start + 256])
             if embedded:

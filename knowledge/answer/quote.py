@@ -31,7 +31,6 @@ QUANTITY = re.compile(r"\d|[一二三四五六七八九十百千万两半]+(个|
 class Quote:
     hit: Hit
     text: str
-    cosine: float  # of the best sentence to the question
 
 
 def word_scorer(turn: Turn, index: HybridIndex):
@@ -75,7 +74,7 @@ def quote_documents(turn: Turn, hits: list[Hit], index: HybridIndex) -> Quote | 
     best = found[order[0]]
     runner_up = next((found[i] for i in order[1:RUNNER_UP_DEPTH]
                       if owner[found[i].pid] is owner[best.pid] and found[i].text != best.text), None)
-    return Quote(owner[best.pid], _extract(best, runner_up, owner, index), best.cosine)
+    return Quote(owner[best.pid], _extract(best, runner_up, owner, index))
 
 
 def repeats_title(sentence: str, title: str) -> bool:

@@ -124,7 +124,7 @@ class HybridIndex:
                 self.lexical.add(passage.pid, lexical_tokens(passage.index_text))
             texts = [p.index_text for p in part]
             self.dense.add([p.pid for p in part], texts, self._encode(texts))
-            self.sentences.add([(p.pid, p.text) for p in part if p.role == "section"], self._encode)
+            self.sentences.add(part, self._encode)
             if progress is not None:
                 progress.update(len(part))
 

@@ -13,14 +13,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from knowledge.passages import Passage
 from knowledge.text import char_bigrams, has_cjk, sentences, tokenize
 
 MIN_CHARS = 6  # shorter lines are signatures, dates and headings without content
 
 
-def answer_sentences(text: str) -> list[str]:
-    """The sentences of a passage that could be quoted as an answer, in order."""
-    return [s for s in sentences(text) if len(s) >= MIN_CHARS and has_cjk(s)]
+def answer_sentences(passage: Passage) -> list[str]:
+    """The sentences of a document passage that could be quoted as an answer, in order (other
+    kinds of passage are quoted whole: none)."""
+    if passage.role != "section":
+        return []
+    return [s for s in sentences(passage.text) if len(s) >= MIN_CHARS and has_cjk(s)]
 
 
 @dataclass
@@ -42,9 +46,9 @@ class SentenceVectors:
     def __len__(self) -> int:
         return sum(len(t) for t in self.texts.values())
 
-    def add(self, passages: list[tuple[str, str]], encode) -> None:
-        """`passages`: (pid, quotable text); `encode(texts)` -> unit vectors ("passage: ")."""
-        split = [(pid, answer_sentences(text)) for pid, text in passages]
+    def add(self, passages: list[Passage], encode) -> None:
+        """`encode(texts)` -> unit vectors ("passage: ")."""
+        split = [(p.pid, answer_sentences(p)) for p in passages]
         flat = [s for _, parts in split for s in parts]
         if not flat:
             return

@@ -32,7 +32,6 @@ class _Entry(Generic[T]):
     task: asyncio.Task
     created: float = field(default_factory=time.monotonic)
     given: str | None = None  # "passive" | "async": how the answer went out
-    answer: object = None  # the passive answer, given again to a retry
     waiter: asyncio.Future | None = None  # the connection that would carry a passive reply
 
 
@@ -53,7 +52,7 @@ class Deduper(Generic[T]):
             self._entries[key] = entry
             self.started += 1
         if entry.given == "passive":
-            return entry.answer  # the earlier passive reply did not reach WeChat
+            return entry.task.result()  # the earlier passive reply did not reach WeChat
         if entry.given is not None:
             return None
         if entry.waiter is not None and not entry.waiter.done():
@@ -71,8 +70,8 @@ class Deduper(Generic[T]):
         entry.waiter = None
         me.cancel()
         if entry.task.done():
-            entry.given, entry.answer = "passive", entry.task.result()
-            return entry.answer
+            entry.given = "passive"
+            return entry.task.result()
         self._go_async(entry, later)
         return None
 
