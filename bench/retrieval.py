@@ -26,6 +26,9 @@ Runs:
                (a check that the tuning carries over; bench/eval/seeds_extra.jsonl)
     seeds_dev  on the full sample home (data/kb + data/documents, as `govbot load-sample`)
     sample_kb  on the full sample home, with a per-style breakdown
+    near_miss  on the full sample home: 70 in-scope questions and 40 out-of-scope ones built to
+               look like something the KB has, written by another hand after the tuning
+               (bench/eval/near_miss.jsonl)
 
     .venv/bin/python -m bench.retrieval [--out bench/results/retrieval.json]
 """
@@ -37,8 +40,8 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.common import (finish, CACHE, SAMPLE_DIRS, SAMPLE_EVAL, SEED_DOCS_DIR, SEEDS_DEV, SEEDS_EXTRA, build_home, fmt, load_rows,
-                          md_table, open_kb)
+from bench.common import (finish, CACHE, NEAR_MISS, SAMPLE_DIRS, SAMPLE_EVAL, SEED_DOCS_DIR, SEEDS_DEV, SEEDS_EXTRA,
+                          build_home, fmt, load_rows, md_table, open_kb)
 
 METHODS = ("bm25", "dense", "hybrid", "ours")
 BASELINES = ("bm25", "dense", "hybrid")
@@ -48,6 +51,7 @@ RUNS = [  # (name, eval file, home)
     ("seeds_extra @ seed docs only", SEEDS_EXTRA, "seeds"),
     ("seeds_dev @ full sample KB", SEEDS_DEV, "sample"),
     ("sample_kb @ full sample KB", SAMPLE_EVAL, "sample"),
+    ("near_miss @ full sample KB", NEAR_MISS, "sample"),
 ]
 HOMES = {"seeds": [SEED_DOCS_DIR], "sample": SAMPLE_DIRS}
 

@@ -26,6 +26,22 @@ def _jieba() -> jieba.Tokenizer:
 
 
 @lru_cache(maxsize=1)
+def _tagger():
+    import jieba.posseg
+    return jieba.posseg.POSTokenizer(_jieba())
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    """(word, part of speech) in jieba's precise mode, with the project's dictionary."""
+    return [(w.word, w.flag) for w in _tagger().cut(text)]
+
+
+def known_word(word: str) -> bool:
+    """In jieba's dictionary (or ours), not a new word its HMM guessed (often a typo: 阶提)."""
+    return bool(_jieba().FREQ.get(word))
+
+
+@lru_cache(maxsize=1)
 def _t2s():
     import opencc
     return opencc.OpenCC("t2s")

@@ -96,6 +96,16 @@ def test_colloquial_traditional_and_typo_questions_find_the_service(sample_kb):
     assert "居住证" in sample_kb.ask("居住證怎麼辦理").sources[0].title
     assert "居住证" in sample_kb.ask("居注证怎么办").sources[0].title
     assert "护照" in sample_kb.ask("办户照要多久").sources[0].title
+    lost = sample_kb.ask("设保卡不小心弄丢了，补一张要多少钱？")  # a typo of a colloquial word
+    assert lost.status == AnswerStatus.ANSWERED and "社会保障卡" in lost.sources[0].title
+    assert "10元" in lost.answer
+
+
+def test_a_place_the_citizen_moves_from_is_not_another_citys_question(sample_kb):
+    moving = sample_kb.ask("户口要从河南迁到示例市，是不是还得回老家开迁移证？")
+    assert moving.status == AnswerStatus.ANSWERED and moving.item_key.startswith("qa-hukou-qianyi")
+    elsewhere = sample_kb.ask("上海的公积金贷款最高能贷多少？")
+    assert elsewhere.status == AnswerStatus.NO_ANSWER and "其他地区" in elsewhere.answer
 
 
 def test_district_named_in_the_question_selects_its_own_content(sample_kb):
@@ -222,3 +232,29 @@ def test_a_document_close_behind_answers_when_the_best_item_does_not_fit(sample_
     assert answer.status == AnswerStatus.ANSWERED
     assert answer.sources[0].kind == "document"
     assert "12315消费者投诉信息公示" in answer.answer
+
+
+@pytest.mark.parametrize("question, asked, have", [
+    ("申请游艇驾驶证需要什么条件？", "游艇驾驶证", "机动车驾驶证"),  # another kind of licence
+    ("渔业捕捞许可证到期了怎么延续？", "捕捞许可证", "经营许可证"),
+    ("香港身份证怎么申请？", "香港身份证", "身份证"),  # another place's card
+    ("示例市2024年最低生活保障标准是多少？", "2024年", "最低生活保障申请"),  # the guide took effect in 2025
+    ("2024年全国GDP增长了多少？", "2024年", "2019年政务公开工作主要任务"),  # a 2019 work plan
+])
+def test_a_question_about_another_kind_place_or_year_gets_no_answer_that_names_what_we_have(
+        sample_kb, question, asked, have):
+    answer = sample_kb.ask(question, today=date(2026, 11, 23))
+    assert answer.status == AnswerStatus.NO_ANSWER, (question, answer.answer)
+    assert answer.sources == []
+    assert f"“{asked}”" in answer.answer and have in answer.answer and "12345" in answer.answer
+
+
+@pytest.mark.parametrize("question, key", [
+    ("大货车驾驶证到期了怎么换？", "guide-jiashizheng"),  # a 货车 licence is a 机动车驾驶证
+    ("个人公积金怎么提取？", "qa-gjj-tiqu-005"),  # a qualifier the guide itself uses
+    ("示例市2026年最低生活保障标准是多少？", "guide-dibao"),  # in force in 2026
+])
+def test_kinds_of_the_same_thing_and_years_the_item_is_in_force_are_answered(sample_kb, question, key):
+    answer = sample_kb.ask(question, today=date(2026, 11, 23))
+    assert answer.status == AnswerStatus.ANSWERED, (question, answer.answer)
+    assert answer.item_key == key

@@ -5,6 +5,7 @@ have no answer rather than guess.
 """
 from __future__ import annotations
 
+from knowledge.answer.mismatch import mismatch
 from knowledge.answer.retrieve import title_overlap
 from knowledge.answer.rules import reply
 from knowledge.answer.types import Answer, AnswerStatus, Option, Turn
@@ -25,28 +26,36 @@ def decide_step(turn: Turn, index: HybridIndex, thresholds: dict[str, float], cl
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline))
         return
     turn.confidence = confidence(turn, turn.hits[0], index)
-    if turn.confidence < _threshold(turn.hits[0], thresholds) and _document_instead(turn, index, thresholds):
-        turn.confidence = confidence(turn, turn.hits[0], index)
-    if turn.confidence < _threshold(turn.hits[0], thresholds):
-        turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline),
-                             confidence=turn.confidence)
-        return
+    fits = _fits(turn, turn.hits[0], index, thresholds)
+    turn.mismatch = mismatch(turn, turn.hits[0], index) if fits else None
+    if not fits or turn.mismatch:
+        if not _document_instead(turn, index, thresholds):
+            turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, _no_answer_reply(turn, hotline),
+                                 confidence=turn.confidence)
+            return
+        turn.confidence, turn.mismatch = confidence(turn, turn.hits[0], index), None
     options = ambiguous_services(turn, index, clarify_margin)
     if options:
         text = reply("clarify", hotline) + "".join(f"\n{i}. {o.title}" for i, o in enumerate(options, 1))
         turn.answer = Answer(turn.raw, AnswerStatus.CLARIFY, text, confidence=turn.confidence, options=options)
 
 
-def _threshold(hit: Hit, thresholds: dict[str, float]) -> float:
-    return thresholds.get(hit.meta.kind, thresholds["default"])
+def _fits(turn: Turn, hit: Hit, index: HybridIndex, thresholds: dict[str, float]) -> bool:
+    return confidence(turn, hit, index) >= thresholds.get(hit.meta.kind, thresholds["default"])
+
+
+def _no_answer_reply(turn: Turn, hotline: str) -> str:
+    if turn.mismatch is not None:
+        return reply("not_covered", hotline, asked=turn.mismatch.asked, have=turn.mismatch.have)
+    return reply("no_answer", hotline)
 
 
 def _document_instead(turn: Turn, index: HybridIndex, thresholds: dict[str, float]) -> bool:
-    """When the best item does not fit well enough, a policy document close behind it that clears
+    """When the best item does not fit well enough (or is about something else), a policy document close behind it that clears
     its own bar answers instead ("投诉情况后面会公开吗": the complaint Q&As say how to complain,
     a work plan says what is published). It moves to the front: the item that answers leads."""
     for i, hit in enumerate(turn.hits[1:DOCUMENT_FALLBACK_DEPTH], 1):
-        if hit.meta.kind == "document" and confidence(turn, hit, index) >= _threshold(hit, thresholds):
+        if hit.meta.kind == "document" and _fits(turn, hit, index, thresholds) and not mismatch(turn, hit, index):
             turn.hits.insert(0, turn.hits.pop(i))
             return True
     return False

@@ -14,5 +14,8 @@ def load(name: str):
     return yaml.safe_load((RULES / name).read_text(encoding="utf-8"))
 
 
-def reply(name: str, hotline: str) -> str:
-    return str(load("replies.yml")[name]).replace("{hotline}", hotline).strip()
+def reply(name: str, hotline: str, **values: str) -> str:
+    text = str(load("replies.yml")[name]).replace("{hotline}", hotline)
+    for key, value in values.items():
+        text = text.replace("{" + key + "}", value)
+    return text.strip()

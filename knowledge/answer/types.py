@@ -85,5 +85,6 @@ class Turn:
     filters: Filters | None = None
     query_vector: object = None  # the e5 query embedding (numpy array)
     hits: list[Hit] = field(default_factory=list)
+    mismatch: object = None  # knowledge.answer.mismatch.Mismatch: the best item is about something else
     confidence: float = 0.0
     answer: Answer | None = None  # set by the step that decides the outcome

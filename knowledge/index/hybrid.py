@@ -175,6 +175,11 @@ class HybridIndex:
     def item_id(self, key: str) -> int | None:
         return next((m.item_id for m in self.meta.values() if m.key == key), None)
 
+    def item_text(self, item_id: int) -> str:
+        """The item's title and all its indexed passages."""
+        pids = self.item_pids.get(item_id, [])
+        return "\n".join([self.meta[item_id].title] + [self.passages[p].index_text for p in pids])
+
     def districts(self) -> set[str]:
         """District names: the part of a region that extends another region (示例市 → 示例市城东区)."""
         if self._districts is None:
@@ -245,10 +250,13 @@ class HybridIndex:
         return best
 
     def speller(self):
-        """Homophone repair against the words of the indexed titles (rebuilt after changes)."""
+        """Homophone repair against the words of the indexed titles and the colloquial words of
+        rules/terms.yml (设保卡 -> 社保卡), rebuilt after changes."""
         if self._speller is None:
             from knowledge.spelling import Speller
-            self._speller = Speller([m.title for m in self.meta.values()], set(self.lexical.postings))
+            from knowledge.text import colloquial_terms
+            words = [m.title for m in self.meta.values()] + [word for word, _ in colloquial_terms()]
+            self._speller = Speller(words, set(self.lexical.postings))
         return self._speller
 
     def names_a_district(self, region: str) -> bool:
