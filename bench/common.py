@@ -20,6 +20,7 @@ SEEDS_DEV = EVAL / "seeds_dev.jsonl"
 SEEDS_EXTRA = EVAL / "seeds_extra.jsonl"  # written after tuning on seeds_dev: does it carry over?
 SAMPLE_EVAL = EVAL / "sample_kb.jsonl"
 NEAR_MISS = EVAL / "near_miss.jsonl"  # written by another hand after tuning: 70 in scope, 40 near misses
+HELD_OUT = EVAL / "held_out.jsonl"  # written by another hand after all tuning: 60 in scope, 30 out
 SAMPLE_KB_DIR = REPO / "data" / "kb"
 SEED_DOCS_DIR = REPO / "data" / "documents"
 SAMPLE_DIRS = [SAMPLE_KB_DIR, SEED_DOCS_DIR]  # what `govbot load-sample` ingests

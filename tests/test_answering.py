@@ -238,6 +238,7 @@ def test_a_document_close_behind_answers_when_the_best_item_does_not_fit(sample_
     ("申请游艇驾驶证需要什么条件？", "游艇驾驶证", "机动车驾驶证"),  # another kind of licence
     ("渔业捕捞许可证到期了怎么延续？", "捕捞许可证", "经营许可证"),
     ("香港身份证怎么申请？", "香港身份证", "身份证"),  # another place's card
+    ("厦门公积金怎么提取？", "厦门公积金", "公积金"),
     ("示例市2024年最低生活保障标准是多少？", "2024年", "最低生活保障申请"),  # the guide took effect in 2025
     ("2024年全国GDP增长了多少？", "2024年", "2019年政务公开工作主要任务"),  # a 2019 work plan
 ])
@@ -253,6 +254,7 @@ def test_a_question_about_another_kind_place_or_year_gets_no_answer_that_names_w
     ("大货车驾驶证到期了怎么换？", "guide-jiashizheng"),  # a 货车 licence is a 机动车驾驶证
     ("个人公积金怎么提取？", "qa-gjj-tiqu-005"),  # a qualifier the guide itself uses
     ("示例市2026年最低生活保障标准是多少？", "guide-dibao"),  # in force in 2026
+    ("刚收房的新房想开通天然气，申请以后几天上门通气点火？", "qa-ranqi-002"),  # 上门 is no place
 ])
 def test_kinds_of_the_same_thing_and_years_the_item_is_in_force_are_answered(sample_kb, question, key):
     answer = sample_kb.ask(question, today=date(2026, 11, 23))

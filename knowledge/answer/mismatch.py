@@ -7,8 +7,8 @@ item has, so the citizen's reply can say so (measured in docs/answering.md, "Dif
 
 - kind: the question qualifies a noun of a service's title differently (游艇|驾驶证 where the
   title says 机动车驾驶证, 捕捞|许可证 where it says 经营许可证);
-- place: the question ties a noun of a service to a place the service never ties it to
-  (香港|身份证 in a guide that mentions 香港 and 身份证 separately);
+- place: the question ties a noun of a service to another place (rules/places.yml) that the
+  service never ties it to (香港|身份证 in a Q&A that mentions 香港 and 身份证 separately);
 - year: the question asks about a year the item neither names nor was in force in ("2024年…"
   answered from a 2019 work plan would be stale; "2024年低保标准" from a standard of 2025 wrong).
 
@@ -22,10 +22,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from knowledge.answer.guard import NOT_PLACES
+from knowledge.answer.rules import load
 from knowledge.answer.types import Turn
 from knowledge.index.hybrid import Hit, HybridIndex
-from knowledge.answer.rules import load
 from knowledge.text import GENERIC_TITLE_WORDS, known_word, tagged
 
 # e5 cosine of two qualifiers at or above which one names a kind of the other: 货车, 摩托车,
@@ -87,8 +86,9 @@ def _same_kind(word: str, other: str, index: HybridIndex) -> bool:
 
 
 def _other_place(pairs, text: str) -> Mismatch | None:
-    for (x, flag), (y, _) in pairs:
-        if flag == "ns" and x not in NOT_PLACES and y in text and x + y not in text:
+    places = {name for names in load("places.yml").values() for name in names}
+    for (x, _), (y, _) in pairs:
+        if x.removesuffix("省").removesuffix("市") in places and y in text and x + y not in text:
             return Mismatch(x + y, y)
     return None
 
