@@ -10,7 +10,7 @@ from knowledge.answer.retrieve import title_overlap
 from knowledge.answer.rules import reply
 from knowledge.answer.types import Answer, AnswerStatus, Option, Turn
 from knowledge.index.hybrid import Hit, HybridIndex
-from knowledge.answer.scoring import fit
+from knowledge.answer.scoring import fit, route_bonus
 
 CLARIFY_CANDIDATES = 8
 DOCUMENT_FALLBACK_DEPTH = 3  # how far behind the best item a document may answer instead
@@ -26,7 +26,7 @@ def decide_step(turn: Turn, index: HybridIndex, thresholds: dict[str, float], cl
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline))
         return
     turn.confidence = confidence(turn, turn.hits[0], index)
-    fits = _fits(turn, turn.hits[0], index, thresholds)
+    fits = _fits(turn, turn.hits[0], index, thresholds, hotline)
     turn.mismatch = mismatch(turn, turn.hits[0], index) if fits else None
     if not fits or turn.mismatch:
         if not _document_instead(turn, index, thresholds):
@@ -40,7 +40,11 @@ def decide_step(turn: Turn, index: HybridIndex, thresholds: dict[str, float], cl
         turn.answer = Answer(turn.raw, AnswerStatus.CLARIFY, text, confidence=turn.confidence, options=options)
 
 
-def _fits(turn: Turn, hit: Hit, index: HybridIndex, thresholds: dict[str, float]) -> bool:
+def _fits(turn: Turn, hit: Hit, index: HybridIndex, thresholds: dict[str, float], hotline: str = "") -> bool:
+    """The item's fit clears its bar. A department asked for by name is a referral: a lower bar,
+    but not for the hotline's own entry (its title has the number), where the citizen already is."""
+    if hit.meta.kind == "hotline" and route_bonus(turn, hit) > 0 and not (hotline and hotline in hit.meta.title):
+        return confidence(turn, hit, index) >= thresholds["department"]
     return confidence(turn, hit, index) >= thresholds.get(hit.meta.kind, thresholds["default"])
 
 

@@ -26,7 +26,8 @@ class AnswerPipeline:
     def __init__(self, index: HybridIndex, embeddings: E5Embeddings, settings: Settings, composer=None):
         self.index, self.embeddings, self.settings = index, embeddings, settings
         self.composer = composer  # optional LLM rewrite (knowledge.answer.llm.LlmComposer)
-        self.thresholds = {"default": settings.answer_threshold, "document": settings.document_threshold}
+        self.thresholds = {"default": settings.answer_threshold, "document": settings.document_threshold,
+                           "department": settings.department_threshold}
 
     def steps(self, today: date | None):
         s = self.settings
