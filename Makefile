@@ -41,7 +41,7 @@ model: setup-app
 
 # Load the sample knowledge base into $GOVBOT_HOME if it is empty.
 sample: setup
-	@test -f "$(GOVBOT_HOME)/govbot.db" || $(VENV)/bin/govbot load-sample
+	$(VENV)/bin/govbot load-sample --if-empty
 
 run: setup sample
 	$(VENV)/bin/govbot serve --host 127.0.0.1 --port 8000

@@ -62,7 +62,21 @@ def cmd_ingest(args) -> int:
 def cmd_load_sample(args) -> int:
     from knowledge.ingest.service import IngestOptions, expand_paths
 
+    if args.if_empty and _has_content():
+        print("知识库已有内容，未导入示例数据。")
+        return 0
     return _ingest(expand_paths(SAMPLE_DIRS), IngestOptions(actor="load-sample"))
+
+
+def _has_content() -> bool:
+    from knowledge.store.base import ItemQuery
+    from knowledge.store.factory import open_store
+
+    store = open_store(get_settings())
+    try:
+        return store.find(ItemQuery(limit=1))[1] > 0
+    finally:
+        store.close()
 
 
 def _print_answer(answer) -> None:
@@ -193,7 +207,9 @@ def parser() -> argparse.ArgumentParser:
     ev.add_argument("--rows", action="store_true", help="with --json: include every question's outcome")
     ev.set_defaults(func=cmd_eval)
 
-    sub.add_parser("load-sample", help="导入 data/ 下的示例知识库").set_defaults(func=cmd_load_sample)
+    sample = sub.add_parser("load-sample", help="导入 data/ 下的示例知识库")
+    sample.add_argument("--if-empty", action="store_true", help="知识库已有内容时不导入")
+    sample.set_defaults(func=cmd_load_sample)
     srv = sub.add_parser("serve", help="启动全部服务（Rasa、动作服务、Web API）")
     srv.add_argument("--host", default="127.0.0.1")
     srv.add_argument("--port", type=int, default=8000)

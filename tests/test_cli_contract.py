@@ -79,3 +79,23 @@ def test_eval_on_a_missing_file_is_a_usage_error(sample_home):
 def test_unknown_option_is_a_usage_error(sample_home):
     result = run_cli(sample_home, "ingest", "x.txt", "--kind", "poem")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_load_sample_if_empty_leaves_a_home_with_content_alone(sample_home, tmp_path, monkeypatch):
+    before = (sample_home / "govbot.db").stat().st_mtime_ns
+    result = run_cli(sample_home, "load-sample", "--if-empty")
+    assert result.returncode == 0, result.stderr
+    assert "已有内容" in result.stdout
+    assert (sample_home / "govbot.db").stat().st_mtime_ns == before
+    # a home whose database exists but holds no content counts as empty (make run loads it)
+    from govbot.cli import _has_content
+    from govbot.settings import get_settings
+    from knowledge.store.factory import open_store
+
+    monkeypatch.setenv("GOVBOT_HOME", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        open_store(get_settings()).close()
+        assert (tmp_path / "govbot.db").exists() and not _has_content()
+    finally:
+        get_settings.cache_clear()
