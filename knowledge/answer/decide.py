@@ -55,9 +55,10 @@ def _no_answer_reply(turn: Turn, hotline: str) -> str:
 
 
 def _document_instead(turn: Turn, index: HybridIndex, thresholds: dict[str, float]) -> bool:
-    """When the best item does not fit well enough (or is about something else), a policy document close behind it that clears
-    its own bar answers instead ("投诉情况后面会公开吗": the complaint Q&As say how to complain,
-    a work plan says what is published). It moves to the front: the item that answers leads."""
+    """When the best item does not fit well enough (or is about something else), a policy
+    document close behind it that clears its own bar answers instead ("投诉情况后面会公开吗": the
+    complaint Q&As say how to complain, a work plan says what is published). It moves to the
+    front: the item that answers leads."""
     for i, hit in enumerate(turn.hits[1:DOCUMENT_FALLBACK_DEPTH], 1):
         if hit.meta.kind == "document" and _fits(turn, hit, index, thresholds) and not mismatch(turn, hit, index):
             turn.hits.insert(0, turn.hits.pop(i))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from knowledge.answer.normalize import named_district
 from knowledge.answer.rules import load, reply
 from knowledge.answer.types import Answer, AnswerStatus, QuestionError, Turn
 from knowledge.index.hybrid import HybridIndex
@@ -50,7 +51,7 @@ def unknown_places(text: str, index: HybridIndex) -> list[str]:
     import jieba.posseg
 
     words = list(jieba.posseg.cut(text))
-    here = any(cue in text for cue in ABOUT_HERE) or any(d and d in text for d in index.districts())
+    here = any(cue in text for cue in ABOUT_HERE) or named_district(text, index) is not None
     return [w.word for i, w in enumerate(words)
             if w.flag == "ns" and len(w.word) > 1 and w.word not in NOT_PLACES
             and w.word not in index.lexical.postings and not any(w.word in d for d in index.districts())

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from knowledge.answer.rules import load
 from knowledge.answer.types import Turn
@@ -47,28 +48,30 @@ def mismatch(turn: Turn, hit: Hit, index: HybridIndex) -> Mismatch | None:
     found = _other_year(years, hit, text, turn.filters.today if turn.filters else date.today())
     if found or hit.meta.kind == "document":
         return found
-    pairs = _qualified_nouns(turn.text, index)
-    return _other_kind(turn.text, pairs, hit.meta.title, index) or _other_place(pairs, text)
+    words = tagged(turn.text)
+    pairs = _qualified_nouns(words, index)
+    return _other_kind(turn.text, words, pairs, hit.meta.title, index) or _other_place(pairs, text)
 
 
-def _qualified_nouns(question: str, index: HybridIndex) -> list[tuple[tuple[str, str], tuple[str, str]]]:
-    """(qualifier, noun) word pairs of the question: a noun that names a thing (not what is asked
+Tagged = tuple[str, str]  # (word, part of speech)
+
+
+def _qualified_nouns(words: list[Tagged], index: HybridIndex) -> list[tuple[Tagged, Tagged]]:
+    """(qualifier, noun) pairs of the question's words: a noun that names a thing (not what is asked
     about it: 多长时间, 费用) and the dictionary word just before it (a typo such as 阶提 is not
     in the dictionary: jieba only guessed it is a word). A district is no qualifier here:
     districts filter the search (normalize.named_district)."""
-    words = tagged(question)
     districts = [d for d in index.districts() if d]
-    asked = {cue for cues in load("fields.yml").values() for cue in cues} | GENERIC_TITLE_WORDS
     return [(x, y) for x, y in zip(words, words[1:])
-            if y[1].startswith("n") and len(y[0]) > 1 and y[0] not in asked
+            if y[1].startswith("n") and len(y[0]) > 1 and y[0] not in _asked_about()
             and len(x[0]) > 1 and (x[1][0] in "nvj" or x[1] == "eng") and known_word(x[0])
             and not any(x[0] in d or d in x[0] for d in districts)]
 
 
-def _other_kind(question: str, pairs, title: str, index: HybridIndex) -> Mismatch | None:
+def _other_kind(question: str, words: list[Tagged], pairs, title: str, index: HybridIndex) -> Mismatch | None:
     """A qualifier the knowledge base never uses, before a noun the title qualifies otherwise,
     and not a kind of what the title's qualifier names (货车驾驶证 is a 机动车驾驶证)."""
-    asked = {w for w, _ in tagged(question)}
+    asked = {w for w, _ in words}
     for (x, _), (y, _) in pairs:
         if y not in title or index.lexical.idf(x):
             continue
@@ -80,15 +83,25 @@ def _other_kind(question: str, pairs, title: str, index: HybridIndex) -> Mismatc
     return None
 
 
+@lru_cache(maxsize=1)
+def _asked_about() -> frozenset[str]:
+    """Nouns that say what is asked about a service (fields.yml cues, 费用, 条件 …), not which one."""
+    return frozenset(cue for cues in load("fields.yml").values() for cue in cues) | GENERIC_TITLE_WORDS
+
+
+@lru_cache(maxsize=1)
+def _places() -> frozenset[str]:
+    return frozenset(name for names in load("places.yml").values() for name in names)
+
+
 def _same_kind(word: str, other: str, index: HybridIndex) -> bool:
     a, b = index.embeddings.encode([word, other], "passage: ")
     return float(a @ b) >= SAME_KIND_COSINE
 
 
 def _other_place(pairs, text: str) -> Mismatch | None:
-    places = {name for names in load("places.yml").values() for name in names}
     for (x, _), (y, _) in pairs:
-        if x.removesuffix("省").removesuffix("市") in places and y in text and x + y not in text:
+        if x.removesuffix("省").removesuffix("市") in _places() and y in text and x + y not in text:
             return Mismatch(x + y, y)
     return None
 
