@@ -24,5 +24,6 @@ async def health(request: Request) -> JSONResponse:
                 missing.append("actions")
     except httpx.HTTPError:
         missing.append("actions")
-    body = {"status": "ok" if not missing else "unavailable", "missing": missing, "index": {"passages": passages}}
+    body = {"status": "ok" if not missing else "unavailable", "missing": missing, "index": {"passages": passages},
+            "reader": {"version": state.kb.reader.version}}
     return JSONResponse(body, status_code=200 if not missing else 503)

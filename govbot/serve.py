@@ -75,6 +75,13 @@ def commands(settings: Settings, host: str, port: int, model: Path) -> dict[str,
 
 
 def serve(settings: Settings, host: str, port: int) -> int:
+    from knowledge.engine import reader_folder
+    from knowledge.reader.model import Reader, ReaderModelError
+
+    try:  # a missing or corrupt reader stops here, naming the file; never another scorer
+        Reader.load(reader_folder(settings))
+    except ReaderModelError as exc:
+        raise RuntimeError(str(exc)) from exc
     model = ensure_model(settings)
     home = settings.home.resolve()
     env = {**os.environ, **QUIET, "GOVBOT_HOME": str(home)}

@@ -45,17 +45,13 @@ class Settings(BaseSettings):
 
     # --- answering -------------------------------------------------------------------------
     max_question_chars: int = 1000
-    # below its kind's threshold the best item's fit means no_answer (see bench/ and docs/answering.md):
-    # documents are long formal texts citizens paraphrase heavily, so their words overlap less
-    answer_threshold: float = 0.45
-    document_threshold: float = 0.2
-    # a directory entry asked for by name ("找哪个部门", "打哪个电话") is a referral, not a policy
-    # fact: a lower bar (bench: more right departments, no out-of-scope question more answered)
-    department_threshold: float = 0.35
-    verbatim_threshold: float = 0.9  # a curated Q&A phrasing this close is returned verbatim
-    clarify_margin: float = 0.12  # guides this close to the best one make the question ambiguous
-    max_sources: int = 3
+    # the reader's calibrated probability that the best answer is right must reach this to answer;
+    # empty: the operating point chosen when the model was trained (its model card, README plot)
+    answer_threshold: float | None = None
+    reader_dir: Path | None = None  # empty: the shipped model (knowledge/reader/model), or $GOVBOT_HOME/reader if trained there
+    verbatim_threshold: float = 0.9  # a curated Q&A answer this likely right is returned whole
     hotline_number: str = "12345"
+    city_name: str = "示例市"  # the city the assistant serves (replies name it)
 
     # --- dialogue (Rasa in .venv-rasa, the action server in the app venv) --------------------
     rasa_port: int = 5005

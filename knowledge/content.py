@@ -39,6 +39,7 @@ GUIDE_FIELDS: dict[str, str] = {
     "fee": "收费标准",
     "location": "办理地点",
     "phone": "咨询电话",
+    "complaint_phone": "监督投诉电话",
     "legal_basis": "法律依据",
 }
 QA_FIELDS: dict[str, str] = {"question": "问题", "similar": "相似问法", "answer": "答案",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import replace
+from functools import cached_property
 from datetime import date
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from knowledge.index.vector_cache import CachedPassageEncoder, VectorCache
 from knowledge.ingest.service import IngestOptions, IngestReport, ingest_paths
 from knowledge.models.e5_build import MARKER
 from knowledge.passages import item_passages
+from knowledge.reader.model import SHIPPED, Reader
 from knowledge.store import ContentStore, open_store
 
 log = logging.getLogger("govbot.knowledge")
@@ -42,12 +44,22 @@ class Knowledge:
         self.index = HybridIndex.load(self.settings.index_dir, self.embeddings, self.model_id)
         self.vectors = VectorCache(self.store.engine, self.model_id)
         self.index.encode_passages = CachedPassageEncoder(self.embeddings, self.vectors)
-        self.pipeline = AnswerPipeline(self.index, self.embeddings, self.settings, composer)
+        self._composer = composer
         self._lock = threading.RLock()  # the index: held while answering and while applying changes
         self._syncing = threading.Lock()  # one sync at a time
         rebuilt = self.index.synced_seq == 0  # no saved index that fits (new home, new format or model)
         if self.refresh() and rebuilt:
             self._save_quietly()  # so the next process starts from it instead of rebuilding too
+
+    @cached_property
+    def reader(self) -> Reader:
+        """The answer reader, loaded on first use (ingesting needs none); `serve` loads it at
+        start, so a missing or corrupt model stops it with the file's name."""
+        return Reader.load(reader_folder(self.settings)).attach(self.embeddings)
+
+    @cached_property
+    def pipeline(self) -> AnswerPipeline:
+        return AnswerPipeline(self.index, self.embeddings, self.settings, self.reader, self._composer)
 
     # --- keeping the index in step with the store -------------------------------------------
     def refresh(self, progress=None, embedded=None) -> int:
@@ -177,6 +189,15 @@ class Knowledge:
 
     def close(self) -> None:
         self.store.close()
+
+
+def reader_folder(settings: Settings) -> Path:
+    """The reader model in use: the configured one, else one trained for this home
+    (`govbot train-reader --home`), else the shipped one."""
+    if settings.reader_dir:
+        return Path(settings.reader_dir)
+    own = settings.home / "reader"
+    return own if (own / "card.json").exists() else SHIPPED
 
 
 def _model_id(model_dir: Path) -> str:

@@ -82,10 +82,38 @@ def evaluate(answer_fn, rows: list[dict]) -> EvalResult:
         fact = answered and any(e in _norm(answer.answer) for e in expected)
         result.rows.append({"id": row.get("id", ""), "question": row["question"], "style": row.get("style", ""),
                             "oos": bool(row.get("oos")), "rank": rank, "status": answer.status.value,
-                            "fact": fact, "refused": answer.status in REFUSING,
+                            "fact": fact, "refused": answer.status in REFUSING or (
+                                row.get("expect") == "clarify" and answer.status == AnswerStatus.CLARIFY),
                             "confidence": round(answer.confidence, 3), "answer": answer.answer,
                             "top": answer.ranked_keys[:3], "ms": round(ms, 1)})
     return result
+
+
+def risk_coverage(result: EvalResult, thresholds=None) -> list[dict]:
+    """From a run that answered everything it could (threshold 0): per threshold, the share of
+    in-scope questions answered with the fact, the share of all questions answered, and the
+    wrong-answer rate (answered without the fact in scope, plus answered out of scope, over all)."""
+    thresholds = thresholds or [round(0.05 * i, 2) for i in range(20)]
+    rows, ins = result.rows, result._in_scope()
+    table = []
+    for t in thresholds:
+        answered = [r for r in rows if r["status"] == "answered" and r["confidence"] >= t]
+        wrong = [r for r in answered if r["oos"] or not r["fact"]]
+        table.append({"threshold": t, "answered": round(len(answered) / max(1, len(rows)), 4),
+                      "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
+                      "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
+                      "wrong_rate": round(len(wrong) / max(1, len(rows)), 4)})
+    return table
+
+
+def format_risk_coverage(table: list[dict], chosen: float) -> str:
+    lines = ["| threshold | answered (all) | answered (in scope) | fact (in scope) | wrong-answer rate |",
+             "|---|---|---|---|---|"]
+    for row in table:
+        mark = " ◀" if abs(row["threshold"] - chosen) < 1e-9 else ""
+        lines.append(f"| {row['threshold']:.2f}{mark} | {row['answered']:.3f} | {row['answered_in_scope']:.3f} | "
+                     f"{row['fact_in_scope']:.3f} | {row['wrong_rate']:.3f} |")
+    return "\n".join(lines)
 
 
 def format_table(name: str, metrics: dict) -> str:

@@ -22,6 +22,13 @@ def mask(text: str) -> str:
     return text
 
 
+def redact(text: str) -> str:
+    """The text with personal data removed entirely (what the answer models read)."""
+    for pattern, _replacement in _RULES:
+        text = pattern.sub(" ", text)
+    return text
+
+
 def find_pii(text: str) -> list[str]:
     """The personal-data substrings of `text`: what mask() replaces."""
     found: list[str] = []

@@ -41,6 +41,11 @@ def known_word(word: str) -> bool:
     return bool(_jieba().FREQ.get(word))
 
 
+def word_frequency(word: str) -> int:
+    """How common a word is in general Chinese (jieba's dictionary count; 0 for unknown words)."""
+    return int(_jieba().FREQ.get(word) or 0)
+
+
 @lru_cache(maxsize=1)
 def _t2s():
     import opencc

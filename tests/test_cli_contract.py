@@ -22,7 +22,7 @@ def test_ask_json_answers_with_sources(sample_home):
 
 
 def test_ask_reads_stdin_one_json_object_per_line(sample_home):
-    questions = ["公积金怎么提取", "", "今天天气怎么样？", "執法決定作出後多少個工作日內要公開"]
+    questions = ["公积金怎么提取", "", "今天天气怎么样？", "行政許可和行政處罰的執法決定多少個工作日內公開？"]
     result = run_cli(sample_home, "ask", stdin="\n".join(questions) + "\n")
     assert result.returncode == 0, result.stderr
     lines = [json.loads(line) for line in result.stdout.splitlines()]

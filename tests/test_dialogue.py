@@ -45,7 +45,7 @@ def test_follow_up_questions_stay_with_the_service(stack):
 
 def test_clarification_buttons_pick_the_service(stack):
     chat = Chat(stack["base"], "t-clarify")
-    asked = chat.say("补贴怎么申请")
+    asked = chat.say("小学一年级报名是什么时间？")
     buttons = [b for r in asked["replies"] for b in r["buttons"]]
     assert len(buttons) >= 2 and all(b["payload"].startswith("/choose_service") for b in buttons)
     chosen = chat.say(payload=buttons[0]["payload"])

@@ -38,7 +38,7 @@ def test_ask_follow_up_see_sources_and_reload_history(page):
 
 
 def test_clarification_button_and_feedback(page):
-    asked = ask(page, "补贴怎么申请")
+    asked = ask(page, "小学一年级报名是什么时间？")
     buttons = asked.locator(".govbot-buttons button")
     assert buttons.count() >= 2
     title = buttons.first.inner_text()

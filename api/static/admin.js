@@ -26,7 +26,7 @@
     guide: [["name", "事项名称", "line"], ["target", "办理对象", "text"], ["conditions", "受理条件", "text"],
             ["materials", "所需材料", "text"], ["process", "办理流程", "text"], ["time_limit", "办理时限", "line"],
             ["fee", "收费标准", "line"], ["location", "办理地点", "text"], ["phone", "咨询电话", "line"],
-            ["legal_basis", "法律依据", "text"]],
+            ["complaint_phone", "监督投诉电话", "line"], ["legal_basis", "法律依据", "text"]],
     document: [["text", "正文", "text"], ["issuing_body", "发文机关", "line"]],
     hotline: [["handles", "职责范围", "text"], ["keywords", "关键词", "list"], ["hours", "工作时间", "line"],
               ["phone", "联系电话", "line"], ["address", "地址", "line"]]

@@ -9,27 +9,27 @@ from __future__ import annotations
 
 from knowledge.answer.quote import MAX_EXTRACT, SHORT_SENTENCE, Quote, candidate_documents, quote_documents, word_scorer
 from knowledge.answer.types import Answer, AnswerStatus, Source, Turn
+from knowledge.answer.read import pick_field
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
-from knowledge.text import canonical, char_bigrams, sentences, tokenize
+from knowledge.reader.model import Reader
+from knowledge.text import char_bigrams, sentences, tokenize
 
 SNIPPET_CHARS = 160
 LONG_QA_ANSWER = 200  # a curated answer longer than this is quoted in part unless matched closely
-FIELD_CUE_BONUS = 0.01  # on the cosine scale: a nudge, not an override
-WORD_WEIGHT = 0.02
 
 
-def compose_step(turn: Turn, index: HybridIndex, verbatim_threshold: float) -> None:
+def compose_step(turn: Turn, index: HybridIndex, reader: Reader, verbatim_threshold: float) -> None:
     quote = None
     if turn.hits[0].meta.kind == "document":
         quote = quote_documents(turn, candidate_documents(turn), index)
         if quote is not None and quote.hit is not turn.hits[0]:  # the document quoted leads the ranking
             turn.hits.remove(quote.hit)
             turn.hits.insert(0, quote.hit)
-    turn.answer = compose_hit(turn, turn.hits[0], index, turn.confidence, verbatim_threshold, quote)
+    turn.answer = compose_hit(turn, turn.hits[0], index, reader, turn.confidence, verbatim_threshold, quote)
 
 
-def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, confidence: float, verbatim_threshold: float,
+def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader, confidence: float, verbatim_threshold: float,
                 quote: Quote | None = None) -> Answer:
     kind = hit.meta.kind
     field = ""
@@ -41,7 +41,7 @@ def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, confidence: float, ver
             quoted = best_sentences(turn, [passage.text], index)
             text = quoted
     elif kind == "guide":
-        field, quoted = guide_field(turn, hit, index, turn.query_vector)
+        field, quoted = turn.field if turn.field and hit is turn.hits[0] else pick_field(turn, hit, index, reader)[:2]
         text = f"【{hit.meta.title}】{GUIDE_FIELDS[field]}：{quoted}"
     elif kind == "hotline":
         quoted = text = hit.passages[0][0].text
@@ -52,29 +52,6 @@ def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, confidence: float, ver
         text = f"根据《{hit.meta.title}》{number}：{quoted}"
     return Answer(turn.raw, AnswerStatus.ANSWERED, text, confidence=confidence, sources=[source_of(hit, quoted)],
                   item_key=hit.meta.key, guide_field=field)
-
-
-def guide_field(turn: Turn, hit: Hit, index: HybridIndex, query_vector) -> tuple[str, str]:
-    """The field that best answers: closest in meaning to the question, nudged by the field its
-    wording asks for (材料 -> 所需材料) and by the question's words found in it."""
-    pids = [pid for pid in index.item_pids.get(hit.meta.item_id, []) if index.passages[pid].field]
-    similarity = index.dense.similarity(query_vector, pids)
-    title = set(tokenize(hit.meta.title))
-    words = [w for w in set(tokenize(canonical(turn.text))) if w not in title]
-    weights = {w: index.lexical.idf(w) for w in words}
-    total = sum(weights.values()) or 1.0
-    best, best_score = hit.best, -1.0
-    for pid in pids:
-        passage = index.passages[pid]
-        found = set(tokenize(passage.text))
-        score = similarity.get(pid, 0.0) + WORD_WEIGHT * sum(weights[w] for w in words if w in found) / total
-        if passage.field == turn.asked_field:
-            score += FIELD_CUE_BONUS
-        if score > best_score:
-            best, best_score = passage, score
-    if best.field == "name":  # "how do I ..." matched the service name: the procedure answers it
-        best = next((index.passages[p] for p in pids if index.passages[p].field == "process"), best)
-    return best.field, best.text
 
 
 def best_sentences(turn: Turn, texts: list[str], index: HybridIndex) -> str:

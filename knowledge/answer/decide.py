@@ -1,84 +1,56 @@
-"""Step 4: is there an answer, is the question ambiguous, or is there none?
+"""Step 5: answer, ask which one, or say we have no answer.
 
-Confidence is the best item's fit (knowledge.answer.scoring): below the threshold we say we
-have no answer rather than guess.
+The confidence is the reader's calibrated probability that answering with the best candidate is
+right (`read.py`). Below the threshold we say we have no answer rather than guess. When another
+candidate, about a different service, is about as likely (个人/企业, 新办/补办, two districts'
+versions; `knowledge/reader/choices.py`), we ask which one. A guide whose field the question asks for is empty ("无") is not
+answered from another field: we say what is not stated and give the guide's phone.
 """
 from __future__ import annotations
 
-from knowledge.answer.mismatch import mismatch
-from knowledge.answer.retrieve import title_overlap
+from knowledge.answer.read import pick_field
 from knowledge.answer.rules import reply
 from knowledge.answer.types import Answer, AnswerStatus, Option, Turn
+from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
-from knowledge.answer.scoring import fit, route_bonus
-
-CLARIFY_CANDIDATES = 8
-DOCUMENT_FALLBACK_DEPTH = 3  # how far behind the best item a document may answer instead
-
-
-def confidence(turn: Turn, hit: Hit, index: HybridIndex) -> float:
-    return min(1.0, hit.fit or fit(turn, hit, index))
+from knowledge.reader.features import guide_fields, is_empty
+from knowledge.reader.choices import CLARIFY_DEPTH, close_choices
+from knowledge.reader.model import Reader
 
 
-def decide_step(turn: Turn, index: HybridIndex, thresholds: dict[str, float], clarify_margin: float,
-                hotline: str) -> None:
+
+def decide_step(turn: Turn, index: HybridIndex, reader: Reader, threshold: float, hotline: str) -> None:
     if not turn.hits:
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline))
         return
-    turn.confidence = confidence(turn, turn.hits[0], index)
-    fits = _fits(turn, turn.hits[0], index, thresholds, hotline)
-    turn.mismatch = mismatch(turn, turn.hits[0], index) if fits else None
-    if not fits or turn.mismatch:
-        if not _document_instead(turn, index, thresholds):
-            turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, _no_answer_reply(turn, hotline),
-                                 confidence=turn.confidence)
-            return
-        turn.confidence, turn.mismatch = confidence(turn, turn.hits[0], index), None
-    options = ambiguous_services(turn, index, clarify_margin)
+    options = close_alternatives(turn, index, reader)
     if options:
         text = reply("clarify", hotline) + "".join(f"\n{i}. {o.title}" for i, o in enumerate(options, 1))
         turn.answer = Answer(turn.raw, AnswerStatus.CLARIFY, text, confidence=turn.confidence, options=options)
+        return
+    if turn.confidence < threshold:
+        turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline), confidence=turn.confidence)
+        return
+    top = turn.hits[0]
+    if top.meta.kind == "guide":
+        turn.field = pick_field(turn, top, index, reader)[:2]
+        if is_empty(turn.field[1]):
+            turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, field_missing_reply(top, turn.field[0], index, hotline),
+                                 confidence=turn.confidence, item_key=top.meta.key, guide_field=turn.field[0])
 
 
-def _fits(turn: Turn, hit: Hit, index: HybridIndex, thresholds: dict[str, float], hotline: str = "") -> bool:
-    """The item's fit clears its bar. A department asked for by name is a referral: a lower bar,
-    but not for the hotline's own entry (its title has the number), where the citizen already is."""
-    if hit.meta.kind == "hotline" and route_bonus(turn, hit) > 0 and not (hotline and hotline in hit.meta.title):
-        return confidence(turn, hit, index) >= thresholds["department"]
-    return confidence(turn, hit, index) >= thresholds.get(hit.meta.kind, thresholds["default"])
-
-
-def _no_answer_reply(turn: Turn, hotline: str) -> str:
-    if turn.mismatch is not None:
-        return reply("not_covered", hotline, asked=turn.mismatch.asked, have=turn.mismatch.have)
-    return reply("no_answer", hotline)
-
-
-def _document_instead(turn: Turn, index: HybridIndex, thresholds: dict[str, float]) -> bool:
-    """When the best item does not fit well enough (or is about something else), a policy
-    document close behind it that clears its own bar answers instead ("投诉情况后面会公开吗": the
-    complaint Q&As say how to complain, a work plan says what is published). It moves to the
-    front: the item that answers leads."""
-    for i, hit in enumerate(turn.hits[1:DOCUMENT_FALLBACK_DEPTH], 1):
-        if hit.meta.kind == "document" and _fits(turn, hit, index, thresholds) and not mismatch(turn, hit, index):
-            turn.hits.insert(0, turn.hits.pop(i))
-            return True
-    return False
-
-
-def ambiguous_services(turn: Turn, index: HybridIndex, margin: float) -> list[Option]:
-    """Several different service guides fit about as well as the best answer, and nothing in the
-    question tells them apart (补贴怎么申请: which 补贴?). Follow-ups about a known service never ask."""
+def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[Option]:
+    """Candidates about other services that the reader finds about as likely as the best one.
+    A follow-up about a known service never asks: the conversation says which one."""
     if turn.context_key:
         return []
-    top = turn.hits[0]
-    close = [h for h in turn.hits[:CLARIFY_CANDIDATES]
-             if h.meta.kind == "guide" and h.fit >= confidence(turn, top, index) - margin]
-    if not turn.region:  # a district's own version is not a different service
-        close = [h for h in close if not index.names_a_district(h.meta.region)]
-    if len(close) < 2:
-        return []
-    overlaps = [title_overlap(turn, h) for h in close]
-    if any(overlaps[0] - other for other in overlaps[1:]) or overlaps[0] and all(o == overlaps[0] for o in overlaps):
-        return []  # the question names something only the best one has, or names them all alike
-    return [Option(h.meta.title, h.meta.key) for h in close]
+    hits = turn.hits[:CLARIFY_DEPTH]
+    services = [index.service_of(h.meta.item_id) or h.meta.item_id for h in hits]
+    chosen = close_choices([h.fit for h in hits], services, reader.clarify_floor, reader.clarify_margin)
+    return [Option(hits[i].meta.title, hits[i].meta.key) for i in chosen]
+
+
+def field_missing_reply(hit: Hit, field: str, index: HybridIndex, hotline: str) -> str:
+    phones = {name: text for name, text, _ in guide_fields(hit, index) if name == "phone" and not is_empty(text)}
+    phone = f"请拨打咨询电话{phones['phone']}了解。" if phones else ""
+    return reply("field_missing", hotline, title=hit.meta.title, field=GUIDE_FIELDS.get(field, field), phone=phone)

@@ -20,7 +20,7 @@ from knowledge.text import char_bigrams, sentences
 
 log = logging.getLogger("govbot.llm")
 
-SYSTEM = ("你是城市12345政务服务便民热线的智能助手。请只依据【材料】回答【问题】，用简洁、礼貌的简体中文，"
+SYSTEM = ("你是城市政务服务便民热线的智能助手。请只依据【材料】回答【问题】，用简洁、礼貌的简体中文，"
           "不超过三句话。不得添加材料中没有的信息、数字、电话或网址；材料不足以回答时，原样输出材料中最相关的句子。")
 MIN_SUPPORT = 0.6
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")

@@ -1,18 +1,19 @@
-"""Step 1: normalise the wording and read what the question names (region, department, field)."""
+"""Step 1: normalise the wording and read what the question names (district, department)."""
 from __future__ import annotations
 
 from knowledge.answer.rules import load
+from knowledge.pii import redact
 from knowledge.answer.types import Turn
 from knowledge.index.hybrid import HybridIndex
 from knowledge.text import normalize, official_terms
 
 
 def normalize_step(turn: Turn, index: HybridIndex) -> None:
-    turn.text = index.speller().correct(normalize(turn.raw))
+    # an ID, card or phone number is no part of the question: the models never see it
+    turn.text = index.speller().correct(normalize(redact(turn.raw)))
     turn.expansions = official_terms(turn.text)
     turn.region = named_district(turn.text, index)
     turn.department = named_department(turn.text, index)
-    turn.asked_field = asked_field(turn.text)
 
 
 def named_district(text: str, index: HybridIndex) -> str | None:
@@ -41,10 +42,3 @@ def _without_region_prefix(name: str) -> str:
         if sep and len(head) <= 4 and tail:
             return tail
     return name
-
-
-def asked_field(text: str) -> str | None:
-    for field, cues in load("fields.yml").items():
-        if any(cue in text for cue in cues):
-            return field
-    return None

@@ -1,4 +1,4 @@
-"""The answer pipeline: normalize -> guard -> retrieve -> decide -> compose (-> llm rewrite).
+"""The answer pipeline: normalize -> guard -> retrieve -> read -> decide -> compose (-> llm rewrite).
 
 Each step is a small function that reads and extends the `Turn`; a step that settles the outcome
 sets `turn.answer` and the remaining steps are skipped. Every answer ends with one status from
@@ -10,39 +10,48 @@ from datetime import date
 
 from govbot.settings import Settings
 from knowledge.answer.compose import compose_hit, compose_step
-from knowledge.answer.decide import confidence, decide_step
+from knowledge.answer.decide import decide_step
 from knowledge.answer.guard import check_question, guard_step
 from knowledge.answer.normalize import normalize_step
+from knowledge.answer.read import read_step
 from knowledge.answer.retrieve import retrieve_step
 from knowledge.answer.types import Answer, Department, Turn
 from knowledge.embeddings import E5Embeddings
 from knowledge.index.hybrid import HybridIndex
+from knowledge.reader.model import Reader
 from knowledge.text import canonical, tokenize
 
 FALLBACK_DEPARTMENT = "12345热线派单中心"
 
 
 class AnswerPipeline:
-    def __init__(self, index: HybridIndex, embeddings: E5Embeddings, settings: Settings, composer=None):
-        self.index, self.embeddings, self.settings = index, embeddings, settings
+    def __init__(self, index: HybridIndex, embeddings: E5Embeddings, settings: Settings, reader: Reader,
+                 composer=None):
+        self.index, self.embeddings, self.settings, self.reader = index, embeddings, settings, reader
         self.composer = composer  # optional LLM rewrite (knowledge.answer.llm.LlmComposer)
-        self.thresholds = {"default": settings.answer_threshold, "document": settings.document_threshold,
-                           "department": settings.department_threshold}
 
-    def steps(self, today: date | None):
+    @property
+    def threshold(self) -> float:
+        """GOVBOT_ANSWER_THRESHOLD (a probability), or the model's chosen operating point."""
+        value = self.settings.answer_threshold
+        return self.reader.threshold if value is None else value
+
+    def steps(self, today: date | None, threshold: float):
         s = self.settings
         return [
             ("normalize", lambda t: normalize_step(t, self.index)),
-            ("guard", lambda t: guard_step(t, self.index, s.hotline_number)),
+            ("guard", lambda t: guard_step(t, self.index, s.hotline_number, s.city_name)),
             ("retrieve", lambda t: retrieve_step(t, self.index, self.embeddings, s, today)),
-            ("decide", lambda t: decide_step(t, self.index, self.thresholds, s.clarify_margin, s.hotline_number)),
-            ("compose", lambda t: compose_step(t, self.index, s.verbatim_threshold)),
+            ("read", lambda t: read_step(t, self.index, self.reader)),
+            ("decide", lambda t: decide_step(t, self.index, self.reader, threshold, s.hotline_number)),
+            ("compose", lambda t: compose_step(t, self.index, self.reader, s.verbatim_threshold)),
         ]
 
-    def run(self, question: str, *, context_key: str = "", today: date | None = None) -> tuple[Answer, Turn]:
+    def run(self, question: str, *, context_key: str = "", today: date | None = None,
+            threshold: float | None = None) -> tuple[Answer, Turn]:
         check_question(question, self.settings.max_question_chars)
         turn = Turn(raw=question.strip(), context_key=context_key)
-        for _name, step in self.steps(today):
+        for _name, step in self.steps(today, self.threshold if threshold is None else threshold):
             step(turn)
             if turn.answer is not None:
                 break
@@ -53,14 +62,16 @@ class AnswerPipeline:
             answer = self.composer.rewrite(answer, turn)
         return answer, turn
 
-    def answer(self, question: str, *, context_key: str = "", today: date | None = None) -> Answer:
-        return self.run(question, context_key=context_key, today=today)[0]
+    def answer(self, question: str, *, context_key: str = "", today: date | None = None,
+               threshold: float | None = None) -> Answer:
+        return self.run(question, context_key=context_key, today=today, threshold=threshold)[0]
 
     def department(self, text: str, today: date | None = None) -> Department:
         """The directory entry whose duties best match the text (the 派单 suggestion)."""
         turn = Turn(raw=text.strip())
         normalize_step(turn, self.index)
         retrieve_step(turn, self.index, self.embeddings, self.settings, today)
+        read_step(turn, self.index, self.reader)
         words = set(tokenize(canonical(turn.text)))
         for hit in turn.hits:
             # the hotline's own entry is where the case already is, not where to dispatch it
@@ -72,12 +83,11 @@ class AnswerPipeline:
 
     def suggestions(self, question: str, n: int = 3, today: date | None = None) -> list[Answer]:
         """The best `n` items each composed as an answer (for operators, who judge for themselves)."""
-        answer, turn = self.run(question, today=today)
-        if not turn.hits:
+        _answer, turn = self.run(question, today=today, threshold=0.0)
+        if not turn.hits or turn.question is None:
             return []
         out = []
         for hit in turn.hits[:n]:
-            conf = confidence(turn, hit, self.index)
-            out.append(compose_hit(turn, hit, self.index, conf, self.settings.verbatim_threshold))
-        del answer
+            conf = self.reader.probability(hit.fit)
+            out.append(compose_hit(turn, hit, self.index, self.reader, conf, self.settings.verbatim_threshold))
         return out

@@ -5,7 +5,6 @@ import re
 from datetime import date
 
 from govbot.settings import Settings
-from knowledge.answer.scoring import rerank
 from knowledge.answer.types import Turn
 from knowledge.embeddings import E5Embeddings
 from knowledge.index.hybrid import Filters, Hit, HybridIndex
@@ -28,7 +27,7 @@ def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, sett
     query = search_text(turn)
     vector = turn.query_vector = embeddings.encode([query], "query: ")[0]
     turn.filters = Filters(today=today or date.today(), region=turn.region)
-    hits = rerank(turn, _search(index, query, vector, turn.filters, settings), index)
+    hits = _search(index, query, vector, turn.filters, settings)
     for hit in hits:
         if turn.topic_guide is not None and index.service_of(hit.meta.item_id) == turn.topic_guide:
             hit.score *= TOPIC_BOOST

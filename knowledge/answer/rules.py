@@ -14,8 +14,8 @@ def load(name: str):
     return yaml.safe_load((RULES / name).read_text(encoding="utf-8"))
 
 
-def reply(name: str, hotline: str, **values: str) -> str:
-    text = str(load("replies.yml")[name]).replace("{hotline}", hotline)
+def reply(name: str, hotline: str, city: str = "", **values: str) -> str:
+    text = str(load("replies.yml")[name]).replace("{hotline}", hotline).replace("{city}", city)
     for key, value in values.items():
         text = text.replace("{" + key + "}", value)
     return text.strip()

@@ -81,10 +81,11 @@ class Turn:
     expansions: list[str] = field(default_factory=list)  # official terms for colloquial words
     region: str | None = None
     department: str | None = None
-    asked_field: str | None = None  # guide field the wording asks for
     filters: Filters | None = None
     query_vector: object = None  # the e5 query embedding (numpy array)
     hits: list[Hit] = field(default_factory=list)
-    mismatch: object = None  # knowledge.answer.mismatch.Mismatch: the best item is about something else
+    question: object = None  # knowledge.reader.features.Question: what the reader knows of the question
+    asked: object = None  # probability per guide field that the question asks for it (numpy array)
+    field: tuple[str, str] | None = None  # (guide field, its text) the reader picked for the best item
     confidence: float = 0.0
     answer: Answer | None = None  # set by the step that decides the outcome

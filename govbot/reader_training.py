@@ -1,0 +1,211 @@
+"""`govbot train-reader`: build the knowledge bases the labelled questions were written about, ask
+every question of them, train the reader (`knowledge.reader.train`), measure it on the held-out
+questions, and write a versioned model with its model card.
+
+- Without `--home`: the shipped model (`knowledge/reader/model`), from the team's questions only.
+- With `--home`: the city's own labels are added (gold questions with their items, operators'
+  "wrong"/"missing" flags, citizens' 有用/没用 with the answer they judged), asked of the city's
+  own knowledge base; the model is written to `$GOVBOT_HOME/reader` only if it does not lose to
+  the shipped model on the shipped held-out test nor on the city's gold questions.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from govbot.settings import Settings
+from knowledge.reader import data as reader_data
+from knowledge.reader.data import Labelled, read_folder
+from knowledge.reader.model import SHIPPED, Reader
+from knowledge.reader.splits import split_of
+from knowledge.reader.train import candidate_recall, collect, metrics, model_version, predict_with, question_frequencies, train
+
+REPO = Path(__file__).resolve().parent.parent
+KB_SOURCES = {  # knowledge base -> (home name, what to ingest)
+    "sample": ("sample", [REPO / "data" / "kb", REPO / "data" / "documents"]),
+    "seeds": ("sample", [REPO / "data" / "kb", REPO / "data" / "documents"]),
+    "guangdong": ("guangdong", [REPO / "data" / "reader" / "kb" / "guangdong.jsonl"]),
+}
+TOLERANCE = 0.01  # a city model may be this much worse on one figure of the shipped test (noise)
+
+
+class TrainingError(RuntimeError):
+    """Training cannot start (no data, no model, bad arguments): a usage error."""
+
+
+def _progress(desc: str, total: int):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="问", file=sys.stderr, leave=False)
+
+
+def knowledge_for(settings: Settings, home_name: str, paths: list[Path], log):
+    """The knowledge base under `$GOVBOT_HOME/reader-training/<name>`, ingested on first use."""
+    from knowledge.engine import Knowledge
+    from knowledge.ingest.service import IngestOptions, expand_paths
+
+    home = settings.home / "reader-training" / home_name
+    kb = Knowledge(settings.model_copy(update={"home": home, "database_url": ""}))
+    if len(kb.index) == 0:
+        log(f"building the {home_name} knowledge base in {home} (once)")
+        from tqdm import tqdm
+        with tqdm(total=0, desc=f"索引 {home_name}", unit="段", file=sys.stderr, leave=False) as bar:
+            kb.ingest(expand_paths(paths), IngestOptions(actor="train-reader"), index_progress=bar)
+    return kb
+
+
+def collect_all(settings: Settings, rows: list[Labelled], qdf: dict, log, home_kb=None):
+    """Examples for every row, each asked of its own knowledge base."""
+    examples = []
+    by_home: dict[str, list[Labelled]] = {}
+    for row in rows:
+        by_home.setdefault(row.kb, []).append(row)
+    for kb_name in sorted(by_home):
+        part = by_home[kb_name]
+        if kb_name == "home":
+            kb = home_kb
+        else:
+            home_name, paths = KB_SOURCES[kb_name]
+            kb = knowledge_for(settings, home_name, paths, log)
+        with _progress(f"提问 {kb_name}", len(part)) as bar:
+            examples += collect(kb, part, qdf, bar)
+    order = {id(r): i for i, r in enumerate(rows)}
+    examples.sort(key=lambda e: order[id(e.row)])
+    return examples
+
+
+def home_rows(settings: Settings) -> list[Labelled]:
+    """The city's own labels from its database."""
+    from govbot.insights.tables import answer_flags, ensure_tables
+    from govbot.records import feedback, records_for
+    from knowledge.gold import gold_table
+    from knowledge.store.factory import open_store
+
+    store = open_store(settings)
+    try:
+        keys = {item.id: item.key for item in store.items()}
+        rows: list[Labelled] = []
+
+        def add(question: str, label: str, item_id, source: str) -> None:
+            key = keys.get(item_id, "") if item_id is not None else ""
+            if question and (key or label == "near_miss"):
+                n = len(rows) + 1
+                rows.append(Labelled(id=f"home-{source}-{n}", question=question, kb="home", label=label,
+                                     item=key or "-", field="", span="", style="home", writer=source,
+                                     near_kind="", split=split_of("home", key or question)))
+
+        engine = store.engine
+        ensure_tables(engine)
+        with engine.connect() as conn:
+            gold = conn.execute(select(gold_table.c.question, gold_table.c.item_id)).all() \
+                if engine.dialect.has_table(conn, "gold_questions") else []
+            flags = conn.execute(select(answer_flags.c.question, answer_flags.c.item_id)).all()
+        for question, item_id in gold:
+            add(question, "answer", item_id, "gold")
+        for question, item_id in flags:  # wrong or missing: the bot should not have answered that
+            add(question, "near_miss", item_id, "flag")
+        records = records_for(settings)
+        with records.engine.connect() as conn:
+            judged = conn.execute(select(feedback.c.question, feedback.c.helpful, feedback.c.sources)).all()
+        for question, helpful, sources in judged:
+            first = (sources or [{}])[0] if isinstance(sources, list) else {}
+            add(question, "answer" if helpful else "near_miss", first.get("id"), "feedback")
+        return rows
+    finally:
+        store.close()
+
+
+def run(settings: Settings, *, out: Path | None, use_home: bool, kbs: list[str] | None, limit: int | None,
+        log=print, cross: bool = False) -> dict:
+    written = read_folder(reader_data.WRITTEN)
+    heldout = read_folder(reader_data.HELDOUT)
+    if kbs:
+        written = [r for r in written if r.kb in kbs]
+        heldout = [r for r in heldout if r.kb in kbs]
+    if limit:  # an even slice through every writer's file, for a quick try
+        written = written[::max(1, len(written) // limit)][:limit]
+        heldout = heldout[::max(1, len(heldout) // max(1, limit // 4))][:max(1, limit // 4)]
+    home_kb = None
+    city = home_rows(settings) if use_home else []
+    if use_home:
+        if not city:
+            raise TrainingError("这个 GOVBOT_HOME 里没有可用于训练的标注（金标准问题、坐席标记、有用/没用反馈）")
+        from knowledge.engine import Knowledge
+        home_kb = Knowledge(settings)
+    if not written:
+        raise TrainingError("没有训练数据（data/reader/written/*.jsonl）")
+    rows = written + city
+    qdf = question_frequencies([r.question for r in rows if r.split != "test"])
+    log(f"{len(rows)} labelled questions ({len(city)} from this home), {len(heldout)} held out")
+    examples = collect_all(settings, rows, qdf, log, home_kb)
+    files = sorted(reader_data.WRITTEN.glob("*.jsonl"))
+    encoder = None
+    if cross:
+        from knowledge.embeddings import load_embeddings
+        encoder = load_embeddings(str(settings.model_dir), settings.embed_batch_size)
+    reader, card = train(examples, qdf, files, log=log, encoder_source=encoder)
+    held = collect_all(settings, heldout, qdf, log) if heldout else []
+    if held:
+        card["held_out"] = reader_metrics(reader, held)
+        card["held_out_candidate_recall"] = candidate_recall(held)
+        card["held_out_by_kb"] = {kb: reader_metrics(reader, [e for e in held if e.row.kb == kb])
+                                  for kb in sorted({e.row.kb for e in held})}
+    card["version"] = model_version(card)
+    reader.card = card
+    target = Path(out) if out else (settings.home / "reader" if use_home else SHIPPED)
+    if use_home:
+        verdict = _compare_with_shipped(reader, held, settings, home_kb, city)
+        card["compared_with_shipped"] = verdict
+        if not verdict["kept"]:
+            log("the new model loses to the shipped one: not saved (" + verdict["why"] + ")")
+            return card
+    reader.save(target)
+    log(f"saved {card['version']} to {target}")
+    return card
+
+
+def _compare_with_shipped(new: Reader, held, settings: Settings, home_kb, city: list[Labelled]) -> dict:
+    shipped = Reader.load(SHIPPED)
+    a = reader_metrics(new, held)
+    b = reader_metrics(shipped, held)
+    gold = [r for r in city if r.writer == "gold"]
+    gold_new = sum(_answers(home_kb, new, r) for r in gold)
+    gold_old = sum(_answers(home_kb, shipped, r) for r in gold)
+    losses = []
+    if (a["answered_right"] or 0) < (b["answered_right"] or 0) - TOLERANCE:
+        losses.append(f"held-out answered right {a['answered_right']} < {b['answered_right']}")
+    if a["wrong_rate"] > b["wrong_rate"] + TOLERANCE:
+        losses.append(f"held-out wrong rate {a['wrong_rate']} > {b['wrong_rate']}")
+    if gold_new < gold_old:
+        losses.append(f"gold questions answered {gold_new} < {gold_old}")
+    return {"kept": not losses, "why": "; ".join(losses) or "no loss", "held_out_new": a, "held_out_shipped": b,
+            "gold_answered_new": gold_new, "gold_answered_shipped": gold_old, "gold_questions": len(gold)}
+
+
+def reader_metrics(reader: Reader, examples) -> dict:
+    clarify = {"floor": reader.clarify_floor, "margin": reader.clarify_margin}
+    return metrics(predict_with(reader, examples), reader.probability, reader.threshold, clarify)
+
+
+def _answers(kb, reader: Reader, row: Labelled) -> bool:
+    """Does the city's pipeline, with this reader, answer the gold question with its item?"""
+    pipeline = replace_reader(kb.pipeline, reader)
+    answer = pipeline.answer(row.question)
+    return answer.status.value == "answered" and answer.item_key == row.item
+
+
+def replace_reader(pipeline, reader: Reader):
+    from knowledge.answer.pipeline import AnswerPipeline
+    return AnswerPipeline(pipeline.index, pipeline.embeddings, pipeline.settings, reader, pipeline.composer)
+
+
+def summary(card: dict) -> str:
+    keep = {k: card[k] for k in ("version", "threshold") if k in card}
+    keep["cross_validated"] = card.get("cross_validated", {}).get("all")
+    keep["held_out"] = card.get("held_out")
+    if "compared_with_shipped" in card:
+        keep["kept"] = card["compared_with_shipped"]["kept"]
+        keep["why"] = card["compared_with_shipped"]["why"]
+    return json.dumps(keep, ensure_ascii=False, indent=1)

@@ -1,0 +1,137 @@
+"""The reader (knowledge/reader): its contract on real content with the shipped model, its
+training command on a small slice, and a broken model file."""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from knowledge.answer.read import pick_field
+from knowledge.answer.types import AnswerStatus
+from knowledge.reader.model import SHIPPED, Reader, ReaderModelError
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_every_candidate_gets_a_probability_and_the_answer_shows_the_calibrated_one(sample_kb):
+    answer, turn = sample_kb.pipeline.run("办居住证要带哪些材料？")
+    reader = sample_kb.reader
+    assert turn.hits and all(0.0 <= h.fit <= 1.0 for h in turn.hits)
+    assert [h.fit for h in turn.hits[:5]] == sorted((h.fit for h in turn.hits[:5]), reverse=True)
+    assert answer.confidence == pytest.approx(reader.probability(turn.hits[0].fit))
+    assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_a_guide_is_quoted_from_the_field_the_question_asks_for(sample_kb):
+    pipeline = sample_kb.pipeline
+    for question, field in [("办居住证要带哪些材料？", "materials"), ("居住证申领去哪里办？", "location"),
+                            ("居住证多少天能办好？", "time_limit")]:
+        _, turn = pipeline.run(question, threshold=0.0)
+        guide = next(h for h in turn.hits if h.meta.key == "guide-juzhuzheng")
+        assert pick_field(turn, guide, sample_kb.index, sample_kb.reader)[0] == field, question
+
+
+def test_a_near_miss_is_refused_and_its_covered_sibling_answered(sample_kb):
+    near = sample_kb.ask("申请游艇驾驶证需要什么条件？")
+    assert near.status == AnswerStatus.NO_ANSWER and near.sources == [] and "12345" in near.answer
+    covered = sample_kb.ask("居住证办理需要什么条件？")
+    assert covered.status == AnswerStatus.ANSWERED and "居住半年以上" in covered.answer
+
+
+def test_two_close_candidates_about_different_services_ask_which(sample_kb):
+    answer = sample_kb.ask("小学一年级报名是什么时间？")  # 城东区 and 城西区 have their own dates
+    assert answer.status == AnswerStatus.CLARIFY, answer.answer
+    assert len(answer.options) >= 2 and len({o.key for o in answer.options}) == len(answer.options)
+    assert all(o.title in answer.answer for o in answer.options)
+
+
+def test_personal_numbers_are_not_read_and_not_logged(sample_kb):
+    from sqlalchemy import select
+
+    from govbot.insights.tables import question_log
+
+    number = "110101199003077578"
+    answer, turn = sample_kb.pipeline.run(f"居住证办理需要什么条件？身份证{number}")
+    assert number not in turn.text and "110101" not in turn.text
+    plain = sample_kb.pipeline.answer("居住证办理需要什么条件？")  # answered on the rest of its text
+    assert (answer.status, answer.item_key, answer.answer) == (plain.status, plain.item_key, plain.answer)
+    assert answer.status == AnswerStatus.ANSWERED
+    sample_kb.ask(f"居住证办理需要什么条件？身份证{number}")
+    with sample_kb.store.engine.connect() as conn:
+        logged = [r.question for r in conn.execute(select(question_log.c.question))]
+    assert logged and not any(number in q for q in logged)
+
+
+@pytest.mark.parametrize("question", ["？？？！！！", "😀😀👍", "。" * 10])
+def test_punctuation_or_emoji_only_gets_a_clear_reply(sample_kb, question):
+    answer = sample_kb.ask(question)
+    assert answer.status == AnswerStatus.NO_ANSWER and "没能理解" in answer.answer
+
+
+def test_a_question_of_the_longest_allowed_length_is_answered_or_refused_plainly(sample_kb):
+    question = ("我想问一下居住证的事情，" * 100)[:1000]
+    answer = sample_kb.ask(question)
+    assert answer.status in (AnswerStatus.ANSWERED, AnswerStatus.NO_ANSWER, AnswerStatus.CLARIFY)
+    assert answer.answer
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.slow
+def test_train_reader_on_a_slice_finishes_and_is_deterministic(tmp_path, sample_home):
+    outs = []
+    for n in (1, 2):  # each run in a home of its own, from the same copy of the indexed sample KB
+        home = tmp_path / f"home{n}"
+        shutil.copytree(sample_home, home / "reader-training" / "sample")
+        env = {**os.environ, "GOVBOT_HOME": str(home)}
+        out = tmp_path / f"model{n}"
+        run = subprocess.run([sys.executable, "-m", "govbot.cli", "train-reader", "--kb", "sample", "--limit", "60",
+                              "--out", str(out)], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+        assert run.returncode == 0, run.stderr[-2000:]
+        assert '"version"' in run.stdout
+        outs.append(out)
+    assert _digests(outs[0]) == _digests(outs[1])
+    reader = Reader.load(outs[0])
+    assert reader.card["data"]["questions"] == 60 and 0.0 <= reader.threshold <= 1.0
+
+
+def test_a_corrupt_or_missing_model_file_is_named_with_the_command_that_rebuilds_it(tmp_path):
+    broken = tmp_path / "reader"
+    shutil.copytree(SHIPPED, broken)
+    (broken / "items.txt").write_text("tree\nnot a model\n", encoding="utf-8")
+    with pytest.raises(ReaderModelError, match="govbot train-reader"):
+        Reader.load(broken)
+    (broken / "fields.txt").unlink()
+    with pytest.raises(ReaderModelError, match=r"fields\.txt"):
+        Reader.load(broken)
+    env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_READER_DIR": str(broken)}
+    run = subprocess.run([sys.executable, "-m", "govbot.cli", "serve", "--port", "8791"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "fields.txt" in run.stderr and "govbot train-reader" in run.stderr
+
+
+def test_the_cross_encoder_learns_reloads_and_leaves_the_embedding_model_alone(sample_kb, tmp_path):
+    """The experimental second look (`govbot train-reader --cross`): fit / predict / save / load."""
+    import numpy as np
+
+    from knowledge.reader.cross import CrossReader
+
+    st = sample_kb.embeddings.model
+    pairs = [("办居住证要带什么材料", "居住证申领 所需材料：本人居民身份证原件、近6个月内证件照"),
+             ("办居住证要带什么材料", "高龄津贴 发放标准：80至89周岁老人每月100元")] * 4
+    before = sample_kb.embeddings.encode(["居住证怎么办"], "query: ")
+    cross = CrossReader(st[0].auto_model, st.tokenizer).fit(pairs, [1.0, 0.0] * 4, epochs=3)
+    scores = cross.predict(pairs[:2])
+    assert all(0.0 <= s <= 1.0 for s in scores) and scores[0] > scores[1]
+    cross.save(tmp_path)
+    again = CrossReader.load(tmp_path, st[0].auto_model, st.tokenizer)
+    assert np.allclose(again.predict(pairs[:2]), scores, atol=0.02)  # saved in fp16
+    assert np.array_equal(before, sample_kb.embeddings.encode(["居住证怎么办"], "query: "))
