@@ -247,7 +247,7 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--home", action="store_true", help="加入本地的金标准问题、坐席标记和群众反馈，模型保存到 $GOVBOT_HOME/reader")
     tr.add_argument("--out", type=Path, help="模型保存目录（默认：随代码发布的模型，或 --home 时 $GOVBOT_HOME/reader）")
     tr.add_argument("--kb", help="只用这些知识库的数据（逗号分隔：sample,seeds,guangdong）")
-    tr.add_argument("--limit", type=int, help="只用前 N 个训练问题（试跑）")
+    tr.add_argument("--limit", type=int, help="只用 N 个训练问题（均匀抽取各文件，试跑）")
     tr.add_argument("--cross", action="store_true",
                     help="再训练交叉编码器复核前三个候选（实验：约 30 分钟，目前不如只用梯度提升树，见 docs/reader.md）")
     tr.set_defaults(func=cmd_train_reader)

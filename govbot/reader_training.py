@@ -171,8 +171,8 @@ def _compare_with_shipped(new: Reader, held, settings: Settings, home_kb, city: 
     a = reader_metrics(new, held)
     b = reader_metrics(shipped, held)
     gold = [r for r in city if r.writer == "gold"]
-    gold_new = sum(_answers(home_kb, new, r) for r in gold)
-    gold_old = sum(_answers(home_kb, shipped, r) for r in gold)
+    gold_new = _gold_answered(home_kb, new, gold)
+    gold_old = _gold_answered(home_kb, shipped, gold)
     losses = []
     if (a["answered_right"] or 0) < (b["answered_right"] or 0) - TOLERANCE:
         losses.append(f"held-out answered right {a['answered_right']} < {b['answered_right']}")
@@ -189,16 +189,13 @@ def reader_metrics(reader: Reader, examples) -> dict:
     return metrics(predict_with(reader, examples), reader.probability, reader.threshold, clarify)
 
 
-def _answers(kb, reader: Reader, row: Labelled) -> bool:
-    """Does the city's pipeline, with this reader, answer the gold question with its item?"""
-    pipeline = replace_reader(kb.pipeline, reader)
-    answer = pipeline.answer(row.question)
-    return answer.status.value == "answered" and answer.item_key == row.item
-
-
-def replace_reader(pipeline, reader: Reader):
+def _gold_answered(kb, reader: Reader, gold: list[Labelled]) -> int:
+    """How many gold questions the city's pipeline, with this reader, answers with their item."""
     from knowledge.answer.pipeline import AnswerPipeline
-    return AnswerPipeline(pipeline.index, pipeline.embeddings, pipeline.settings, reader, pipeline.composer)
+
+    pipeline = AnswerPipeline(kb.index, kb.embeddings, kb.settings, reader)
+    answers = [pipeline.answer(row.question) for row in gold]
+    return sum(a.status.value == "answered" and a.item_key == row.item for a, row in zip(answers, gold))
 
 
 def summary(card: dict) -> str:

@@ -36,11 +36,6 @@ def tagged(text: str) -> list[tuple[str, str]]:
     return [(w.word, w.flag) for w in _tagger().cut(text)]
 
 
-def known_word(word: str) -> bool:
-    """In jieba's dictionary (or ours), not a new word its HMM guessed (often a typo: 阶提)."""
-    return bool(_jieba().FREQ.get(word))
-
-
 def word_frequency(word: str) -> int:
     """How common a word is in general Chinese (jieba's dictionary count; 0 for unknown words)."""
     return int(_jieba().FREQ.get(word) or 0)
@@ -117,7 +112,7 @@ def char_bigrams(text: str) -> list[str]:
 # services apart: "补贴怎么申请" names no particular 补贴
 GENERIC_TITLE_WORDS = frozenset("办理 申请 申领 登记 服务 咨询 报修 投诉 举报 管理 办 证 人员 含 市内 跨市 及 与 "
                                 "补贴 津贴 补助 材料 证件 手续 "
-                                # what a question asks about any service (fields.yml), not a service
+                                # what a question asks about any service, not a service
                                 "费用 收费 免费 条件 资格 要求 流程 步骤 程序 时限 期限 地点 地址 电话 对象 依据 规定".split())
 
 

@@ -3,8 +3,9 @@
 The confidence is the reader's calibrated probability that answering with the best candidate is
 right (`read.py`). Below the threshold we say we have no answer rather than guess. When another
 candidate, about a different service, is about as likely (个人/企业, 新办/补办, two districts'
-versions; `knowledge/reader/choices.py`), we ask which one. A guide whose field the question asks for is empty ("无") is not
-answered from another field: we say what is not stated and give the guide's phone.
+versions; `knowledge/reader/choices.py`), we ask which one. A guide whose field the question asks
+for is empty ("无") is not answered from another field: we say what is not stated and give the
+guide's phone.
 """
 from __future__ import annotations
 
@@ -51,6 +52,6 @@ def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[O
 
 
 def field_missing_reply(hit: Hit, field: str, index: HybridIndex, hotline: str) -> str:
-    phones = {name: text for name, text, _ in guide_fields(hit, index) if name == "phone" and not is_empty(text)}
-    phone = f"请拨打咨询电话{phones['phone']}了解。" if phones else ""
+    phone = next((text for name, text, _ in guide_fields(hit, index) if name == "phone" and not is_empty(text)), "")
+    phone = f"请拨打咨询电话{phone}了解。" if phone else ""
     return reply("field_missing", hotline, title=hit.meta.title, field=GUIDE_FIELDS.get(field, field), phone=phone)

@@ -17,10 +17,10 @@ def normalize_step(turn: Turn, index: HybridIndex) -> None:
 
 
 def named_district(text: str, index: HybridIndex) -> str | None:
-    for district in sorted(index.districts(), key=len, reverse=True):
-        if district and district in text:
-            return district
-    return None
+    """The longest district name in the text; of two as long, the one named first (the districts
+    are a set: without the tie-break the choice changed with the process's hash seed)."""
+    named = [d for d in index.districts() if d and d in text]
+    return min(named, key=lambda d: (-len(d), text.index(d), d)) if named else None
 
 
 def named_department(text: str, index: HybridIndex) -> str | None:

@@ -8,7 +8,7 @@ from govbot.settings import Settings
 from knowledge.answer.types import Turn
 from knowledge.embeddings import E5Embeddings
 from knowledge.index.hybrid import Filters, Hit, HybridIndex
-from knowledge.text import title_words, tokenize
+from knowledge.text import tokenize
 
 # A district named in the question filters out other districts' content (hard filter) and
 # lifts the district's own content above the citywide version. A department named in the
@@ -61,9 +61,3 @@ def _search(index: HybridIndex, query: str, vector, filters: Filters, settings: 
     return index.search(query, vector, filters, lexical_k=settings.lexical_candidates,
                         dense_k=settings.dense_candidates, rrf_k=settings.rrf_k,
                         weights=(settings.lexical_weight, settings.dense_weight))
-
-
-def title_overlap(turn: Turn, hit: Hit) -> set[str]:
-    """The distinctive words of the item's title that the question uses."""
-    words = set(tokenize(search_text(turn)))
-    return title_words(hit.meta.title) & words

@@ -114,10 +114,7 @@ class Reader:
 
     def asked(self, vector: np.ndarray) -> np.ndarray:
         """Probability per guide field (FIELD_NAMES order) that the question asks for it."""
-        logits = self.asked_coef @ vector + self.asked_bias
-        logits = logits - logits.max()
-        e = np.exp(logits)
-        return e / e.sum()
+        return asked_probabilities(self.asked_coef, self.asked_bias, vector)
 
     def predict_fields(self, x: np.ndarray) -> np.ndarray:
         return self.fields.predict(x, num_threads=1) if len(x) else np.zeros(0)
@@ -149,12 +146,6 @@ class Reader:
 
         folder = Path(folder or SHIPPED)
         missing = [name for name in FILES if not (folder / name).is_file()]
-        if not missing:
-            try:
-                stacked = json.loads((folder / "card.json").read_text(encoding="utf-8")).get("stack")
-            except (OSError, ValueError):
-                stacked = False
-            missing = [name for name in STACK_FILES if stacked and not (folder / name).is_file()]
         if missing:
             raise ReaderModelError(f"reader model file missing: {folder / missing[0]} (rebuild it with `{REBUILD_HINT}`)")
         try:
@@ -184,6 +175,13 @@ class Reader:
                      card, decider)
         reader.folder = folder
         return reader
+
+
+def asked_probabilities(coef: np.ndarray, bias: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """Softmax of the asked-field logistic regression over a question's e5 vector."""
+    logits = coef @ vector + bias
+    e = np.exp(logits - logits.max())
+    return e / e.sum()
 
 
 def _write_json(path: Path, data) -> None:

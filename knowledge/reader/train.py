@@ -33,11 +33,11 @@ from knowledge.answer.retrieve import retrieve_step
 from knowledge.answer.types import Turn
 from knowledge.index.hybrid import Hit
 from knowledge.reader.data import Labelled
-from knowledge.reader.features import ASKED_COLUMNS, FIELD_NAMES, ITEM_FEATURES, field_features, guide_fields, is_empty, item_features
+from knowledge.reader.features import ASKED_COLUMNS, FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES, field_features, guide_fields, is_empty, item_features
 from knowledge.reader.choices import close_choices
 from knowledge.content import GUIDE_FIELDS
 from knowledge.reader.cross import MAX_TOKENS, TOP_LAYERS
-from knowledge.reader.model import Calibration, Reader
+from knowledge.reader.model import Calibration, Reader, asked_probabilities
 from knowledge.reader.stack import STACK_DEPTH, Decider, decider_rows
 from knowledge.reader.splits import group_of
 from knowledge.text import tokenize
@@ -103,20 +103,20 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
                           np.asarray(labels, dtype=np.float32), vector=turn.query_vector)
         example.extra["service"] = [index.service_of(h.meta.item_id) or h.meta.item_id for h in hits]
         turn.question, turn.hits = question, hits
+        fields_of = [guide_fields(h, index) for h in hits]
         example.extra.update(turn=turn, index=index, span=span,
-                             field_texts=[{n: _norm(t) for n, t, _ in guide_fields(h, index)} if h.meta.kind == "guide"
-                                          else None for h in hits])
+                             field_texts=[{n: _norm(t) for n, t, _ in f} if h.meta.kind == "guide" else None
+                                          for h, f in zip(hits, fields_of)])
         # which fields each candidate leaves empty: the asked_empty feature, once the asked-field
         # classifier of the fold is known (_with_asked)
-        example.extra["empty"] = np.asarray([[float(h.meta.kind == "guide" and is_empty(text))
-                                              for _, text, _ in guide_fields(h, index)] for h in hits],
+        example.extra["empty"] = np.asarray([[float(h.meta.kind == "guide" and is_empty(text)) for _, text, _ in f]
+                                             for h, f in zip(hits, fields_of)],
                                             dtype=np.float32).reshape(len(hits), len(FIELD_NAMES))
         if row.field and gold is not None and gold.kind == "guide" and row.label != "near_miss":
             hit = Hit(gold, 0.0)
             asked = np.full(len(FIELD_NAMES), 1.0 / len(FIELD_NAMES), dtype=np.float32)  # set per fold below
             example.fields = field_features(question, hit, index, asked)
-            texts = {index.passages[p].field: _norm(index.passages[p].text) for p in index.item_pids.get(gold.item_id, [])
-                     if index.passages[p].field}
+            texts = {name: _norm(text) for name, text, _ in guide_fields(hit, index)}
             example.field_labels = np.asarray([float(name == row.field or (row.label == "answer" and bool(span)
                                                                             and span in texts.get(name, "")))
                                                for name in FIELD_NAMES], dtype=np.float32)
@@ -152,12 +152,6 @@ def fit_asked(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
     return coef, bias
 
 
-def _asked(coef, bias, vector) -> np.ndarray:
-    logits = coef @ vector + bias
-    e = np.exp(logits - logits.max())
-    return e / e.sum()
-
-
 ASKED_EMPTY = ITEM_FEATURES.index("asked_empty")
 ASKED_AT = [ITEM_FEATURES.index(f"asked_{name}") for name in ASKED_COLUMNS]
 
@@ -166,29 +160,32 @@ def _with_asked(e: Example, coef, bias) -> np.ndarray:
     """The item rows with the columns that depend on the asked-field classifier of this fold."""
     x = e.items.copy()
     if len(x):
-        asked = _asked(coef, bias, e.vector)
+        asked = asked_probabilities(coef, bias, e.vector)
         x[:, ASKED_EMPTY] = e.extra["empty"] @ asked
         for column, name in zip(ASKED_AT, ASKED_COLUMNS):
             x[:, column] = asked[FIELD_NAMES.index(name)]
     return x
 
 
-def _field_matrix(examples: list[Example], coef, bias) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    xs, ys, sizes = [], [], []
+ASKED_PROB, ASKED_RANK = FIELD_FEATURES.index("asked_prob"), FIELD_FEATURES.index("asked_rank")
+
+
+def _field_matrix(examples: list[Example], coef, bias) -> tuple[np.ndarray, np.ndarray]:
+    """The field rows with the columns that depend on the asked-field classifier of this fold."""
+    xs, ys = [], []
     for e in examples:
         if e.fields is None:
             continue
         rows = e.fields.copy()
-        asked = _asked(coef, bias, e.vector)
-        rows[:, 3] = asked  # asked_prob
+        asked = asked_probabilities(coef, bias, e.vector)
+        rows[:, ASKED_PROB] = asked
         order = {i: r for r, i in enumerate(np.argsort(-asked, kind="stable"))}
-        rows[:, 4] = [order[i] for i in range(len(asked))]  # asked_rank
+        rows[:, ASKED_RANK] = [order[i] for i in range(len(asked))]
         xs.append(rows)
         ys.append(e.field_labels)
-        sizes.append(len(rows))
     if not xs:
-        return np.zeros((0, 10), np.float32), np.zeros(0, np.float32), []
-    return np.concatenate(xs), np.concatenate(ys), sizes
+        return np.zeros((0, len(FIELD_FEATURES)), np.float32), np.zeros(0, np.float32)
+    return np.concatenate(xs), np.concatenate(ys)
 
 
 # --- boosted trees --------------------------------------------------------------------------------
@@ -203,7 +200,7 @@ def _fit_all(examples: list[Example]):
     x = np.concatenate([_with_asked(e, coef, bias) for e in examples if len(e.items)])
     y = np.concatenate([e.labels for e in examples if len(e.items)])
     items = _train(x, y, ITEM_PARAMS, ITEM_ROUNDS)
-    fx, fy, _ = _field_matrix(examples, coef, bias)
+    fx, fy = _field_matrix(examples, coef, bias)
     if len(fx) == 0:
         raise ValueError("no question about a guide's field to learn field choice from: use more data")
     fields = _train(fx, fy, FIELD_PARAMS, FIELD_ROUNDS)
@@ -241,7 +238,7 @@ def predict(examples: list[Example], items, fields, coef, bias) -> list[Outcome]
         best = order[0]
         right_field = None
         if e.fields is not None:
-            fx, _, _ = _field_matrix([e], coef, bias)
+            fx, _ = _field_matrix([e], coef, bias)
             right_field = bool(e.field_labels[int(np.argmax(fields.predict(fx, num_threads=1)))])
         out.append(Outcome(e.row, float(scores[best]), bool(e.labels[best]), right_field,
                            [float(scores[i]) for i in order], [e.extra["service"][i] for i in order]))
