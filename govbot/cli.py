@@ -130,7 +130,7 @@ def cmd_eval(args) -> int:
     result = evaluate(pipeline.answer, rows)
     metrics = result.metrics()
     # every question answered as far as the reader goes: what each threshold would give
-    table = risk_coverage(evaluate(lambda q: pipeline.answer(q, threshold=0.0), rows))
+    table = risk_coverage(evaluate(lambda q: pipeline.answer(q, threshold=0.0), rows), chosen=pipeline.threshold)
     model = {"version": kb.reader.version, "threshold": pipeline.threshold}
     if args.json:
         print(json.dumps({"model": model, "metrics": metrics, "by_style": result.by_style(), "risk_coverage": table,

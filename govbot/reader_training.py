@@ -56,8 +56,9 @@ def knowledge_for(settings: Settings, home_name: str, paths: list[Path], log):
     return kb
 
 
-def collect_all(settings: Settings, rows: list[Labelled], qdf: dict, log, home_kb=None):
-    """Examples for every row, each asked of its own knowledge base."""
+def collect_all(settings: Settings, rows: list[Labelled], qdf: dict, log, home_kb=None, masked: bool = False):
+    """Examples for every row, each asked of its own knowledge base (`masked`: with the training-only
+    masked questions, `knowledge.reader.train.collect`)."""
     examples = []
     by_home: dict[str, list[Labelled]] = {}
     for row in rows:
@@ -70,7 +71,7 @@ def collect_all(settings: Settings, rows: list[Labelled], qdf: dict, log, home_k
             home_name, paths = KB_SOURCES[kb_name]
             kb = knowledge_for(settings, home_name, paths, log)
         with _progress(f"提问 {kb_name}", len(part)) as bar:
-            examples += collect(kb, part, qdf, bar)
+            examples += collect(kb, part, qdf, bar, masked=masked)
     order = {id(r): i for i, r in enumerate(rows)}
     examples.sort(key=lambda e: order[id(e.row)])
     return examples
@@ -139,7 +140,7 @@ def run(settings: Settings, *, out: Path | None, use_home: bool, kbs: list[str] 
     rows = written + city
     qdf = question_frequencies([r.question for r in rows if r.split != "test"])
     log(f"{len(rows)} labelled questions ({len(city)} from this home), {len(heldout)} held out")
-    examples = collect_all(settings, rows, qdf, log, home_kb)
+    examples = collect_all(settings, rows, qdf, log, home_kb, masked=True)
     files = sorted(reader_data.WRITTEN.glob("*.jsonl"))
     encoder = None
     if cross:
@@ -148,10 +149,10 @@ def run(settings: Settings, *, out: Path | None, use_home: bool, kbs: list[str] 
     reader, card = train(examples, qdf, files, log=log, encoder_source=encoder)
     held = collect_all(settings, heldout, qdf, log) if heldout else []
     if held:
-        card["held_out"] = reader_metrics(reader, held)
+        card.update(_measured(reader, held, "held_out"))
         card["held_out_candidate_recall"] = candidate_recall(held)
-        card["held_out_by_kb"] = {kb: reader_metrics(reader, [e for e in held if e.row.kb == kb])
-                                  for kb in sorted({e.row.kb for e in held})}
+    if limit is None and not kbs:  # the earlier held-out set (now a development set), by knowledge base
+        card.update(_measured(reader, collect_all(settings, read_folder(reader_data.DEV), qdf, log), "dev"))
     card["version"] = model_version(card)
     reader.card = card
     target = Path(out) if out else (settings.home / "reader" if use_home else SHIPPED)
@@ -182,6 +183,12 @@ def _compare_with_shipped(new: Reader, held, settings: Settings, home_kb, city: 
         losses.append(f"gold questions answered {gold_new} < {gold_old}")
     return {"kept": not losses, "why": "; ".join(losses) or "no loss", "held_out_new": a, "held_out_shipped": b,
             "gold_answered_new": gold_new, "gold_answered_shipped": gold_old, "gold_questions": len(gold)}
+
+
+def _measured(reader: Reader, examples, name: str) -> dict:
+    return {name: reader_metrics(reader, examples),
+            f"{name}_by_kb": {kb: reader_metrics(reader, [e for e in examples if e.row.kb == kb])
+                              for kb in sorted({e.row.kb for e in examples})}}
 
 
 def reader_metrics(reader: Reader, examples) -> dict:

@@ -138,11 +138,12 @@ class Knowledge:
         with self._lock:
             return self.pipeline.department(text)
 
-    def probe(self, question: str) -> Answer:
-        """Answer for a check (gold questions), not for a citizen: nothing is logged."""
+    def probe(self, question: str, threshold: float | None = None) -> Answer:
+        """Answer for a check (gold questions, tests), not for a citizen: nothing is logged.
+        `threshold`: another bar than the configured one (0: the best candidate, however unsure)."""
         self.catch_up()
         with self._lock:
-            return self.pipeline.answer(question)
+            return self.pipeline.answer(question, threshold=threshold)
 
     def what_if(self, item_id: int, candidate: Item | None, questions: list[str]) -> list[tuple[Answer, Answer]]:
         """Answers to `questions` now and with `candidate` as the live version of `item_id`

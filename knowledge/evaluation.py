@@ -89,11 +89,12 @@ def evaluate(answer_fn, rows: list[dict]) -> EvalResult:
     return result
 
 
-def risk_coverage(result: EvalResult, thresholds=None) -> list[dict]:
+def risk_coverage(result: EvalResult, thresholds=None, chosen: float | None = None) -> list[dict]:
     """From a run that answered everything it could (threshold 0): per threshold, the share of
     in-scope questions answered with the fact, the share of all questions answered, and the
-    wrong-answer rate (answered without the fact in scope, plus answered out of scope, over all)."""
-    thresholds = thresholds or [round(0.05 * i, 2) for i in range(20)]
+    wrong-answer rate (answered without the fact in scope, plus answered out of scope, over all).
+    `chosen` (the operating point) is added to the thresholds."""
+    thresholds = sorted({*(thresholds or [round(0.05 * i, 2) for i in range(20)]), *([chosen] if chosen is not None else [])})
     rows, ins = result.rows, result._in_scope()
     table = []
     for t in thresholds:

@@ -17,8 +17,9 @@ REPO = Path(__file__).resolve().parents[1]
 GOVBOT = Path(sys.executable).parent / "govbot"
 
 
-def run_cli(home: Path, *args: str, stdin: str | None = None, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    env = {**os.environ, "GOVBOT_HOME": str(home)}
+def run_cli(home: Path, *args: str, stdin: str | None = None, cwd: Path = REPO,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "GOVBOT_HOME": str(home), **(env or {})}
     return subprocess.run([str(GOVBOT), *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd,
                           timeout=600)
 

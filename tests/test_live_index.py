@@ -15,6 +15,13 @@ def _qa(n: int, amount: int) -> ItemDraft:
                      status=Status.PUBLISHED)
 
 
+def _best(kb, question: str) -> str:
+    """The key of the item the index ranks first (the reader's decision aside: a KB of 120 items that
+    differ only by a number is one it rightly asks back about, and that is not what this tests)."""
+    ranked = kb.probe(question, threshold=0.0).ranked_keys
+    return ranked[0] if ranked else ""
+
+
 def test_a_bulk_change_never_serves_the_old_answer_while_it_is_embedded(make_kb, tmp_path):
     publisher = make_kb(tmp_path / "home")
     answering = make_kb(tmp_path / "home")  # another process over the same database
@@ -22,21 +29,23 @@ def test_a_bulk_change_never_serves_the_old_answer_while_it_is_embedded(make_kb,
     publisher.refresh()  # the publishing process embeds, and leaves the vectors in the shared cache
     cached = len(publisher.vectors.get([p.index_text for p in publisher.index.passages.values()]))
     assert cached == len(publisher.index.passages) > 0
-    first = answering.ask("第7号社区惠民券怎么领？")
+    first = _best(answering, "第7号社区惠民券怎么领？")
     while answering._syncing.locked():  # the bulk change is being applied in the background
         time.sleep(0.05)
     answering.catch_up()
-    assert answering.ask("第7号社区惠民券怎么领？").item_key == "qa-coupon-7"
-    assert first.item_key in ("", "qa-coupon-7")
+    assert _best(answering, "第7号社区惠民券怎么领？") == "qa-coupon-7"
+    assert first in ("", "qa-coupon-7")
 
     publisher.store.save_items([_qa(n, 80) for n in range(BIG_CHANGE + 20)])  # a new version of every item
-    during = answering.ask("第7号社区惠民券怎么领？")
+    during = answering.probe("第7号社区惠民券怎么领？", threshold=0.0)
     assert "50元" not in during.answer  # the old version is out at once, even before the new one is in
+    assert "qa-coupon-7" not in during.ranked_keys
     while answering._syncing.locked():
         time.sleep(0.05)
     answering.catch_up()
-    after = answering.ask("第7号社区惠民券怎么领？")
-    assert after.item_key == "qa-coupon-7" and "80元" in after.answer
+    assert _best(answering, "第7号社区惠民券怎么领？") == "qa-coupon-7"
+    item = answering.index.item_id("qa-coupon-7")
+    assert "80元" in answering.index.item_text(item) and "50元" not in answering.index.item_text(item)
 
 
 def test_an_index_of_an_older_format_is_rebuilt_at_start_and_saved_for_the_next_process(make_kb, tmp_path):

@@ -100,6 +100,27 @@ def test_train_reader_on_a_slice_finishes_and_is_deterministic(tmp_path, sample_
     assert _digests(outs[0]) == _digests(outs[1])
     reader = Reader.load(outs[0])
     assert reader.card["data"]["questions"] == 60 and 0.0 <= reader.threshold <= 1.0
+    assert reader.card["data"]["masked"] > 0  # the answerable ones asked again without their service
+
+
+def test_a_masked_question_has_no_candidate_of_the_service_that_answers_it(sample_kb):
+    """Training data: each answerable question is also asked as if the KB lacked its service."""
+    from knowledge.reader.data import Labelled
+    from knowledge.reader.train import collect
+
+    row = Labelled(id="t-1", question="我在这边上班，想办个居住证，要带些啥？", kb="sample", label="answer",
+                   item="guide-juzhuzheng", field="materials", span="", style="colloquial", writer="test",
+                   near_kind="", split="train")
+    plain, masked = collect(sample_kb, [row], {}, masked=True)
+    index = sample_kb.index
+    service = index.service_of(index.item_id("guide-juzhuzheng"))
+    assert "guide-juzhuzheng" in plain.keys and plain.labels.max() == 1.0 and not plain.masked
+    assert masked.masked and masked.row is row and masked.labels.max() == 0.0
+    assert "guide-juzhuzheng" not in masked.keys
+    assert all(index.service_of(index.item_id(key)) != service for key in masked.keys)
+    assert masked.items.shape == (len(masked.keys), plain.items.shape[1])
+    near = Labelled(**{**row.__dict__, "id": "t-2", "label": "near_miss"})
+    assert len(collect(sample_kb, [near], {}, masked=True)) == 1  # a near miss is not masked again
 
 
 def test_a_corrupt_or_missing_model_file_is_named_with_the_command_that_rebuilds_it(tmp_path):

@@ -22,7 +22,7 @@ LONG_QA_ANSWER = 200  # a curated answer longer than this is quoted in part unle
 def compose_step(turn: Turn, index: HybridIndex, reader: Reader, verbatim_threshold: float) -> None:
     quote = None
     if turn.hits[0].meta.kind == "document":
-        quote = quote_documents(turn, candidate_documents(turn), index)
+        quote = quote_documents(turn, candidate_documents(turn), index, reader)
         if quote is not None and quote.hit is not turn.hits[0]:  # the document quoted leads the ranking
             turn.hits.remove(quote.hit)
             turn.hits.insert(0, quote.hit)
@@ -46,7 +46,7 @@ def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader, confid
     elif kind == "hotline":
         quoted = text = hit.passages[0][0].text
     else:
-        quote = quote or quote_documents(turn, [hit], index)
+        quote = quote or quote_documents(turn, [hit], index, reader)
         quoted = quote.text if quote else best_sentences(turn, [p.text for p, _ in hit.passages[:3]], index)
         number = f"（{hit.meta.doc_number}）" if hit.meta.doc_number else ""
         text = f"根据《{hit.meta.title}》{number}：{quoted}"

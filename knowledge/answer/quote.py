@@ -1,8 +1,11 @@
 """Quote a policy document: the sentence(s) that answer, sought across the documents that fit.
 
-Every sentence of the candidate documents is ranked twice, by its e5 cosine to the question and
-by the question's words it shares (IDF-weighted words, character pairs, a number when the
-question asks for one), and the two ranks are fused (reciprocal rank fusion, as for passages).
+The reader's sentence model (`knowledge.reader`, `sentences.txt`, learned from the labelled
+questions' answer words) scores every sentence of the candidate documents: its cosine to the
+question, the question's words and character pairs it shares, what kind of fact it states (a
+number, money, a duration, a phone, an address) next to what the question asks for. A model
+trained without document questions has no sentence model (its card says so); then the sentences
+are ranked by cosine and by shared words, the two ranks fused (reciprocal rank fusion).
 The best sentence decides which document is quoted and cited. A short sentence (a heading such
 as "(七)推进预决算公开。") brings the next one; a runner-up sentence of the same document that
 ranks right behind it is quoted too, in document order, when both fit in `MAX_EXTRACT`.
@@ -15,10 +18,11 @@ from dataclasses import dataclass
 from knowledge.answer.types import Turn
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.index.sentences import Sentence
+from knowledge.reader.features import SHORT_SENTENCE, sentence_features
+from knowledge.reader.model import Reader
 from knowledge.text import canonical, char_bigrams, tokenize
 
 RRF_K = 60
-SHORT_SENTENCE = 24
 MAX_EXTRACT = 220  # characters: two sentences at most, never a page
 QUOTE_CANDIDATES = 5  # documents among the best items whose sentences may answer
 QUOTE_FIT_SHARE = 0.5  # ... if they fit at least this share as well as the best one
@@ -54,27 +58,41 @@ def candidate_documents(turn: Turn) -> list[Hit]:
     return [h for h in turn.hits[:QUOTE_CANDIDATES] if h.meta.kind == "document" and h.fit >= QUOTE_FIT_SHARE * top]
 
 
-def quote_documents(turn: Turn, hits: list[Hit], index: HybridIndex) -> Quote | None:
-    """The best sentence(s) among all sentences of the documents in `hits`; None if they have none."""
+def document_sentences(hits: list[Hit], index: HybridIndex, query_vector) -> tuple[list[Sentence], dict[str, Hit]]:
+    """Every sentence of the documents in `hits` (their title lines left out) and the hit of each passage."""
     owner: dict[str, Hit] = {}
     for hit in hits:
         for pid in index.item_pids.get(hit.meta.item_id, []):
             owner[pid] = hit
-    found = [s for s in index.sentences.of(list(owner), turn.query_vector)
+    found = [s for s in index.sentences.of(list(owner), query_vector)
              if not repeats_title(s.text, owner[s.pid].meta.title)]
+    return found, owner
+
+
+def quote_documents(turn: Turn, hits: list[Hit], index: HybridIndex, reader: Reader) -> Quote | None:
+    """The best sentence(s) among all sentences of the documents in `hits`; None if they have none."""
+    found, owner = document_sentences(hits, index, turn.query_vector)
     if not found:
         return None
+    if reader.sentences is not None:
+        scores = list(reader.predict_sentences(sentence_features(turn.question, found, turn.asked)))
+    else:
+        scores = _fused(turn, index, found)
+    order = sorted(range(len(found)), key=lambda i: (-scores[i], i))
+    best = found[order[0]]
+    runner_up = next((found[i] for i in order[1:RUNNER_UP_DEPTH]
+                      if owner[found[i].pid] is owner[best.pid] and found[i].text != best.text), None)
+    return Quote(owner[best.pid], _extract(best, runner_up, owner, index))
+
+
+def _fused(turn: Turn, index: HybridIndex, found: list[Sentence]) -> list[float]:
     score = word_scorer(turn, index)
     words = [score(s.words, s.pairs, s.text) for s in found]
     fused = [0.0] * len(found)
     for values in ([s.cosine for s in found], words):
         for rank, i in enumerate(sorted(range(len(found)), key=lambda i: -values[i]), 1):
             fused[i] += 1.0 / (RRF_K + rank)
-    order = sorted(range(len(found)), key=lambda i: -fused[i])
-    best = found[order[0]]
-    runner_up = next((found[i] for i in order[1:RUNNER_UP_DEPTH]
-                      if owner[found[i].pid] is owner[best.pid] and found[i].text != best.text), None)
-    return Quote(owner[best.pid], _extract(best, runner_up, owner, index))
+    return fused
 
 
 def repeats_title(sentence: str, title: str) -> bool:

@@ -28,7 +28,7 @@ def read_step(turn: Turn, index: HybridIndex, reader: Reader) -> None:
     if not hits:
         return
     turn.question = question_of(turn, index)
-    turn.asked = reader.asked(turn.query_vector)
+    turn.asked = reader.asked(turn.text, turn.query_vector)
     raw = reader.predict_items(item_features(turn.question, hits, index, reader.qdf, turn.asked))
     for hit, value in zip(hits, raw):
         hit.fit = float(value)
@@ -61,7 +61,7 @@ def unit_text(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader) -> str:
     if kind == "document":
         from knowledge.answer.quote import quote_documents
 
-        quote = quote_documents(turn, [hit], index)
+        quote = quote_documents(turn, [hit], index, reader)
         return f"{title} {quote.text if quote else hit.best.text}"
     if kind == "qa":
         return f"{title} {hit.best.text}"  # every passage of a Q&A quotes its answer

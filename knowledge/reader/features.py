@@ -51,6 +51,12 @@ _MONEY = re.compile(r"\d\s*(元|万元|角)|免费|不收费")
 _DURATION = re.compile(r"\d+\s*个?(工作日|日|天|小时|周|个月|月|年)|即办|即时|当场|当日")
 _PHONE = re.compile(r"\d{3,4}-?\d{7,8}|\d{5,}|12345|热线")
 _ADDRESS = re.compile(r"路|街|号|大厅|窗口|中心|楼")
+SENTENCE_FEATURES = (
+    "cosine", "cosine_gap", "cosine_rank", "word_share", "word_rank", "pair_share", "chars", "n", "short",
+    "unit_number", "unit_money", "unit_duration", "unit_phone", "unit_address",
+    *(f"asked_{name}" for name in ASKED_COLUMNS),
+)
+SHORT_SENTENCE = 24  # characters: a heading such as "(七)推进预决算公开。" (its next sentence is quoted with it)
 FIELD_FEATURES = (
     "cosine", "cosine_rank", "cosine_gap", "asked_prob", "asked_rank", "word_overlap", "empty", "chars",
     "field_id", "is_name",
@@ -174,6 +180,35 @@ def _best_unit(question: Question, hit: Hit, index: HybridIndex, total: float) -
     closest = max(cosines, key=cosines.get) if cosines else None
     text = index.passages[closest].text if closest else hit.best.text
     return hit.dense, max((share(frozenset(index.lexical.doc_terms.get(p, ()))) for p in pids), default=0.0), text
+
+
+def sentence_features(question: Question, sentences: list, asked: np.ndarray | None) -> np.ndarray:
+    """One row of `SENTENCE_FEATURES` per sentence (`knowledge.index.sentences.Sentence`) of the
+    candidate documents: does it state what the question asks?"""
+    if not sentences:
+        return np.zeros((0, len(SENTENCE_FEATURES)), dtype=np.float32)
+    total = sum(question.weights[w] for w in sorted(question.weights)) or 1.0
+    cosines = [s.cosine for s in sentences]
+    shares = [sum(question.weights[w] for w in sorted(question.words & s.words)) / total for s in sentences]
+    cosine_rank = _ranks(cosines)
+    word_rank = _ranks(shares)
+    top = max(cosines)
+    asked_columns = _asked_columns(asked)
+    rows = []
+    for i, s in enumerate(sentences):
+        rows.append([cosines[i], cosines[i] - top, cosine_rank[i], shares[i], word_rank[i],
+                     len(question.bigrams & s.pairs) / len(question.bigrams) if question.bigrams else 0.0,
+                     math.log1p(len(s.text)), s.n, float(len(s.text) < SHORT_SENTENCE),
+                     *_answer_types(s.text), *asked_columns])
+    return np.asarray(rows, dtype=np.float32)
+
+
+def _ranks(values: list[float]) -> list[int]:
+    order = sorted(range(len(values)), key=lambda i: (-values[i], i))
+    ranks = [0] * len(values)
+    for rank, i in enumerate(order):
+        ranks[i] = rank
+    return ranks
 
 
 def _asked_columns(asked: np.ndarray | None) -> list[float]:

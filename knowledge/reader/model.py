@@ -5,11 +5,14 @@ A `Reader` is three small learned parts and a calibration, saved as plain files 
 
 - `items.txt`: gradient-boosted trees (LightGBM) over `ITEM_FEATURES`: the chance that an item
   answers the question;
-- `asked.json`: a multinomial logistic regression over the question's e5 vector: which guide
-  field the question asks for (材料, 时限, 地点 …), from the question alone;
+- `asked.json`: a multinomial logistic regression over the question's character n-grams and e5
+  vector: which guide field the question asks for (材料, 时限, 地点 …), from the question alone
+  (`asked.AskedField`);
 - `fields.txt`: boosted trees over `FIELD_FEATURES`: which field of a given guide answers;
+- `sentences.txt`: boosted trees over `SENTENCE_FEATURES`: which sentence of a policy document
+  states the answer (present when the training data had document questions; the card says so);
 - `calibration.json`: isotonic map from the best item's score to the probability that the
-  answer is right (measured on questions the trees did not see), and the chosen threshold;
+  answer is right, its field or sentence included (measured on questions the trees did not see);
 - `qdf.json`: how common each word is in citizens' questions (the training questions).
 
 `fit` / `predict` follow the cross-encoder contract: `predict_items` gives probabilities in
@@ -24,9 +27,11 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge.reader.features import FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES
+from knowledge.reader.asked import AskedField
+from knowledge.reader.features import FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES, SENTENCE_FEATURES
 
 FILES = ("items.txt", "fields.txt", "asked.json", "calibration.json", "qdf.json", "card.json")
+SENTENCE_FILE = "sentences.txt"  # when the card says "sentences"
 STACK_FILES = ("decider.json", "cross.safetensors")  # the cross-encoder stage, when the card says "stack"
 SHIPPED = Path(__file__).parent / "model"
 REBUILD_HINT = "govbot train-reader"
@@ -38,7 +43,9 @@ class ReaderModelError(RuntimeError):
 
 @dataclass
 class Calibration:
-    """Isotonic map raw score -> probability, as break points (np.interp between them)."""
+    """Isotonic map score -> probability: the pooled blocks' mean scores and rates, linearly
+    interpolated between them (flat steps would make whole blocks of questions share one
+    probability, and a threshold could not fall inside them)."""
     x: list[float] = field(default_factory=lambda: [0.0, 1.0])
     y: list[float] = field(default_factory=lambda: [0.0, 1.0])
 
@@ -49,27 +56,26 @@ class Calibration:
     def fit(cls, raw: np.ndarray, correct: np.ndarray) -> "Calibration":
         order = np.argsort(raw, kind="stable")
         xs, ys = raw[order].astype(float), correct[order].astype(float)
-        # pool adjacent violators: blocks of (sum, count) with non-decreasing means
+        # pool adjacent violators: blocks of (sum of y, count, sum of x) with non-decreasing means
         blocks: list[list[float]] = []
         for x, y in zip(xs, ys):
-            blocks.append([y, 1.0, x, x])
-            while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] > blocks[-1][0] / blocks[-1][1]:
-                s, n, _, hi = blocks.pop()
+            blocks.append([y, 1.0, x])
+            while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] >= blocks[-1][0] / blocks[-1][1]:
+                s, n, sx = blocks.pop()
                 blocks[-1][0] += s
                 blocks[-1][1] += n
-                blocks[-1][3] = hi
-        px, py = [], []
-        for s, n, lo, hi in blocks:
-            px += [lo, hi]
-            py += [s / n, s / n]
-        return cls([round(v, 6) for v in px], [round(v, 6) for v in py])
+                blocks[-1][2] += sx
+        px = [float(xs[0])] + [sx / n for _, n, sx in blocks] + [float(xs[-1])]
+        py = [blocks[0][0] / blocks[0][1]] + [s / n for s, n, _ in blocks] + [blocks[-1][0] / blocks[-1][1]]
+        keep = [i for i in range(len(px)) if i == 0 or px[i] > px[i - 1]]  # np.interp needs rising x
+        return cls([round(px[i], 6) for i in keep], [round(py[i], 6) for i in keep])
 
 
 class Reader:
-    def __init__(self, items, fields, asked_coef: np.ndarray, asked_bias: np.ndarray, calibration: Calibration,
-                 qdf: dict[str, float], card: dict, decider=None, cross=None):
-        self.items, self.fields = items, fields
-        self.asked_coef, self.asked_bias = asked_coef, asked_bias
+    def __init__(self, items, fields, asked_field: AskedField, calibration: Calibration,
+                 qdf: dict[str, float], card: dict, decider=None, cross=None, sentences=None):
+        self.items, self.fields, self.sentences = items, fields, sentences
+        self.asked_field = asked_field
         self.calibration, self.qdf, self.card = calibration, qdf, card
         self.decider, self.cross = decider, cross  # knowledge.reader.stack.Decider, cross.CrossReader
         self.folder: Path | None = None
@@ -109,15 +115,20 @@ class Reader:
         return self.items.predict(x, num_threads=1)
 
     def probability(self, raw: float) -> float:
-        """The calibrated chance that answering with the best candidate is right."""
+        """The calibrated chance that answering with the best candidate is right: the right item,
+        and the field or sentence quoted states the answer."""
         return float(np.clip(self.calibration(raw), 0.0, 1.0))
 
-    def asked(self, vector: np.ndarray) -> np.ndarray:
+    def asked(self, text: str, vector: np.ndarray) -> np.ndarray:
         """Probability per guide field (FIELD_NAMES order) that the question asks for it."""
-        return asked_probabilities(self.asked_coef, self.asked_bias, vector)
+        return self.asked_field(text, vector)
 
     def predict_fields(self, x: np.ndarray) -> np.ndarray:
         return self.fields.predict(x, num_threads=1) if len(x) else np.zeros(0)
+
+    def predict_sentences(self, x: np.ndarray) -> np.ndarray:
+        """The chance that each document sentence (one row of SENTENCE_FEATURES) states the answer."""
+        return self.sentences.predict(x, num_threads=1) if len(x) else np.zeros(0)
 
     # --- files -----------------------------------------------------------------------------------
     def save(self, folder: Path) -> None:
@@ -125,17 +136,20 @@ class Reader:
         folder.mkdir(parents=True, exist_ok=True)
         self.items.save_model(str(folder / "items.txt"))
         self.fields.save_model(str(folder / "fields.txt"))
-        _write_json(folder / "asked.json", {"fields": list(FIELD_NAMES), "coef": np.round(self.asked_coef, 6).tolist(),
-                                            "bias": np.round(self.asked_bias, 6).tolist()})
+        _write_json(folder / "asked.json", self.asked_field.to_json(list(FIELD_NAMES)), indent=None)
         _write_json(folder / "calibration.json", {"x": self.calibration.x, "y": self.calibration.y})
         _write_json(folder / "qdf.json", {w: round(v, 5) for w, v in sorted(self.qdf.items())})
         names = [name for name in FILES if name != "card.json"]
+        if self.sentences is not None:
+            self.sentences.save_model(str(folder / SENTENCE_FILE))
+            names.append(SENTENCE_FILE)
         if self.decider is not None:
             _write_json(folder / "decider.json", self.decider.to_json())
             self.cross.save(folder)
             names += list(STACK_FILES)
         card = dict(self.card)
         card["stack"] = self.decider is not None
+        card["sentences"] = self.sentences is not None
         card["files"] = {name: _digest(folder / name) for name in names}
         _write_json(folder / "card.json", card)
         self.card = card
@@ -157,35 +171,29 @@ class Reader:
                 raise ValueError(f"{missing_stack[0]} is missing")
             items = lightgbm.Booster(model_file=str(folder / "items.txt"))
             fields = lightgbm.Booster(model_file=str(folder / "fields.txt"))
-            asked = json.loads((folder / "asked.json").read_text(encoding="utf-8"))
+            asked = AskedField.from_json(json.loads((folder / "asked.json").read_text(encoding="utf-8")))
             calibration = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
             qdf = json.loads((folder / "qdf.json").read_text(encoding="utf-8"))
-            if items.num_feature() != len(ITEM_FEATURES) or fields.num_feature() != len(FIELD_FEATURES):
+            sentences = lightgbm.Booster(model_file=str(folder / SENTENCE_FILE)) if card.get("sentences") else None
+            if items.num_feature() != len(ITEM_FEATURES) or fields.num_feature() != len(FIELD_FEATURES) or (
+                    sentences is not None and sentences.num_feature() != len(SENTENCE_FEATURES)):
                 raise ValueError("the model was trained on other features than this code computes")
             decider = None
             if card.get("stack"):
                 from knowledge.reader.stack import Decider
                 spec = json.loads((folder / "decider.json").read_text(encoding="utf-8"))
                 decider = Decider(spec["coef"], spec["bias"])
-        except (OSError, ValueError, lightgbm.basic.LightGBMError) as exc:
+        except (OSError, ValueError, KeyError, lightgbm.basic.LightGBMError) as exc:
             raise ReaderModelError(f"reader model in {folder} is unreadable: {exc} "
                                    f"(rebuild it with `{REBUILD_HINT}`)") from exc
-        reader = cls(items, fields, np.asarray(asked["coef"], dtype=np.float32),
-                     np.asarray(asked["bias"], dtype=np.float32), Calibration(calibration["x"], calibration["y"]), qdf,
-                     card, decider)
+        reader = cls(items, fields, asked, Calibration(calibration["x"], calibration["y"]), qdf, card, decider,
+                     sentences=sentences)
         reader.folder = folder
         return reader
 
 
-def asked_probabilities(coef: np.ndarray, bias: np.ndarray, vector: np.ndarray) -> np.ndarray:
-    """Softmax of the asked-field logistic regression over a question's e5 vector."""
-    logits = coef @ vector + bias
-    e = np.exp(logits - logits.max())
-    return e / e.sum()
-
-
-def _write_json(path: Path, data) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+def _write_json(path: Path, data, indent: int | None = 1) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=indent, sort_keys=False) + "\n", encoding="utf-8")
 
 
 def _digest(path: Path) -> str:

@@ -33,11 +33,14 @@ from knowledge.answer.retrieve import retrieve_step
 from knowledge.answer.types import Turn
 from knowledge.index.hybrid import Hit
 from knowledge.reader.data import Labelled
-from knowledge.reader.features import ASKED_COLUMNS, FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES, field_features, guide_fields, is_empty, item_features
+from knowledge.reader.features import (ASKED_COLUMNS, FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES, SENTENCE_FEATURES,
+                                       SHORT_SENTENCE, field_features, guide_fields, is_empty, item_features,
+                                       sentence_features)
 from knowledge.reader.choices import close_choices
 from knowledge.content import GUIDE_FIELDS
 from knowledge.reader.cross import MAX_TOKENS, TOP_LAYERS
-from knowledge.reader.model import Calibration, Reader, asked_probabilities
+from knowledge.reader.asked import AskedField
+from knowledge.reader.model import Calibration, Reader
 from knowledge.reader.stack import STACK_DEPTH, Decider, decider_rows
 from knowledge.reader.splits import group_of
 from knowledge.text import tokenize
@@ -45,13 +48,16 @@ from knowledge.text import tokenize
 SEED = 13
 FOLDS = 5
 MAX_WRONG = 0.05
+MASKED_WEIGHT = 1.0  # weight of a masked question's candidates (collect) against a written one's
 MIN_QUESTION_DF = 3  # a word must be in this many questions before its frequency counts
-ITEM_PARAMS = dict(objective="binary", learning_rate=0.05, num_leaves=15, min_data_in_leaf=20,
+ITEM_PARAMS = dict(objective="binary", learning_rate=0.05, num_leaves=31, min_data_in_leaf=20,
                    feature_fraction=0.8, bagging_fraction=1.0, lambda_l2=1.0, seed=SEED, deterministic=True,
                    force_row_wise=True, num_threads=1, verbose=-1)
-ITEM_ROUNDS = 300
-FIELD_PARAMS = dict(ITEM_PARAMS, num_leaves=7)
+ITEM_ROUNDS = 400
+FIELD_PARAMS = dict(ITEM_PARAMS, num_leaves=7)  # fewer rows (guide questions only)
 FIELD_ROUNDS = 150
+SENTENCE_PARAMS = dict(ITEM_PARAMS, num_leaves=15)  # ~19,000 sentences of the right documents
+SENTENCE_ROUNDS = 300
 
 
 def _norm(text: str) -> str:
@@ -68,6 +74,8 @@ class Example:
     fields: np.ndarray | None = None
     field_labels: np.ndarray | None = None
     vector: np.ndarray | None = None
+    masked: bool = False  # the question asked without its service's items (training only)
+    text: str = ""  # the question as the reader reads it (normalised, numbers removed)
     extra: dict = field(default_factory=dict)
 
 
@@ -78,8 +86,13 @@ def question_frequencies(questions: list[str]) -> dict[str, float]:
     return {w: c / n for w, c in df.items() if c >= MIN_QUESTION_DF}
 
 
-def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=None) -> list[Example]:
-    """Ask every question of `knowledge` (one knowledge base) and describe its candidates."""
+def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=None, masked: bool = False) -> list[Example]:
+    """Ask every question of `knowledge` (one knowledge base) and describe its candidates.
+
+    With `masked`, every answerable question is also asked as if the knowledge base did not have
+    its service (the right items and the rest of their service taken out of the candidates): a
+    question the KB does not cover, in the same words and style as the answerable ones, whose
+    nearest items are the ones a careless reader would answer with (training only)."""
     index, settings = knowledge.index, knowledge.settings
     by_source = {Path(m.source).name: m for m in index.meta.values() if m.source}
     by_key = {m.key: m for m in index.meta.values()}
@@ -95,23 +108,12 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
         if gold is not None:
             fitting.add(gold.item_id)
         span = _norm(row.span)
-        labels = [float(row.label != "near_miss" and (
-            h.meta.item_id in fitting
-            or (bool(span) and row.label == "answer" and span in _norm(index.item_text(h.meta.item_id)))))
-            for h in hits]
-        example = Example(row, [h.meta.key for h in hits], item_features(question, hits, index, qdf),
-                          np.asarray(labels, dtype=np.float32), vector=turn.query_vector)
-        example.extra["service"] = [index.service_of(h.meta.item_id) or h.meta.item_id for h in hits]
+        example = _example(row, question, hits, index, qdf, fitting, span, turn.query_vector)
         turn.question, turn.hits = question, hits
         fields_of = [guide_fields(h, index) for h in hits]
         example.extra.update(turn=turn, index=index, span=span,
                              field_texts=[{n: _norm(t) for n, t, _ in f} if h.meta.kind == "guide" else None
                                           for h, f in zip(hits, fields_of)])
-        # which fields each candidate leaves empty: the asked_empty feature, once the asked-field
-        # classifier of the fold is known (_with_asked)
-        example.extra["empty"] = np.asarray([[float(h.meta.kind == "guide" and is_empty(text)) for _, text, _ in f]
-                                             for h, f in zip(hits, fields_of)],
-                                            dtype=np.float32).reshape(len(hits), len(FIELD_NAMES))
         if row.field and gold is not None and gold.kind == "guide" and row.label != "near_miss":
             hit = Hit(gold, 0.0)
             asked = np.full(len(FIELD_NAMES), 1.0 / len(FIELD_NAMES), dtype=np.float32)  # set per fold below
@@ -120,47 +122,72 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
             example.field_labels = np.asarray([float(name == row.field or (row.label == "answer" and bool(span)
                                                                             and span in texts.get(name, "")))
                                                for name in FIELD_NAMES], dtype=np.float32)
+        if row.label == "answer" and span:  # the right documents' sentences: what the sentence model learns
+            example.extra["sentences"] = {i: _sentence_rows(question, h, index, span, turn.query_vector)
+                                          for i, h in enumerate(hits) if h.meta.kind == "document" and example.labels[i]}
         out.append(example)
+        if masked and row.label == "answer" and fitting:
+            services = {index.service_of(i) or i for i in fitting}
+            rest = [h for h in turn.hits if (index.service_of(h.meta.item_id) or h.meta.item_id) not in services
+                    and h.meta.item_id not in fitting][:READ_DEPTH]
+            if rest:
+                out.append(_example(row, question, rest, index, qdf, set(), span, turn.query_vector, masked=True))
         if progress is not None:
             progress.update(1)
     return out
 
 
-# --- the asked-field classifier ---------------------------------------------------------------
-def fit_asked(examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
-    from sklearn.linear_model import LogisticRegression
+def _sentence_rows(question, hit: Hit, index, span: str, vector) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A right document's sentences: features, whether each states the answer words, and whether
+    the quote it would lead to (a short heading brings the next sentence) holds them."""
+    from knowledge.answer.quote import document_sentences
 
+    found, _ = document_sentences([hit], index, vector)
+    texts = [_norm(s.text) for s in found]
+    states = [float(span in t or (len(t) >= 10 and t in span)) for t in texts]
+    holds = [float(states[j] or (len(found[j].text) < SHORT_SENTENCE and j + 1 < len(found)
+                                 and found[j + 1].pid == found[j].pid and span in texts[j] + texts[j + 1]))
+             for j in range(len(found))]
+    return (sentence_features(question, found, None), np.asarray(states, dtype=np.float32),
+            np.asarray(holds, dtype=np.float32))
+
+
+def _example(row: Labelled, question, hits: list[Hit], index, qdf, fitting: set[int], span: str, vector,
+             masked: bool = False) -> Example:
+    """The candidates' features and labels: a candidate is right if it is one of the fitting items
+    or (for an answerable question) states the labelled words."""
+    labels = [float(row.label != "near_miss" and (
+        h.meta.item_id in fitting
+        or (bool(span) and row.label == "answer" and span in _norm(index.item_text(h.meta.item_id)))))
+        for h in hits]
+    example = Example(row, [h.meta.key for h in hits], item_features(question, hits, index, qdf),
+                      np.asarray(labels, dtype=np.float32), vector=vector, masked=masked, text=question.text)
+    example.extra["service"] = [index.service_of(h.meta.item_id) or h.meta.item_id for h in hits]
+    # which fields each candidate leaves empty: the asked_empty feature, once the asked-field
+    # classifier of the fold is known (_with_asked)
+    example.extra["empty"] = np.asarray([[float(h.meta.kind == "guide" and is_empty(text))
+                                          for _, text, _ in guide_fields(h, index)] for h in hits],
+                                        dtype=np.float32).reshape(len(hits), len(FIELD_NAMES))
+    return example
+
+
+# --- the asked-field classifier ---------------------------------------------------------------
+def fit_asked(examples: list[Example]) -> AskedField:
     rows = [e for e in examples if e.field_labels is not None]
-    dim = len(examples[0].vector)
-    coef = np.full((len(FIELD_NAMES), dim), 0.0, dtype=np.float32)
-    bias = np.full(len(FIELD_NAMES), -20.0, dtype=np.float32)  # a field nobody asked for in training
-    y = np.asarray([int(np.argmax(e.field_labels)) for e in rows], dtype=int)
-    if len(set(y.tolist())) < 2:  # too few guide questions to learn from: every field alike (or the one seen)
-        bias[:] = 0.0
-        if len(y):
-            bias[y[0]] = 1.0
-        return coef, bias
-    x = np.stack([e.vector for e in rows])
-    model = LogisticRegression(C=4.0, max_iter=2000, random_state=SEED)
-    model.fit(x, y)
-    if len(model.classes_) == 2:  # a binary model: one row of weights, for the second class
-        coef[model.classes_[1]], bias[model.classes_[1]] = model.coef_[0], model.intercept_[0]
-        bias[model.classes_[0]] = 0.0
-        return coef, bias
-    for row, cls in enumerate(model.classes_):
-        coef[cls], bias[cls] = model.coef_[row], model.intercept_[row]
-    return coef, bias
+    return AskedField.fit([e.text for e in rows], np.stack([e.vector for e in rows]) if rows else
+                          np.zeros((0, len(examples[0].vector)), dtype=np.float32),
+                          [int(np.argmax(e.field_labels)) for e in rows], len(FIELD_NAMES))
 
 
 ASKED_EMPTY = ITEM_FEATURES.index("asked_empty")
 ASKED_AT = [ITEM_FEATURES.index(f"asked_{name}") for name in ASKED_COLUMNS]
 
 
-def _with_asked(e: Example, coef, bias) -> np.ndarray:
+def _with_asked(e: Example, asked_field: AskedField) -> np.ndarray:
     """The item rows with the columns that depend on the asked-field classifier of this fold."""
     x = e.items.copy()
     if len(x):
-        asked = asked_probabilities(coef, bias, e.vector)
+        asked = asked_field(e.text, e.vector)
         x[:, ASKED_EMPTY] = e.extra["empty"] @ asked
         for column, name in zip(ASKED_AT, ASKED_COLUMNS):
             x[:, column] = asked[FIELD_NAMES.index(name)]
@@ -168,16 +195,36 @@ def _with_asked(e: Example, coef, bias) -> np.ndarray:
 
 
 ASKED_PROB, ASKED_RANK = FIELD_FEATURES.index("asked_prob"), FIELD_FEATURES.index("asked_rank")
+SENTENCE_ASKED_AT = [SENTENCE_FEATURES.index(f"asked_{name}") for name in ASKED_COLUMNS]
 
 
-def _field_matrix(examples: list[Example], coef, bias) -> tuple[np.ndarray, np.ndarray]:
+def _sentence_x(x: np.ndarray, asked: np.ndarray) -> np.ndarray:
+    x = x.copy()
+    for column, name in zip(SENTENCE_ASKED_AT, ASKED_COLUMNS):
+        x[:, column] = asked[FIELD_NAMES.index(name)]
+    return x
+
+
+def _sentence_matrix(examples: list[Example], asked_field: AskedField) -> tuple[np.ndarray, np.ndarray]:
+    xs, ys = [], []
+    for e in examples:
+        for x, states, _ in (e.extra.get("sentences") or {}).values():
+            if len(x):
+                xs.append(_sentence_x(x, asked_field(e.text, e.vector)))
+                ys.append(states)
+    if not xs:
+        return np.zeros((0, len(SENTENCE_FEATURES)), np.float32), np.zeros(0, np.float32)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _field_matrix(examples: list[Example], asked_field: AskedField) -> tuple[np.ndarray, np.ndarray]:
     """The field rows with the columns that depend on the asked-field classifier of this fold."""
     xs, ys = [], []
     for e in examples:
         if e.fields is None:
             continue
         rows = e.fields.copy()
-        asked = asked_probabilities(coef, bias, e.vector)
+        asked = asked_field(e.text, e.vector)
         rows[:, ASKED_PROB] = asked
         order = {i: r for r, i in enumerate(np.argsort(-asked, kind="stable"))}
         rows[:, ASKED_RANK] = [order[i] for i in range(len(asked))]
@@ -189,22 +236,27 @@ def _field_matrix(examples: list[Example], coef, bias) -> tuple[np.ndarray, np.n
 
 
 # --- boosted trees --------------------------------------------------------------------------------
-def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int):
+def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int, weight: np.ndarray | None = None):
     import lightgbm
 
-    return lightgbm.train(params, lightgbm.Dataset(x, y, free_raw_data=False), num_boost_round=rounds)
+    return lightgbm.train(params, lightgbm.Dataset(x, y, weight=weight, free_raw_data=False), num_boost_round=rounds)
 
 
 def _fit_all(examples: list[Example]):
-    coef, bias = fit_asked(examples)
-    x = np.concatenate([_with_asked(e, coef, bias) for e in examples if len(e.items)])
-    y = np.concatenate([e.labels for e in examples if len(e.items)])
-    items = _train(x, y, ITEM_PARAMS, ITEM_ROUNDS)
-    fx, fy = _field_matrix(examples, coef, bias)
+    asked = fit_asked(examples)
+    usable = [e for e in examples if len(e.items)]
+    x = np.concatenate([_with_asked(e, asked) for e in usable])
+    y = np.concatenate([e.labels for e in usable])
+    w = np.concatenate([np.full(len(e.items), MASKED_WEIGHT if e.masked else 1.0, dtype=np.float32) for e in usable])
+    items = _train(x, y, ITEM_PARAMS, ITEM_ROUNDS, w)
+    fx, fy = _field_matrix(examples, asked)
     if len(fx) == 0:
         raise ValueError("no question about a guide's field to learn field choice from: use more data")
     fields = _train(fx, fy, FIELD_PARAMS, FIELD_ROUNDS)
-    return items, fields, coef, bias
+    sx, sy = _sentence_matrix(examples, asked)
+    # no document question to learn from (or no sentence stating its answer): no sentence model
+    sentences = _train(sx, sy, SENTENCE_PARAMS, SENTENCE_ROUNDS) if len(set(sy.tolist())) == 2 else None
+    return items, fields, sentences, asked
 
 
 def _folds(examples: list[Example]) -> list[int]:
@@ -220,6 +272,7 @@ class Outcome:
     raw: float  # the best candidate's score
     right_item: bool
     right_field: bool | None  # None: not a guide question
+    right_quote: bool | None = None  # the best candidate is the right document: does its quote hold the answer?
     scores: list[float] = field(default_factory=list)  # every candidate's score, best first
     services: list = field(default_factory=list)  # the service of each, in the same order
 
@@ -227,22 +280,32 @@ class Outcome:
         return bool(close_choices(self.scores, self.services, floor, margin))
 
 
-def predict(examples: list[Example], items, fields, coef, bias) -> list[Outcome]:
+def predict(examples: list[Example], items, fields, asked: AskedField, sentences=None) -> list[Outcome]:
     out = []
     for e in examples:
         if not len(e.items):
             out.append(Outcome(e.row, 0.0, False, None))
             continue
-        scores = items.predict(_with_asked(e, coef, bias), num_threads=1)
+        scores = items.predict(_with_asked(e, asked), num_threads=1)
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
         best = order[0]
         right_field = None
         if e.fields is not None:
-            fx, _ = _field_matrix([e], coef, bias)
+            fx, _ = _field_matrix([e], asked)
             right_field = bool(e.field_labels[int(np.argmax(fields.predict(fx, num_threads=1)))])
         out.append(Outcome(e.row, float(scores[best]), bool(e.labels[best]), right_field,
-                           [float(scores[i]) for i in order], [e.extra["service"][i] for i in order]))
+                           _right_quote(e, best, sentences, asked(e.text, e.vector)),
+                           scores=[float(scores[i]) for i in order], services=[e.extra["service"][i] for i in order]))
     return out
+
+
+def _right_quote(e: Example, best: int, sentences, asked: np.ndarray) -> bool | None:
+    """For a right document: does the sentence the model would quote hold the answer words?"""
+    rows = (e.extra.get("sentences") or {}).get(best)
+    if rows is None or sentences is None or not len(rows[0]):
+        return None
+    x, _, holds = rows
+    return bool(holds[int(np.argmax(sentences.predict(_sentence_x(x, asked), num_threads=1)))])
 
 
 def choose_clarify(outcomes: list[Outcome], max_false: float = 0.03) -> dict:
@@ -265,9 +328,9 @@ def choose_clarify(outcomes: list[Outcome], max_false: float = 0.03) -> dict:
 
 def predict_with(reader: Reader, examples: list[Example]) -> list[Outcome]:
     if reader.decider is None:
-        return predict(examples, reader.items, reader.fields, reader.asked_coef, reader.asked_bias)
+        return predict(examples, reader.items, reader.fields, reader.asked_field, reader.sentences)
     for e in examples:
-        scores = reader.items.predict(_with_asked(e, reader.asked_coef, reader.asked_bias), num_threads=1) \
+        scores = reader.items.predict(_with_asked(e, reader.asked_field), num_threads=1) \
             if len(e.items) else np.zeros(0)
         read_units(e, scores, reader)
     cross = reader.cross.predict([p for e in examples for p in _pairs(e)])
@@ -282,7 +345,7 @@ def read_units(e: Example, scores: np.ndarray, reader: Reader) -> None:
     from knowledge.answer.read import pick_field, unit_text
 
     turn, index = e.extra["turn"], e.extra["index"]
-    turn.asked = reader.asked(turn.query_vector)
+    turn.asked = reader.asked(turn.text, turn.query_vector)
     order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))[:STACK_DEPTH]
     units, labels, field_right, extra = [], [], [], []
     for i in order:
@@ -330,7 +393,7 @@ def _stacked_outcome(e: Example, final: np.ndarray) -> Outcome:
     best = order[0]
     top = e.extra["top"]
     return Outcome(e.row, float(final[best]), bool(e.extra["unit_labels"][best]), e.extra["field_right"][best],
-                   [float(final[i]) for i in order], [e.extra["service"][top[i]] for i in order])
+                   scores=[float(final[i]) for i in order], services=[e.extra["service"][top[i]] for i in order])
 
 
 def _cross_reader(encoder_source, seed: int = SEED):
@@ -379,14 +442,24 @@ def _answers(o: Outcome, probability, threshold: float, clarify: dict) -> bool:
     return not o.asks(clarify["floor"], clarify["margin"]) and probability(o.raw) >= threshold
 
 
+def _right(o: Outcome) -> bool:
+    """Answering this question with its best candidate states the answer: the right item, and its
+    right field (a guide) or a sentence holding the answer (a document)."""
+    return o.row.label == "answer" and o.right_item and o.right_field is not False and o.right_quote is not False
+
+
 def _wrong(o: Outcome) -> bool:
     """Answering this question with its best candidate would be wrong."""
-    return o.row.label != "answer" or not o.right_item
+    return not _right(o)
+
+
+COARSE_THRESHOLDS = [round(t, 2) for t in np.arange(0.0, 1.0, 0.05)]  # the table shown (card, govbot eval)
+FINE_THRESHOLDS = [round(t, 2) for t in np.arange(0.0, 1.0, 0.01)]  # the operating point is chosen among these
 
 
 def risk_coverage(outcomes: list[Outcome], probability, clarify: dict, thresholds=None) -> list[dict]:
     """Answered share and wrong-answer share (of all questions) per threshold."""
-    thresholds = thresholds or [round(t, 2) for t in np.arange(0.0, 1.0, 0.05)]
+    thresholds = thresholds or COARSE_THRESHOLDS
     n = max(1, len(outcomes))
     in_scope = [o for o in outcomes if o.row.label == "answer"]
     table = []
@@ -416,8 +489,9 @@ def metrics(outcomes: list[Outcome], probability, threshold: float, clarify: dic
         "near_miss": len(by["near_miss"]), "ambiguous": len(by["ambiguous"]),
         "top1_item": mean([o.right_item for o in ins]),
         "answered_in_scope": mean([answered(o) for o in ins]),
-        "answered_right": mean([answered(o) and o.right_item and o.right_field is not False for o in ins]),
+        "answered_right": mean([answered(o) and _right(o) for o in ins]),
         "field_right": mean([bool(o.right_field) for o in guides if o.right_item]),
+        "quote_right": mean([bool(o.right_quote) for o in ins if o.right_quote is not None]),
         "near_miss_refused": mean([not answered(o) for o in by["near_miss"]]),
         "field_missing_not_answered": mean([not answered(o) for o in by["field_missing"]]),
         "ambiguous_asked": mean([o.asks(clarify["floor"], clarify["margin"]) for o in by["ambiguous"]]),
@@ -433,38 +507,42 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
     oof: list[Outcome] = []
     for k in range(FOLDS):
         fit_on = [e for e, f in zip(examples, folds) if f != k]
-        held = [e for e, f in zip(examples, folds) if f == k]
+        held = [e for e, f in zip(examples, folds) if f == k and not e.masked]
         if not fit_on or not held:
             continue
-        items, fields, coef, bias = _fit_all(fit_on)
-        oof.extend(predict(held, items, fields, coef, bias))
+        items, fields, sentences, asked = _fit_all(fit_on)
+        oof.extend(predict(held, items, fields, asked, sentences))
         if encoder_source is not None:
-            fold_reader = Reader(items, fields, coef, bias, Calibration(), qdf, {})
+            fold_reader = Reader(items, fields, asked, Calibration(), qdf, {})
             for e in held:
                 if len(e.items):
-                    read_units(e, items.predict(_with_asked(e, coef, bias), num_threads=1), fold_reader)
+                    read_units(e, items.predict(_with_asked(e, asked), num_threads=1), fold_reader)
         log(f"fold {k + 1}/{FOLDS}: {len(held)} questions held out")
+    every, examples = examples, [e for e in examples if not e.masked]  # measured on written questions only
+    folds = [f for e, f in zip(every, folds) if not e.masked]
     decider = cross = None
     if encoder_source is not None:
         oof, decider, cross = second_look(examples, folds, encoder_source, log)
     order = {id(e.row): i for i, e in enumerate(examples)}
     oof.sort(key=lambda o: order[id(o.row)])
     raw = np.asarray([o.raw for o in oof])
-    correct = np.asarray([o.row.label == "answer" and o.right_item for o in oof], dtype=float)
+    correct = np.asarray([_right(o) for o in oof], dtype=float)  # the fact stated: item, field, sentence
     calibration = Calibration.fit(raw, correct)
     probability = lambda r: float(calibration(r))  # noqa: E731
     clarify = choose_clarify(oof)
-    table = risk_coverage(oof, probability, clarify)
-    threshold = choose_threshold(table)
-    items, fields, coef, bias = _fit_all(examples)
+    threshold = choose_threshold(risk_coverage(oof, probability, clarify, FINE_THRESHOLDS))
+    table = risk_coverage(oof, probability, clarify, sorted({*COARSE_THRESHOLDS, threshold}))
+    items, fields, sentences, asked = _fit_all(every)
     card = {
         "version": "", "trained": dt.date.today().isoformat(), "seed": SEED,
         "threshold": threshold, "max_wrong": MAX_WRONG, "clarify": clarify,
         "data": {"files": [_relative(p) for p in data_files], "questions": len(examples),
                  "by_kb": dict(Counter(e.row.kb for e in examples)),
                  "by_label": dict(Counter(e.row.label for e in examples)),
-                 "sha256": _data_digest(data_files)},
-        "params": {"items": ITEM_PARAMS | {"rounds": ITEM_ROUNDS}, "fields": FIELD_PARAMS | {"rounds": FIELD_ROUNDS}},
+                 "sha256": _data_digest(data_files),
+                 "masked": sum(e.masked for e in every), "masked_weight": MASKED_WEIGHT},
+        "params": {"items": ITEM_PARAMS | {"rounds": ITEM_ROUNDS}, "fields": FIELD_PARAMS | {"rounds": FIELD_ROUNDS},
+                   "sentences": SENTENCE_PARAMS | {"rounds": SENTENCE_ROUNDS}},
         "cross_validated": {"all": metrics(oof, probability, threshold, clarify),
                             **{f"split_{s}": metrics([o for o in oof if o.row.split == s], probability, threshold,
                                                      clarify) for s in ("train", "dev")},
@@ -476,7 +554,7 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
     if decider is not None:
         card["params"]["cross"] = {"top_layers": TOP_LAYERS, "max_tokens": MAX_TOKENS, "depth": STACK_DEPTH,
                                    "epochs": 1, "decider": decider.to_json()}
-    reader = Reader(items, fields, coef, bias, calibration, qdf, card, decider, cross)
+    reader = Reader(items, fields, asked, calibration, qdf, card, decider, cross, sentences)
     return reader, card
 
 
