@@ -23,7 +23,7 @@ def test_every_candidate_gets_a_probability_and_the_answer_shows_the_calibrated_
     reader = sample_kb.reader
     assert turn.hits and all(0.0 <= h.fit <= 1.0 for h in turn.hits)
     assert [h.fit for h in turn.hits[:5]] == sorted((h.fit for h in turn.hits[:5]), reverse=True)
-    assert answer.confidence == pytest.approx(reader.probability(turn.hits[0].fit))
+    assert answer.confidence == pytest.approx(reader.probability(turn.hits[0].fit, turn.hits[0].meta.kind))
     assert 0.0 <= answer.confidence <= 1.0
 
 

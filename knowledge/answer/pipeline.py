@@ -88,6 +88,6 @@ class AnswerPipeline:
             return []
         out = []
         for hit in turn.hits[:n]:
-            conf = self.reader.probability(hit.fit)
+            conf = self.reader.probability(hit.fit, hit.meta.kind)
             out.append(compose_hit(turn, hit, self.index, self.reader, conf, self.settings.verbatim_threshold))
         return out

@@ -36,7 +36,7 @@ def read_step(turn: Turn, index: HybridIndex, reader: Reader) -> None:
     turn.hits = [hits[i] for i in order]
     if reader.decider is not None:
         second_look(turn, index, reader)
-    turn.confidence = reader.probability(turn.hits[0].fit)
+    turn.confidence = reader.probability(turn.hits[0].fit, turn.hits[0].meta.kind)
 
 
 def second_look(turn: Turn, index: HybridIndex, reader: Reader) -> None:

@@ -11,8 +11,9 @@ A `Reader` is three small learned parts and a calibration, saved as plain files 
 - `fields.txt`: boosted trees over `FIELD_FEATURES`: which field of a given guide answers;
 - `sentences.txt`: boosted trees over `SENTENCE_FEATURES`: which sentence of a policy document
   states the answer (present when the training data had document questions; the card says so);
-- `calibration.json`: isotonic map from the best item's score to the probability that the
-  answer is right, its field or sentence included (measured on questions the trees did not see);
+- `calibration.json`: isotonic maps, one per kind of item and a pooled one, from the best item's
+  score to the probability that the answer is right, its field or sentence included (measured on
+  questions the trees did not see);
 - `qdf.json`: how common each word is in citizens' questions (the training questions).
 
 `fit` / `predict` follow the cross-encoder contract: `predict_items` gives probabilities in
@@ -71,8 +72,39 @@ class Calibration:
         return cls([round(px[i], 6) for i in keep], [round(py[i], 6) for i in keep])
 
 
+MIN_KIND = 100  # questions whose best candidate is of a kind, for that kind to have its own calibration
+
+
+@dataclass
+class Calibrations:
+    """One calibration per kind of item (a guide's answer is a field, a document's a sentence, a
+    Q&A's its answer: how often a score means a right answer differs), and a pooled one for the
+    kinds with too few training questions."""
+    pooled: Calibration = field(default_factory=Calibration)
+    by_kind: dict[str, Calibration] = field(default_factory=dict)
+
+    def __call__(self, raw, kind: str = ""):
+        return self.by_kind.get(kind, self.pooled)(raw)
+
+    @classmethod
+    def fit(cls, raw: np.ndarray, correct: np.ndarray, kinds: list[str]) -> "Calibrations":
+        kinds_ = np.asarray(kinds)
+        return cls(Calibration.fit(raw, correct),
+                   {k: Calibration.fit(raw[kinds_ == k], correct[kinds_ == k]) for k in sorted(set(kinds))
+                    if k and (kinds_ == k).sum() >= MIN_KIND})
+
+    def to_json(self) -> dict:
+        return {"x": self.pooled.x, "y": self.pooled.y,
+                "by_kind": {k: {"x": c.x, "y": c.y} for k, c in self.by_kind.items()}}
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Calibrations":
+        return cls(Calibration(data["x"], data["y"]),
+                   {k: Calibration(c["x"], c["y"]) for k, c in (data.get("by_kind") or {}).items()})
+
+
 class Reader:
-    def __init__(self, items, fields, asked_field: AskedField, calibration: Calibration,
+    def __init__(self, items, fields, asked_field: AskedField, calibration: Calibrations,
                  qdf: dict[str, float], card: dict, decider=None, cross=None, sentences=None):
         self.items, self.fields, self.sentences = items, fields, sentences
         self.asked_field = asked_field
@@ -114,10 +146,10 @@ class Reader:
             return np.zeros(0)
         return self.items.predict(x, num_threads=1)
 
-    def probability(self, raw: float) -> float:
-        """The calibrated chance that answering with the best candidate is right: the right item,
-        and the field or sentence quoted states the answer."""
-        return float(np.clip(self.calibration(raw), 0.0, 1.0))
+    def probability(self, raw: float, kind: str = "") -> float:
+        """The calibrated chance that answering with the best candidate (of this kind: guide, qa,
+        document, hotline) is right: the right item, and the field or sentence quoted states it."""
+        return float(np.clip(self.calibration(raw, kind), 0.0, 1.0))
 
     def asked(self, text: str, vector: np.ndarray) -> np.ndarray:
         """Probability per guide field (FIELD_NAMES order) that the question asks for it."""
@@ -137,7 +169,7 @@ class Reader:
         self.items.save_model(str(folder / "items.txt"))
         self.fields.save_model(str(folder / "fields.txt"))
         _write_json(folder / "asked.json", self.asked_field.to_json(list(FIELD_NAMES)), indent=None)
-        _write_json(folder / "calibration.json", {"x": self.calibration.x, "y": self.calibration.y})
+        _write_json(folder / "calibration.json", self.calibration.to_json())
         _write_json(folder / "qdf.json", {w: round(v, 5) for w, v in sorted(self.qdf.items())})
         names = [name for name in FILES if name != "card.json"]
         if self.sentences is not None:
@@ -186,7 +218,7 @@ class Reader:
         except (OSError, ValueError, KeyError, lightgbm.basic.LightGBMError) as exc:
             raise ReaderModelError(f"reader model in {folder} is unreadable: {exc} "
                                    f"(rebuild it with `{REBUILD_HINT}`)") from exc
-        reader = cls(items, fields, asked, Calibration(calibration["x"], calibration["y"]), qdf, card, decider,
+        reader = cls(items, fields, asked, Calibrations.from_json(calibration), qdf, card, decider,
                      sentences=sentences)
         reader.folder = folder
         return reader

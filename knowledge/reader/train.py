@@ -7,9 +7,11 @@
 3. **Fields**: the question's e5 vector -> asked field (logistic regression), then boosted trees
    over each field of the labelled guide.
 4. **Calibration**: five folds grouped by item (no item in two folds); the out-of-fold score of
-   each question's best candidate against "it is right" gives the isotonic calibration and the
-   risk-coverage table; the threshold is the lowest one whose wrong-answer rate is at most
-   `MAX_WRONG` (answered without the right item, plus answered near misses, over all questions).
+   each question's best candidate against "it is right" (the right item, and the field or
+   sentence it would quote states the answer) gives the isotonic calibration (one per kind of item
+   with enough questions, and a pooled one) and the risk-coverage table; the threshold is the
+   lowest one whose wrong-answer rate is at most `MAX_WRONG` (answered without the fact, plus
+   answered near misses, missing fields and ambiguous questions, over all questions).
 5. The final trees are trained on all questions with the same settings; a model card records the
    data, the metrics per split and the threshold.
 
@@ -40,7 +42,7 @@ from knowledge.reader.choices import close_choices
 from knowledge.content import GUIDE_FIELDS
 from knowledge.reader.cross import MAX_TOKENS, TOP_LAYERS
 from knowledge.reader.asked import AskedField
-from knowledge.reader.model import Calibration, Reader
+from knowledge.reader.model import Calibrations, Reader
 from knowledge.reader.stack import STACK_DEPTH, Decider, decider_rows
 from knowledge.reader.splits import group_of
 from knowledge.text import tokenize
@@ -163,6 +165,7 @@ def _example(row: Labelled, question, hits: list[Hit], index, qdf, fitting: set[
     example = Example(row, [h.meta.key for h in hits], item_features(question, hits, index, qdf),
                       np.asarray(labels, dtype=np.float32), vector=vector, masked=masked, text=question.text)
     example.extra["service"] = [index.service_of(h.meta.item_id) or h.meta.item_id for h in hits]
+    example.extra["kinds"] = [h.meta.kind for h in hits]
     # which fields each candidate leaves empty: the asked_empty feature, once the asked-field
     # classifier of the fold is known (_with_asked)
     example.extra["empty"] = np.asarray([[float(h.meta.kind == "guide" and is_empty(text))
@@ -273,6 +276,7 @@ class Outcome:
     right_item: bool
     right_field: bool | None  # None: not a guide question
     right_quote: bool | None = None  # the best candidate is the right document: does its quote hold the answer?
+    kind: str = ""  # the best candidate's kind (each kind has its own calibration)
     scores: list[float] = field(default_factory=list)  # every candidate's score, best first
     services: list = field(default_factory=list)  # the service of each, in the same order
 
@@ -294,7 +298,7 @@ def predict(examples: list[Example], items, fields, asked: AskedField, sentences
             fx, _ = _field_matrix([e], asked)
             right_field = bool(e.field_labels[int(np.argmax(fields.predict(fx, num_threads=1)))])
         out.append(Outcome(e.row, float(scores[best]), bool(e.labels[best]), right_field,
-                           _right_quote(e, best, sentences, asked(e.text, e.vector)),
+                           _right_quote(e, best, sentences, asked(e.text, e.vector)), e.extra["kinds"][best],
                            scores=[float(scores[i]) for i in order], services=[e.extra["service"][i] for i in order]))
     return out
 
@@ -393,7 +397,7 @@ def _stacked_outcome(e: Example, final: np.ndarray) -> Outcome:
     best = order[0]
     top = e.extra["top"]
     return Outcome(e.row, float(final[best]), bool(e.extra["unit_labels"][best]), e.extra["field_right"][best],
-                   scores=[float(final[i]) for i in order], services=[e.extra["service"][top[i]] for i in order])
+                   kind=e.extra["kinds"][top[best]], scores=[float(final[i]) for i in order], services=[e.extra["service"][top[i]] for i in order])
 
 
 def _cross_reader(encoder_source, seed: int = SEED):
@@ -439,7 +443,7 @@ def second_look(examples: list[Example], folds: list[int], encoder_source, log) 
 
 
 def _answers(o: Outcome, probability, threshold: float, clarify: dict) -> bool:
-    return not o.asks(clarify["floor"], clarify["margin"]) and probability(o.raw) >= threshold
+    return not o.asks(clarify["floor"], clarify["margin"]) and probability(o.raw, o.kind) >= threshold
 
 
 def _right(o: Outcome) -> bool:
@@ -513,7 +517,7 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
         items, fields, sentences, asked = _fit_all(fit_on)
         oof.extend(predict(held, items, fields, asked, sentences))
         if encoder_source is not None:
-            fold_reader = Reader(items, fields, asked, Calibration(), qdf, {})
+            fold_reader = Reader(items, fields, asked, Calibrations(), qdf, {})
             for e in held:
                 if len(e.items):
                     read_units(e, items.predict(_with_asked(e, asked), num_threads=1), fold_reader)
@@ -527,8 +531,8 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
     oof.sort(key=lambda o: order[id(o.row)])
     raw = np.asarray([o.raw for o in oof])
     correct = np.asarray([_right(o) for o in oof], dtype=float)  # the fact stated: item, field, sentence
-    calibration = Calibration.fit(raw, correct)
-    probability = lambda r: float(calibration(r))  # noqa: E731
+    calibration = Calibrations.fit(raw, correct, [o.kind for o in oof])
+    probability = lambda r, kind="": float(calibration(r, kind))  # noqa: E731
     clarify = choose_clarify(oof)
     threshold = choose_threshold(risk_coverage(oof, probability, clarify, FINE_THRESHOLDS))
     table = risk_coverage(oof, probability, clarify, sorted({*COARSE_THRESHOLDS, threshold}))
@@ -536,6 +540,7 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
     card = {
         "version": "", "trained": dt.date.today().isoformat(), "seed": SEED,
         "threshold": threshold, "max_wrong": MAX_WRONG, "clarify": clarify,
+        "calibrated_kinds": {k: sum(o.kind == k for o in oof) for k in sorted(calibration.by_kind)},
         "data": {"files": [_relative(p) for p in data_files], "questions": len(examples),
                  "by_kb": dict(Counter(e.row.kb for e in examples)),
                  "by_label": dict(Counter(e.row.label for e in examples)),
