@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from knowledge.answer.retrieve import search_text
 from knowledge.answer.types import Turn
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
@@ -19,8 +20,7 @@ READ_DEPTH = 20  # candidates the reader looks at (their recall: `candidate_reca
 
 
 def question_of(turn: Turn, index: HybridIndex):
-    search = " ".join([turn.text] + turn.expansions)
-    return read_question(turn.text, search, turn.query_vector, index, turn.region, turn.department)
+    return read_question(turn.text, search_text(turn), turn.query_vector, index, turn.region, turn.department)
 
 
 def read_step(turn: Turn, index: HybridIndex, reader: Reader) -> None:

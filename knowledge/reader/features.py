@@ -129,7 +129,7 @@ def item_features(question: Question, hits: list[Hit], index: HybridIndex, qdf: 
         nouns = [w for w in uncovered if w in question.nouns]
         title = title_words(hit.meta.title)
         title_pairs = set(char_bigrams(hit.meta.title))
-        item_pairs = {t for t in terms if len(t) == 2} | set(char_bigrams(hit.meta.title))
+        item_pairs = {t for t in terms if len(t) == 2} | title_pairs
         places = [p for p in question.places if p not in index.districts()]
         place_conflict = sum(1 for p in places if p not in text)
         year_in_item = sum(1 for y in question.years if y in _DOCUMENT_NUMBER_YEAR.sub("", text))
@@ -159,7 +159,7 @@ def item_features(question: Question, hits: list[Hit], index: HybridIndex, qdf: 
             *(unit := _best_unit(question, hit, index, total))[:2],
             _asked_empty(hit, index, asked) if asked is not None else 0.0,
             math.log1p(word_frequency(uncovered[0])) if uncovered else 20.0,
-            *_asked_columns(asked), *_answer_types(unit[2]),
+            *asked_columns(asked), *_answer_types(unit[2]),
         ])
     return np.asarray(rows, dtype=np.float32)
 
@@ -190,20 +190,21 @@ def sentence_features(question: Question, sentences: list, asked: np.ndarray | N
     total = sum(question.weights[w] for w in sorted(question.weights)) or 1.0
     cosines = [s.cosine for s in sentences]
     shares = [sum(question.weights[w] for w in sorted(question.words & s.words)) / total for s in sentences]
-    cosine_rank = _ranks(cosines)
-    word_rank = _ranks(shares)
+    cosine_rank = ranks(cosines)
+    word_rank = ranks(shares)
     top = max(cosines)
-    asked_columns = _asked_columns(asked)
+    asked_values = asked_columns(asked)
     rows = []
     for i, s in enumerate(sentences):
         rows.append([cosines[i], cosines[i] - top, cosine_rank[i], shares[i], word_rank[i],
                      len(question.bigrams & s.pairs) / len(question.bigrams) if question.bigrams else 0.0,
                      math.log1p(len(s.text)), s.n, float(len(s.text) < SHORT_SENTENCE),
-                     *_answer_types(s.text), *asked_columns])
+                     *_answer_types(s.text), *asked_values])
     return np.asarray(rows, dtype=np.float32)
 
 
-def _ranks(values: list[float]) -> list[int]:
+def ranks(values) -> list[int]:
+    """The rank of each value (0: the highest; ties in their order)."""
     order = sorted(range(len(values)), key=lambda i: (-values[i], i))
     ranks = [0] * len(values)
     for rank, i in enumerate(order):
@@ -211,7 +212,8 @@ def _ranks(values: list[float]) -> list[int]:
     return ranks
 
 
-def _asked_columns(asked: np.ndarray | None) -> list[float]:
+def asked_columns(asked: np.ndarray | None) -> list[float]:
+    """The asked-field probabilities that are features (`ASKED_COLUMNS` order)."""
     if asked is None:
         return [0.0] * len(ASKED_COLUMNS)
     return [float(asked[FIELD_NAMES.index(name)]) for name in ASKED_COLUMNS]
@@ -259,8 +261,7 @@ def field_features(question: Question, hit: Hit, index: HybridIndex, asked: np.n
     fields = guide_fields(hit, index)
     cosines = index.dense.similarity(question.vector, [pid for _, _, pid in fields if pid])
     values = [cosines.get(pid, 0.0) if pid else 0.0 for _, _, pid in fields]
-    order = {i: r for r, i in enumerate(sorted(range(len(values)), key=lambda i: -values[i]))}
-    asked_order = {i: r for r, i in enumerate(sorted(range(len(asked)), key=lambda i: -asked[i]))}
+    order, asked_order = ranks(values), ranks(asked)
     title = title_words(hit.meta.title)
     words = [w for w in sorted(question.words) if w not in title]
     total = sum(question.weights[w] for w in words) or 1.0

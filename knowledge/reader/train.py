@@ -36,8 +36,8 @@ from knowledge.answer.types import Turn
 from knowledge.index.hybrid import Hit
 from knowledge.reader.data import Labelled
 from knowledge.reader.features import (ASKED_COLUMNS, FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES, SENTENCE_FEATURES,
-                                       SHORT_SENTENCE, field_features, guide_fields, is_empty, item_features,
-                                       sentence_features)
+                                       SHORT_SENTENCE, asked_columns, field_features, guide_fields, is_empty,
+                                       item_features, ranks, sentence_features)
 from knowledge.reader.choices import close_choices
 from knowledge.content import GUIDE_FIELDS
 from knowledge.reader.cross import MAX_TOKENS, TOP_LAYERS
@@ -192,8 +192,7 @@ def _with_asked(e: Example, asked_field: AskedField) -> np.ndarray:
     if len(x):
         asked = asked_field(e.text, e.vector)
         x[:, ASKED_EMPTY] = e.extra["empty"] @ asked
-        for column, name in zip(ASKED_AT, ASKED_COLUMNS):
-            x[:, column] = asked[FIELD_NAMES.index(name)]
+        x[:, ASKED_AT] = asked_columns(asked)
     return x
 
 
@@ -203,8 +202,7 @@ SENTENCE_ASKED_AT = [SENTENCE_FEATURES.index(f"asked_{name}") for name in ASKED_
 
 def _sentence_x(x: np.ndarray, asked: np.ndarray) -> np.ndarray:
     x = x.copy()
-    for column, name in zip(SENTENCE_ASKED_AT, ASKED_COLUMNS):
-        x[:, column] = asked[FIELD_NAMES.index(name)]
+    x[:, SENTENCE_ASKED_AT] = asked_columns(asked)
     return x
 
 
@@ -229,8 +227,7 @@ def _field_matrix(examples: list[Example], asked_field: AskedField) -> tuple[np.
         rows = e.fields.copy()
         asked = asked_field(e.text, e.vector)
         rows[:, ASKED_PROB] = asked
-        order = {i: r for r, i in enumerate(np.argsort(-asked, kind="stable"))}
-        rows[:, ASKED_RANK] = [order[i] for i in range(len(asked))]
+        rows[:, ASKED_RANK] = ranks(asked)
         xs.append(rows)
         ys.append(e.field_labels)
     if not xs:
