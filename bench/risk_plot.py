@@ -1,6 +1,7 @@
 """Risk-coverage plot (SVG, no plotting library): for every threshold, the share of in-scope
-questions answered with the fact (y) against the wrong-answer rate (x), one line per set, the
-chosen operating point marked. Reads the results of `bench.reader` and the shipped model card.
+questions answered with the fact (y) against the wrong-answer rate (x), one line per set (one
+threshold for every kind of answer), and each set's operating point (the model card's thresholds,
+one per kind of item) marked. Reads the results of `bench.reader` and the shipped model card.
 
     .venv/bin/python -m bench.risk_plot [--results bench/results/reader.json] [--out docs/risk_coverage.svg]
 """
@@ -20,7 +21,8 @@ def _xy(wrong: float, fact: float, x_max: float) -> tuple[float, float]:
     return PAD + wrong / x_max * (W - 2 * PAD), H - PAD - fact * (H - 2 * PAD)
 
 
-def svg(lines: list[tuple[str, list[dict]]], chosen: float, x_max: float = 0.5) -> str:
+def svg(lines: list[tuple[str, list[dict], dict]], legend: str, x_max: float = 0.5) -> str:
+    """`lines`: (name, risk-coverage table, operating point {"wrong_rate", "fact_in_scope"})."""
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
            f'<rect width="{W}" height="{H}" fill="white"/>',
            f'<line x1="{PAD}" y1="{H - PAD}" x2="{W - PAD}" y2="{H - PAD}" stroke="black"/>',
@@ -37,16 +39,15 @@ def svg(lines: list[tuple[str, list[dict]]], chosen: float, x_max: float = 0.5) 
     x5, _ = _xy(0.05, 0, x_max)
     out.append(f'<line x1="{x5}" y1="{PAD}" x2="{x5}" y2="{H - PAD}" stroke="#999" stroke-dasharray="4 3"/>')
     out.append(f'<text x="{x5 + 4}" y="{PAD + 12}" fill="#666">5%</text>')
-    for n, (name, table) in enumerate(lines):
+    for n, (name, table, at) in enumerate(lines):
         colour = COLOURS[n % len(COLOURS)]
         points = [_xy(min(r["wrong_rate"], x_max), r["fact_in_scope"], x_max) for r in table]
         out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="'
                    + " ".join(f"{x:.1f},{y:.1f}" for x, y in points) + '"/>')
-        at = min(table, key=lambda r: abs(r["threshold"] - chosen))
         x, y = _xy(min(at["wrong_rate"], x_max), at["fact_in_scope"], x_max)
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{colour}"/>')
         out.append(f'<text x="{W - PAD - 200}" y="{PAD + 16 * n}" fill="{colour}">— {name}</text>')
-    out.append(f'<text x="{W - PAD - 200}" y="{PAD + 16 * len(lines)}">● threshold {chosen:.2f} (model card)</text>')
+    out.append(f'<text x="{W - PAD - 200}" y="{PAD + 16 * len(lines)}">● {legend}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -58,8 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     result = json.loads(args.results.read_text(encoding="utf-8"))
     card = json.loads((REPO / "knowledge" / "reader" / "model" / "card.json").read_text(encoding="utf-8"))
-    lines = [(s["name"], s["risk_coverage"]) for s in result["sets"] if s["name"].startswith("held-out")]
-    args.out.write_text(svg(lines, card["threshold"]), encoding="utf-8")
+    lines = [(s["name"], s["risk_coverage"], {"wrong_rate": s["wrong_rate"], "fact_in_scope": s["fact_in_scope"]})
+             for s in result["sets"] if s["name"].startswith("held-out")]
+    kinds = ", ".join(f"{k} {v:.2f}" for k, v in (card.get("thresholds") or {}).items())
+    args.out.write_text(svg(lines, f"operating point ({kinds}; other {card['threshold']:.2f})"), encoding="utf-8")
     print(args.out)
     return 0
 

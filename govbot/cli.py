@@ -119,7 +119,8 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from knowledge.evaluation import evaluate, format_risk_coverage, format_table, load_eval, risk_coverage
+    from knowledge.evaluation import (evaluate, format_risk_coverage, format_table, load_eval, operating_point,
+                                      risk_coverage)
 
     try:
         rows = load_eval(Path(args.file))
@@ -131,15 +132,17 @@ def cmd_eval(args) -> int:
     metrics = result.metrics()
     # every question answered as far as the reader goes: what each threshold would give
     table = risk_coverage(evaluate(lambda q: pipeline.answer(q, threshold=0.0), rows), chosen=pipeline.threshold)
-    model = {"version": kb.reader.version, "threshold": pipeline.threshold}
+    thresholds = {"": pipeline.threshold} if pipeline.threshold is not None else kb.reader.thresholds
+    model = {"version": kb.reader.version, "threshold": thresholds}
     if args.json:
         print(json.dumps({"model": model, "metrics": metrics, "by_style": result.by_style(), "risk_coverage": table,
                           **({"rows": result.rows} if args.rows else {})}, ensure_ascii=False, indent=1))
     else:
-        print(f"阅读模型 {model['version']}，阈值 {model['threshold']:.2f}")
+        bars = "，".join(f"{kind or '其余'} {value:.2f}" for kind, value in thresholds.items())
+        print(f"阅读模型 {model['version']}，阈值（按答案类别）：{bars}")
         print(format_table(Path(args.file).name, metrics))
         print()
-        print(format_risk_coverage(table, pipeline.threshold))
+        print(format_risk_coverage(table, pipeline.threshold, operating_point(result)))
     return 0
 
 

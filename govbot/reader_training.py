@@ -192,8 +192,8 @@ def _measured(reader: Reader, examples, name: str) -> dict:
 
 
 def reader_metrics(reader: Reader, examples) -> dict:
-    clarify = {"floor": reader.clarify_floor, "margin": reader.clarify_margin}
-    return metrics(predict_with(reader, examples), reader.probability, reader.threshold, clarify)
+    clarify = {"cut": reader.clarify_cut}
+    return metrics(predict_with(reader, examples), reader.probability, reader.thresholds, clarify)
 
 
 def _gold_answered(kb, reader: Reader, gold: list[Labelled]) -> int:

@@ -89,6 +89,17 @@ def evaluate(answer_fn, rows: list[dict]) -> EvalResult:
     return result
 
 
+def operating_point(result: EvalResult) -> dict:
+    """The risk-coverage row of a run at the configured thresholds (one per kind of answer)."""
+    rows, ins = result.rows, result._in_scope()
+    answered = [r for r in rows if r["status"] == "answered"]
+    wrong = [r for r in answered if r["oos"] or not r["fact"]]
+    return {"threshold": None, "answered": round(len(answered) / max(1, len(rows)), 4),
+            "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
+            "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
+            "wrong_rate": round(len(wrong) / max(1, len(rows)), 4)}
+
+
 def risk_coverage(result: EvalResult, thresholds=None, chosen: float | None = None) -> list[dict]:
     """From a run that answered everything it could (threshold 0): per threshold, the share of
     in-scope questions answered with the fact, the share of all questions answered, and the
@@ -107,12 +118,17 @@ def risk_coverage(result: EvalResult, thresholds=None, chosen: float | None = No
     return table
 
 
-def format_risk_coverage(table: list[dict], chosen: float) -> str:
+def format_risk_coverage(table: list[dict], chosen: float | None, operating: dict | None = None) -> str:
+    """One line per threshold (the same for every kind of answer); ◀ marks the configured one, and
+    `operating` (the run at the model's thresholds, one per kind) comes last."""
     lines = ["| threshold | answered (all) | answered (in scope) | fact (in scope) | wrong-answer rate |",
              "|---|---|---|---|---|"]
-    for row in table:
-        mark = " ◀" if abs(row["threshold"] - chosen) < 1e-9 else ""
-        lines.append(f"| {row['threshold']:.2f}{mark} | {row['answered']:.3f} | {row['answered_in_scope']:.3f} | "
+    for row in table + ([operating] if operating and chosen is None else []):
+        if row["threshold"] is None:
+            label = "model ◀"
+        else:
+            label = f"{row['threshold']:.2f}" + (" ◀" if chosen is not None and abs(row["threshold"] - chosen) < 1e-9 else "")
+        lines.append(f"| {label} | {row['answered']:.3f} | {row['answered_in_scope']:.3f} | "
                      f"{row['fact_in_scope']:.3f} | {row['wrong_rate']:.3f} |")
     return "\n".join(lines)
 

@@ -50,6 +50,31 @@ def test_two_close_candidates_about_different_services_ask_which(sample_kb):
     assert all(o.title in answer.answer for o in answer.options)
 
 
+def test_choices_are_one_per_service_and_likely_enough():
+    import numpy as np
+
+    from knowledge.reader.choices import ASK_FEATURES, ask_features, asks, named, options
+    from knowledge.reader.features import ITEM_FEATURES
+
+    scores, services = [0.9, 0.85, 0.2, 0.5, 0.4], ["a", "a", "b", "c", "d"]
+    assert options(scores, services) == [0, 3]  # "a" twice, "b" under a quarter of the best, "d" past the depth
+    row = ask_features(scores, services, np.zeros(len(ITEM_FEATURES), dtype=np.float32))
+    assert row.shape == (len(ASK_FEATURES),) and row[ASK_FEATURES.index("second_service")] == pytest.approx(0.2)
+    assert not asks(0.99, 1, 0.5) and asks(0.6, 2, 0.5) and not asks(0.4, 2, 0.5)
+    titles = ["城东区小学入学报名", "城西区小学入学报名"]
+    assert named("城西区小学什么时候报名", titles) == 1 and named("小学什么时候报名", titles) is None
+    assert named("第2类救助金怎么申领", ["第1类救助金申领", "第2类救助金申领", "第3类救助金申领"]) == 1
+
+
+def test_each_kind_of_answer_has_its_threshold_and_the_setting_overrides_them(sample_kb):
+    reader, pipeline = sample_kb.reader, sample_kb.pipeline
+    assert {"guide", "qa", "document"} <= set(reader.thresholds)
+    assert all(0.0 <= value <= 1.0 for value in reader.thresholds.values())
+    assert pipeline.bar()("document") == reader.threshold_for("document")
+    assert pipeline.bar()("hotline") == reader.threshold  # no calibration of its own: the pooled one
+    assert {pipeline.bar(0.3)(kind) for kind in ("guide", "qa", "document")} == {0.3}
+
+
 def test_personal_numbers_are_not_read_and_not_logged(sample_kb):
     from sqlalchemy import select
 

@@ -1,26 +1,27 @@
 """Step 5: answer, ask which one, or say we have no answer.
 
 The confidence is the reader's calibrated probability that answering with the best candidate is
-right (`read.py`). Below the threshold we say we have no answer rather than guess. When another
-candidate, about a different service, is about as likely (个人/企业, 新办/补办, two districts'
-versions; `knowledge/reader/choices.py`), we ask which one. A guide whose field the question asks
-for is empty ("无") is not answered from another field: we say what is not stated and give the
+right (`read.py`). Below the threshold we say we have no answer rather than guess. When the
+question fits several services and does not say which (个人/企业, 新办/补办, two districts'
+versions: a learned model, `knowledge/reader/choices.py`), we ask which one. A guide whose field
+the question asks for is empty ("无") is not answered from another field: we say what is not stated and give the
 guide's phone.
 """
 from __future__ import annotations
 
-from knowledge.answer.read import pick_field
+from knowledge.answer.read import confidence, pick_field
 from knowledge.answer.rules import reply
 from knowledge.answer.types import Answer, AnswerStatus, Option, Turn
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import guide_fields, is_empty
-from knowledge.reader.choices import CLARIFY_DEPTH, close_choices
+from knowledge.reader.choices import SHAPE_DEPTH, ask_features, asks, named, options
 from knowledge.reader.model import Reader
 
 
 
-def decide_step(turn: Turn, index: HybridIndex, reader: Reader, threshold: float, hotline: str) -> None:
+def decide_step(turn: Turn, index: HybridIndex, reader: Reader, bar, hotline: str) -> None:
+    """`bar(kind)`: the probability an answer of that kind of item needs."""
     if not turn.hits:
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline))
         return
@@ -29,7 +30,7 @@ def decide_step(turn: Turn, index: HybridIndex, reader: Reader, threshold: float
         text = reply("clarify", hotline) + "".join(f"\n{i}. {o.title}" for i, o in enumerate(options, 1))
         turn.answer = Answer(turn.raw, AnswerStatus.CLARIFY, text, confidence=turn.confidence, options=options)
         return
-    if turn.confidence < threshold:
+    if turn.confidence < bar(turn.hits[0].meta.kind):
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline), confidence=turn.confidence)
         return
     top = turn.hits[0]
@@ -41,13 +42,27 @@ def decide_step(turn: Turn, index: HybridIndex, reader: Reader, threshold: float
 
 
 def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[Option]:
-    """Candidates about other services that the reader finds about as likely as the best one.
-    A follow-up about a known service never asks: the conversation says which one."""
-    if turn.context_key:
+    """When the question fits several services and does not say which (the ask-back model,
+    `knowledge/reader/choices.py`): the best candidate of each. A follow-up about a known service
+    never asks: the conversation says which one. A question that names one of the choices by what
+    tells it apart puts that one first instead."""
+    if turn.context_key or turn.hits[0].meta.item_id not in turn.rows:
         return []
-    hits = turn.hits[:CLARIFY_DEPTH]
+    hits = turn.hits[:SHAPE_DEPTH]
+    scores = [h.fit for h in hits]
     services = [index.service_of(h.meta.item_id) or h.meta.item_id for h in hits]
-    chosen = close_choices([h.fit for h in hits], services, reader.clarify_floor, reader.clarify_margin)
+    chosen = options(scores, services)
+    if len(chosen) < 2:
+        return []
+    picked = named(turn.question.text, [hits[i].meta.title for i in chosen])
+    if picked is not None:  # the question names one of them: that one is the answer to weigh
+        if chosen[picked]:
+            turn.hits.insert(0, turn.hits.pop(chosen[picked]))
+            turn.confidence = confidence(turn, index, reader)
+        return []
+    chance = reader.ask_probability(ask_features(scores, services, turn.rows[hits[0].meta.item_id]))
+    if not asks(chance, len(chosen), reader.clarify_cut):
+        return []
     return [Option(hits[i].meta.title, hits[i].meta.key) for i in chosen]
 
 

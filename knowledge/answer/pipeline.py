@@ -31,19 +31,24 @@ class AnswerPipeline:
         self.composer = composer  # optional LLM rewrite (knowledge.answer.llm.LlmComposer)
 
     @property
-    def threshold(self) -> float:
-        """GOVBOT_ANSWER_THRESHOLD (a probability), or the model's chosen operating point."""
-        value = self.settings.answer_threshold
-        return self.reader.threshold if value is None else value
+    def threshold(self) -> float | None:
+        """GOVBOT_ANSWER_THRESHOLD (a probability, for every kind of answer), or None: the model's
+        operating points, one per kind of item (`Reader.threshold_for`)."""
+        return self.settings.answer_threshold
 
-    def steps(self, today: date | None, threshold: float):
+    def bar(self, threshold: float | None = None):
+        """kind -> the probability an answer of that kind needs."""
+        value = self.threshold if threshold is None else threshold
+        return self.reader.threshold_for if value is None else (lambda _kind: value)
+
+    def steps(self, today: date | None, bar):
         s = self.settings
         return [
             ("normalize", lambda t: normalize_step(t, self.index)),
             ("guard", lambda t: guard_step(t, self.index, s.hotline_number, s.city_name)),
             ("retrieve", lambda t: retrieve_step(t, self.index, self.embeddings, s, today)),
             ("read", lambda t: read_step(t, self.index, self.reader)),
-            ("decide", lambda t: decide_step(t, self.index, self.reader, threshold, s.hotline_number)),
+            ("decide", lambda t: decide_step(t, self.index, self.reader, bar, s.hotline_number)),
             ("compose", lambda t: compose_step(t, self.index, self.reader, s.verbatim_threshold)),
         ]
 
@@ -51,7 +56,7 @@ class AnswerPipeline:
             threshold: float | None = None) -> tuple[Answer, Turn]:
         check_question(question, self.settings.max_question_chars)
         turn = Turn(raw=question.strip(), context_key=context_key)
-        for _name, step in self.steps(today, self.threshold if threshold is None else threshold):
+        for _name, step in self.steps(today, self.bar(threshold)):
             step(turn)
             if turn.answer is not None:
                 break

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 from knowledge.answer.types import Turn
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.index.sentences import Sentence
@@ -69,13 +71,24 @@ def document_sentences(hits: list[Hit], index: HybridIndex, query_vector) -> tup
     return found, owner
 
 
+def quote_chance(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader) -> float:
+    """The sentence model's chance that the document's best sentence states the answer: a document
+    answers only if one of its sentences does (1 without a sentence model or sentences)."""
+    found, owner = document_sentences([hit], index, turn.query_vector)
+    if reader.sentences is None or not found:
+        return 1.0
+    titles = [owner[s.pid].meta.title for s in found]
+    return float(np.max(reader.predict_sentences(sentence_features(turn.question, found, turn.asked, titles))))
+
+
 def quote_documents(turn: Turn, hits: list[Hit], index: HybridIndex, reader: Reader) -> Quote | None:
     """The best sentence(s) among all sentences of the documents in `hits`; None if they have none."""
     found, owner = document_sentences(hits, index, turn.query_vector)
     if not found:
         return None
     if reader.sentences is not None:
-        scores = list(reader.predict_sentences(sentence_features(turn.question, found, turn.asked)))
+        titles = [owner[s.pid].meta.title for s in found]
+        scores = list(reader.predict_sentences(sentence_features(turn.question, found, turn.asked, titles)))
     else:
         scores = _fused(turn, index, found)
     order = sorted(range(len(found)), key=lambda i: (-scores[i], i))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from knowledge.answer.quote import quote_chance, quote_documents
 from knowledge.answer.retrieve import search_text
 from knowledge.answer.types import Turn
 from knowledge.content import GUIDE_FIELDS
@@ -29,14 +30,25 @@ def read_step(turn: Turn, index: HybridIndex, reader: Reader) -> None:
         return
     turn.question = question_of(turn, index)
     turn.asked = reader.asked(turn.text, turn.query_vector)
-    raw = reader.predict_items(item_features(turn.question, hits, index, reader.qdf, turn.asked))
+    x = item_features(turn.question, hits, index, reader.qdf, turn.asked)
+    turn.rows = {hit.meta.item_id: row for hit, row in zip(hits, x)}
+    raw = reader.predict_items(x)
     for hit, value in zip(hits, raw):
         hit.fit = float(value)
     order = sorted(range(len(hits)), key=lambda i: (-raw[i], i))
     turn.hits = [hits[i] for i in order]
     if reader.decider is not None:
         second_look(turn, index, reader)
-    turn.confidence = reader.probability(turn.hits[0].fit, turn.hits[0].meta.kind)
+    turn.confidence = confidence(turn, index, reader)
+
+
+def confidence(turn: Turn, index: HybridIndex, reader: Reader) -> float:
+    """The calibrated chance that answering with the best candidate is right."""
+    top = turn.hits[0]
+    raw = top.fit
+    if top.meta.kind == "document":  # a document answers only if one of its sentences states it
+        raw *= quote_chance(turn, top, index, reader)
+    return reader.probability(raw, top.meta.kind)
 
 
 def second_look(turn: Turn, index: HybridIndex, reader: Reader) -> None:
@@ -59,8 +71,6 @@ def unit_text(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader) -> str:
         name, text, _ = pick_field(turn, hit, index, reader)
         return f"{title} {GUIDE_FIELDS.get(name, name)}：{text or '无'}"
     if kind == "document":
-        from knowledge.answer.quote import quote_documents
-
         quote = quote_documents(turn, [hit], index, reader)
         return f"{title} {quote.text if quote else hit.best.text}"
     if kind == "qa":

@@ -86,6 +86,7 @@ class Turn:
     hits: list[Hit] = field(default_factory=list)
     question: object = None  # knowledge.reader.features.Question: what the reader knows of the question
     asked: object = None  # probability per guide field that the question asks for it (numpy array)
+    rows: dict = field(default_factory=dict)  # item id -> the reader's feature row of that candidate
     field: tuple[str, str] | None = None  # (guide field, its text) the reader picked for the best item
     confidence: float = 0.0
     answer: Answer | None = None  # set by the step that decides the outcome

@@ -1,21 +1,85 @@
-"""When to ask which one: two or more candidates about different services that the reader finds
-about as likely, each likely enough (`floor`, `margin`: chosen on held-out folds in training and
-kept in the model card). Used by the answer pipeline and by training, so both decide alike."""
+"""When to ask which one: the question fits several services and does not say which.
+
+A small learned model (`ask.txt`, boosted trees over `ASK_FEATURES`) gives the chance that a
+question is of that kind, from two things a reader can see on any knowledge base: the shape of the
+reader's scores over the best candidates (how many different services are about as likely as the
+best one, and how close) and how specific the question is (how long, how much of it the best
+item's title and text cover, what it says that the best item does not). It is trained on the
+written ambiguous questions ("出入境证件的工本费是多少？": passports and 港澳通行证) against the
+answerable ones, out of fold; the cut above which we ask is chosen with the answer threshold, so
+that together they answer the most questions right within the wrong-answer bound (model card,
+"clarify"). The choices offered are the best candidate of each service among the first
+`CLARIFY_DEPTH` that is at least `OPTION_SHARE` as likely as the best one; a question that already
+names one of them by what tells it apart (`named`) is not asked back. Used by the answer pipeline
+and by training, so both decide alike.
+"""
 from __future__ import annotations
 
-CLARIFY_DEPTH = 4  # candidates looked at
+import numpy as np
+
+from knowledge.reader.features import ITEM_FEATURES
+
+CLARIFY_DEPTH = 4  # candidates looked at for choices
+SHAPE_DEPTH = 10  # candidates whose scores describe the shape
+OPTION_SHARE = 0.25  # a choice offered is at least this share as likely as the best candidate
+ROW_FEATURES = ("question_chars", "question_words", "title_recall", "coverage", "uncovered_share",
+                "uncovered_nouns", "bm25_share", "dense_margin")  # of the best candidate's item row
+ASK_FEATURES = (
+    "best", "second_service", "third_service", "fourth_service", "second_share", "third_share", "gap",
+    "services_within_half", "services_within_80", "same_service_below", "score_2", "score_3",
+    *(f"best_{name}" for name in ROW_FEATURES),
+)
+_ROW_AT = [ITEM_FEATURES.index(name) for name in ROW_FEATURES]
 
 
-def close_choices(scores: list[float], services: list, floor: float, margin: float,
-                  depth: int = CLARIFY_DEPTH) -> list[int]:
-    """Positions (best first) of the candidates to offer, or [] when the best one stands out.
-    `scores` are in descending order; `services` says which service each candidate is about."""
-    if not scores or scores[0] < floor:
-        return []
-    chosen, seen = [0], {services[0]}
-    for i in range(1, min(depth, len(scores))):
-        if services[i] in seen or scores[i] < floor or scores[0] - scores[i] > margin:
+def options(scores: list[float], services: list, depth: int = CLARIFY_DEPTH) -> list[int]:
+    """Positions (best first) of the best candidate of each service among the first `depth` that
+    is at least `OPTION_SHARE` as likely as the best one. `scores` are in descending order."""
+    chosen, seen = [], set()
+    for i in range(min(depth, len(scores))):
+        if services[i] in seen or scores[i] < OPTION_SHARE * scores[0]:
             continue
         chosen.append(i)
         seen.add(services[i])
-    return chosen if len(chosen) > 1 else []
+    return chosen
+
+
+def ask_features(scores: list[float], services: list, best_row: np.ndarray) -> np.ndarray:
+    """One row of `ASK_FEATURES`: `scores` in descending order, the service of each, and the best
+    candidate's row of `ITEM_FEATURES`."""
+    s = [float(x) for x in scores[:SHAPE_DEPTH]] + [0.0] * SHAPE_DEPTH
+    best = s[0]
+    firsts, seen = [], {services[0]} if services else set()
+    for x, service in zip(s[1:SHAPE_DEPTH], services[1:SHAPE_DEPTH]):
+        if service not in seen:
+            seen.add(service)
+            firsts.append(x)
+    firsts += [0.0] * 3
+    spread = [best] + firsts
+    share = lambda x: x / max(best, 1e-6)  # noqa: E731
+    return np.asarray([
+        best, firsts[0], firsts[1], firsts[2], share(firsts[0]), share(firsts[1]), best - firsts[0],
+        sum(x >= 0.5 * best for x in spread if x > 0), sum(x >= 0.8 * best for x in spread if x > 0),
+        sum(service == services[0] for service in services[1:CLARIFY_DEPTH]), s[1], s[2],
+        *np.asarray(best_row, dtype=np.float32)[_ROW_AT],
+    ], dtype=np.float32)
+
+
+def named(question: str, titles: list[str]) -> int | None:
+    """The one choice the question already names by what tells it apart from the others ("第1类…"
+    among 第1类 … 第4类, "城东区…" next to 城西区), or None. A choice's marks are the characters of
+    its title that no other choice's title has; it is named when the question holds at least half
+    of its marks and none of any other's."""
+    clean = [{c for c in t if c.isalnum()} for t in titles]
+    asked = set(question)
+    shares = []
+    for i, chars in enumerate(clean):
+        marks = chars - set().union(*(other for j, other in enumerate(clean) if j != i))
+        shares.append(len(marks & asked) / len(marks) if marks else 0.0)
+    hits = [i for i, share in enumerate(shares) if share > 0]
+    return hits[0] if len(hits) == 1 and shares[hits[0]] >= 0.5 else None
+
+
+def asks(probability: float, choices: int, cut: float) -> bool:
+    """Ask back when the model says the question fits several services and there are two to offer."""
+    return choices >= 2 and probability >= cut

@@ -55,6 +55,7 @@ SENTENCE_FEATURES = (
     "cosine", "cosine_gap", "cosine_rank", "word_share", "word_rank", "pair_share", "chars", "n", "short",
     "unit_number", "unit_money", "unit_duration", "unit_phone", "unit_address",
     *(f"asked_{name}" for name in ASKED_COLUMNS),
+    "ask_share", "ask_rank", "ask_pair_share", "title_pair_share",
 )
 SHORT_SENTENCE = 24  # characters: a heading such as "(七)推进预决算公开。" (its next sentence is quoted with it)
 FIELD_FEATURES = (
@@ -182,16 +183,30 @@ def _best_unit(question: Question, hit: Hit, index: HybridIndex, total: float) -
     return hit.dense, max((share(frozenset(index.lexical.doc_terms.get(p, ()))) for p in pids), default=0.0), text
 
 
-def sentence_features(question: Question, sentences: list, asked: np.ndarray | None) -> np.ndarray:
+def sentence_features(question: Question, sentences: list, asked: np.ndarray | None,
+                      titles: list[str] | None = None) -> np.ndarray:
     """One row of `SENTENCE_FEATURES` per sentence (`knowledge.index.sentences.Sentence`) of the
-    candidate documents: does it state what the question asks?"""
+    candidate documents: does it state what the question asks? `titles`: each sentence's document
+    title. The question's words that name the document ("贵阳高新区2019年政务公开方案") find the
+    document, not the sentence: the ask_* columns count only the other words ("财政", "哪个单位负责"),
+    and title_pair_share says how much a sentence only repeats the title (a cover letter's line)."""
     if not sentences:
         return np.zeros((0, len(SENTENCE_FEATURES)), dtype=np.float32)
+    titles = titles or [""] * len(sentences)
     total = sum(question.weights[w] for w in sorted(question.weights)) or 1.0
     cosines = [s.cosine for s in sentences]
     shares = [sum(question.weights[w] for w in sorted(question.words & s.words)) / total for s in sentences]
-    cosine_rank = ranks(cosines)
-    word_rank = ranks(shares)
+    naming = {title: (frozenset(tokenize(title)), frozenset(char_bigrams(title))) for title in set(titles)}
+    asks, ask_pairs, title_pairs = [], [], []
+    for s, title in zip(sentences, titles):
+        words, pairs = naming[title]
+        rest = question.words - words
+        rest_total = sum(question.weights[w] for w in sorted(rest)) or 1.0
+        asks.append(sum(question.weights[w] for w in sorted(rest & s.words)) / rest_total)
+        rest_pairs = question.bigrams - pairs
+        ask_pairs.append(len(rest_pairs & s.pairs) / len(rest_pairs) if rest_pairs else 0.0)
+        title_pairs.append(len(s.pairs & pairs) / len(s.pairs) if s.pairs else 0.0)
+    cosine_rank, word_rank, ask_rank = ranks(cosines), ranks(shares), ranks(asks)
     top = max(cosines)
     asked_values = asked_columns(asked)
     rows = []
@@ -199,7 +214,7 @@ def sentence_features(question: Question, sentences: list, asked: np.ndarray | N
         rows.append([cosines[i], cosines[i] - top, cosine_rank[i], shares[i], word_rank[i],
                      len(question.bigrams & s.pairs) / len(question.bigrams) if question.bigrams else 0.0,
                      math.log1p(len(s.text)), s.n, float(len(s.text) < SHORT_SENTENCE),
-                     *_answer_types(s.text), *asked_values])
+                     *_answer_types(s.text), *asked_values, asks[i], ask_rank[i], ask_pairs[i], title_pairs[i]])
     return np.asarray(rows, dtype=np.float32)
 
 

@@ -11,6 +11,8 @@ A `Reader` is three small learned parts and a calibration, saved as plain files 
 - `fields.txt`: boosted trees over `FIELD_FEATURES`: which field of a given guide answers;
 - `sentences.txt`: boosted trees over `SENTENCE_FEATURES`: which sentence of a policy document
   states the answer (present when the training data had document questions; the card says so);
+- `ask.txt`: boosted trees over `ASK_FEATURES`: the chance that the question fits several services
+  and does not say which (ask back; `choices.py`);
 - `calibration.json`: isotonic maps, one per kind of item and a pooled one, from the best item's
   score to the probability that the answer is right, its field or sentence included (measured on
   questions the trees did not see);
@@ -29,9 +31,10 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.reader.asked import AskedField
+from knowledge.reader.choices import ASK_FEATURES
 from knowledge.reader.features import FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES, SENTENCE_FEATURES
 
-FILES = ("items.txt", "fields.txt", "asked.json", "calibration.json", "qdf.json", "card.json")
+FILES = ("items.txt", "fields.txt", "ask.txt", "asked.json", "calibration.json", "qdf.json", "card.json")
 SENTENCE_FILE = "sentences.txt"  # when the card says "sentences"
 STACK_FILES = ("decider.json", "cross.safetensors")  # the cross-encoder stage, when the card says "stack"
 SHIPPED = Path(__file__).parent / "model"
@@ -105,8 +108,8 @@ class Calibrations:
 
 class Reader:
     def __init__(self, items, fields, asked_field: AskedField, calibration: Calibrations,
-                 qdf: dict[str, float], card: dict, decider=None, cross=None, sentences=None):
-        self.items, self.fields, self.sentences = items, fields, sentences
+                 qdf: dict[str, float], card: dict, decider=None, cross=None, sentences=None, ask=None):
+        self.items, self.fields, self.sentences, self.ask = items, fields, sentences, ask
         self.asked_field = asked_field
         self.calibration, self.qdf, self.card = calibration, qdf, card
         self.decider, self.cross = decider, cross  # knowledge.reader.stack.Decider, cross.CrossReader
@@ -129,15 +132,23 @@ class Reader:
 
     @property
     def threshold(self) -> float:
+        """The operating point for kinds of item without their own (see `threshold_for`)."""
         return float(self.card.get("threshold", 0.5))
 
     @property
-    def clarify_floor(self) -> float:
-        return float(self.card.get("clarify", {}).get("floor", 1.01))
+    def thresholds(self) -> dict[str, float]:
+        """The operating point per kind of item, "" for the rest (model card)."""
+        return {"": self.threshold, **{k: float(v) for k, v in (self.card.get("thresholds") or {}).items()}}
+
+    def threshold_for(self, kind: str) -> float:
+        """The lowest probability at which an answer of this kind (guide, qa, document …) is given:
+        each kind's wrong-answer rate stays within the bound the model was trained for."""
+        return self.thresholds.get(kind, self.threshold)
 
     @property
-    def clarify_margin(self) -> float:
-        return float(self.card.get("clarify", {}).get("margin", 0.0))
+    def clarify_cut(self) -> float:
+        """Ask back above this chance that the question fits several services (model card)."""
+        return float(self.card.get("clarify", {}).get("cut", 1.01))
 
     # --- predicting ----------------------------------------------------------------------------
     def predict_items(self, x: np.ndarray) -> np.ndarray:
@@ -158,6 +169,10 @@ class Reader:
     def predict_fields(self, x: np.ndarray) -> np.ndarray:
         return self.fields.predict(x, num_threads=1) if len(x) else np.zeros(0)
 
+    def ask_probability(self, row: np.ndarray) -> float:
+        """The chance that the question fits several services and does not say which (a row of ASK_FEATURES)."""
+        return float(self.ask.predict(np.asarray(row, dtype=np.float32).reshape(1, -1), num_threads=1)[0])
+
     def predict_sentences(self, x: np.ndarray) -> np.ndarray:
         """The chance that each document sentence (one row of SENTENCE_FEATURES) states the answer."""
         return self.sentences.predict(x, num_threads=1) if len(x) else np.zeros(0)
@@ -168,6 +183,7 @@ class Reader:
         folder.mkdir(parents=True, exist_ok=True)
         self.items.save_model(str(folder / "items.txt"))
         self.fields.save_model(str(folder / "fields.txt"))
+        self.ask.save_model(str(folder / "ask.txt"))
         _write_json(folder / "asked.json", self.asked_field.to_json(list(FIELD_NAMES)), indent=None)
         _write_json(folder / "calibration.json", self.calibration.to_json())
         _write_json(folder / "qdf.json", {w: round(v, 5) for w, v in sorted(self.qdf.items())})
@@ -203,12 +219,14 @@ class Reader:
                 raise ValueError(f"{missing_stack[0]} is missing")
             items = lightgbm.Booster(model_file=str(folder / "items.txt"))
             fields = lightgbm.Booster(model_file=str(folder / "fields.txt"))
+            ask = lightgbm.Booster(model_file=str(folder / "ask.txt"))
             asked = AskedField.from_json(json.loads((folder / "asked.json").read_text(encoding="utf-8")))
             calibration = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
             qdf = json.loads((folder / "qdf.json").read_text(encoding="utf-8"))
             sentences = lightgbm.Booster(model_file=str(folder / SENTENCE_FILE)) if card.get("sentences") else None
             if items.num_feature() != len(ITEM_FEATURES) or fields.num_feature() != len(FIELD_FEATURES) or (
-                    sentences is not None and sentences.num_feature() != len(SENTENCE_FEATURES)):
+                    sentences is not None and sentences.num_feature() != len(SENTENCE_FEATURES)) or (
+                    ask.num_feature() != len(ASK_FEATURES)):
                 raise ValueError("the model was trained on other features than this code computes")
             decider = None
             if card.get("stack"):
@@ -219,7 +237,7 @@ class Reader:
             raise ReaderModelError(f"reader model in {folder} is unreadable: {exc} "
                                    f"(rebuild it with `{REBUILD_HINT}`)") from exc
         reader = cls(items, fields, asked, Calibrations.from_json(calibration), qdf, card, decider,
-                     sentences=sentences)
+                     sentences=sentences, ask=ask)
         reader.folder = folder
         return reader
 

@@ -9,9 +9,12 @@
 4. **Calibration**: five folds grouped by item (no item in two folds); the out-of-fold score of
    each question's best candidate against "it is right" (the right item, and the field or
    sentence it would quote states the answer) gives the isotonic calibration (one per kind of item
-   with enough questions, and a pooled one) and the risk-coverage table; the threshold is the
+   with enough questions, and a pooled one) and the risk-coverage table; the threshold (one for
+   each calibrated kind of item, one for the rest) is the
    lowest one whose wrong-answer rate is at most `MAX_WRONG` (answered without the fact, plus
    answered near misses, missing fields and ambiguous questions, over all questions).
+   The ask-back model (`choices.py`) is fitted on the same out-of-fold outcomes (ambiguous questions
+   against the rest, its own five folds) and its cut is chosen with the threshold.
 5. The final trees are trained on all questions with the same settings; a model card records the
    data, the metrics per split and the threshold.
 
@@ -38,7 +41,7 @@ from knowledge.reader.data import Labelled
 from knowledge.reader.features import (ASKED_COLUMNS, FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES, SENTENCE_FEATURES,
                                        SHORT_SENTENCE, asked_columns, field_features, guide_fields, is_empty,
                                        item_features, ranks, sentence_features)
-from knowledge.reader.choices import close_choices
+from knowledge.reader.choices import ask_features, asks, named, options
 from knowledge.content import GUIDE_FIELDS
 from knowledge.reader.cross import MAX_TOKENS, TOP_LAYERS
 from knowledge.reader.asked import AskedField
@@ -124,9 +127,16 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
             example.field_labels = np.asarray([float(name == row.field or (row.label == "answer" and bool(span)
                                                                             and span in texts.get(name, "")))
                                                for name in FIELD_NAMES], dtype=np.float32)
-        if row.label == "answer" and span:  # the right documents' sentences: what the sentence model learns
-            example.extra["sentences"] = {i: _sentence_rows(question, h, index, span, turn.query_vector)
-                                          for i, h in enumerate(hits) if h.meta.kind == "document" and example.labels[i]}
+        # every candidate document's sentences: a document answer's score is the item's score times the
+        # chance that its best sentence states the answer. The sentence model learns from the right
+        # documents' sentences and from those of the document a near miss imitates (none states it)
+        stated = span if row.label == "answer" else ""
+        example.extra["sentences"] = {i: _sentence_rows(question, h, index, stated, turn.query_vector)
+                                      for i, h in enumerate(hits) if h.meta.kind == "document"}
+        example.extra["sentence_training"] = [
+            i for i in example.extra["sentences"]
+            if (row.label == "answer" and span and example.labels[i])
+            or (row.label == "near_miss" and gold is not None and hits[i].meta.item_id == gold.item_id)]
         out.append(example)
         if masked and row.label == "answer" and fitting:
             services = {index.service_of(i) or i for i in fitting}
@@ -145,12 +155,13 @@ def _sentence_rows(question, hit: Hit, index, span: str, vector) -> tuple[np.nda
     from knowledge.answer.quote import document_sentences
 
     found, _ = document_sentences([hit], index, vector)
+    titles = [hit.meta.title] * len(found)
     texts = [_norm(s.text) for s in found]
-    states = [float(span in t or (len(t) >= 10 and t in span)) for t in texts]
-    holds = [float(states[j] or (len(found[j].text) < SHORT_SENTENCE and j + 1 < len(found)
+    states = [float(bool(span) and (span in t or (len(t) >= 10 and t in span))) for t in texts]
+    holds = [float(states[j] or (bool(span) and len(found[j].text) < SHORT_SENTENCE and j + 1 < len(found)
                                  and found[j + 1].pid == found[j].pid and span in texts[j] + texts[j + 1]))
              for j in range(len(found))]
-    return (sentence_features(question, found, None), np.asarray(states, dtype=np.float32),
+    return (sentence_features(question, found, None, titles), np.asarray(states, dtype=np.float32),
             np.asarray(holds, dtype=np.float32))
 
 
@@ -166,6 +177,7 @@ def _example(row: Labelled, question, hits: list[Hit], index, qdf, fitting: set[
                       np.asarray(labels, dtype=np.float32), vector=vector, masked=masked, text=question.text)
     example.extra["service"] = [index.service_of(h.meta.item_id) or h.meta.item_id for h in hits]
     example.extra["kinds"] = [h.meta.kind for h in hits]
+    example.extra["titles"] = [h.meta.title for h in hits]
     # which fields each candidate leaves empty: the asked_empty feature, once the asked-field
     # classifier of the fold is known (_with_asked)
     example.extra["empty"] = np.asarray([[float(h.meta.kind == "guide" and is_empty(text))
@@ -197,6 +209,7 @@ def _with_asked(e: Example, asked_field: AskedField) -> np.ndarray:
 
 
 ASKED_PROB, ASKED_RANK = FIELD_FEATURES.index("asked_prob"), FIELD_FEATURES.index("asked_rank")
+FIELD_EMPTY = FIELD_FEATURES.index("empty")
 SENTENCE_ASKED_AT = [SENTENCE_FEATURES.index(f"asked_{name}") for name in ASKED_COLUMNS]
 
 
@@ -209,7 +222,8 @@ def _sentence_x(x: np.ndarray, asked: np.ndarray) -> np.ndarray:
 def _sentence_matrix(examples: list[Example], asked_field: AskedField) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for e in examples:
-        for x, states, _ in (e.extra.get("sentences") or {}).values():
+        rows = e.extra.get("sentences") or {}
+        for x, states, _ in (rows[i] for i in e.extra.get("sentence_training", [])):
             if len(x):
                 xs.append(_sentence_x(x, asked_field(e.text, e.vector)))
                 ys.append(states)
@@ -276,12 +290,25 @@ class Outcome:
     kind: str = ""  # the best candidate's kind (each kind has its own calibration)
     scores: list[float] = field(default_factory=list)  # every candidate's score, best first
     services: list = field(default_factory=list)  # the service of each, in the same order
+    ask_row: np.ndarray | None = None  # ASK_FEATURES: does the question fit several services?
+    ask_p: float = 0.0  # the ask-back model's chance for it (out of fold in training)
+    choices: int = 0  # how many services there are to offer
+    empty_field: bool = False  # the best candidate is the labelled guide and the field picked is empty ("无"):
+    # the reply says the guide does not state it and gives its phone (`field_missing`), it answers nothing
 
-    def asks(self, floor: float, margin: float) -> bool:
-        return bool(close_choices(self.scores, self.services, floor, margin))
+
+    def asks(self, cut: float) -> bool:
+        return asks(self.ask_p, self.choices, cut)
 
 
-def predict(examples: list[Example], items, fields, asked: AskedField, sentences=None) -> list[Outcome]:
+def _with_ask(o: Outcome, ask_row: np.ndarray, ask=None) -> Outcome:
+    o.ask_row = ask_row
+    if ask is not None:
+        o.ask_p = float(ask.predict(o.ask_row.reshape(1, -1), num_threads=1)[0])
+    return o
+
+
+def predict(examples: list[Example], items, fields, asked: AskedField, sentences=None, ask=None) -> list[Outcome]:
     out = []
     for e in examples:
         if not len(e.items):
@@ -289,55 +316,116 @@ def predict(examples: list[Example], items, fields, asked: AskedField, sentences
             continue
         scores = items.predict(_with_asked(e, asked), num_threads=1)
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
+        sorted_scores, services = [float(scores[i]) for i in order], [e.extra["service"][i] for i in order]
+        ask_row = ask_features(sorted_scores, services, e.items[order[0]])
+        chosen = options(sorted_scores, services)
+        picked = named(e.text, [e.extra["titles"][order[i]] for i in chosen]) if len(chosen) >= 2 else None
+        if picked is not None:  # as decide_step: the choice the question names comes first, nothing is asked
+            order.insert(0, order.pop(chosen[picked]))
         best = order[0]
-        right_field = None
+        raw = float(scores[best]) * _quote_chance(e, best, sentences, asked)
+        right_field, empty_field = None, False
         if e.fields is not None:
             fx, _ = _field_matrix([e], asked)
-            right_field = bool(e.field_labels[int(np.argmax(fields.predict(fx, num_threads=1)))])
-        out.append(Outcome(e.row, float(scores[best]), bool(e.labels[best]), right_field,
-                           _right_quote(e, best, sentences, asked(e.text, e.vector)), e.extra["kinds"][best],
-                           scores=[float(scores[i]) for i in order], services=[e.extra["service"][i] for i in order]))
+            field_at = int(np.argmax(fields.predict(fx, num_threads=1)))
+            right_field = bool(e.field_labels[field_at])
+            empty_field = e.keys[best] == e.row.item and bool(e.fields[field_at, FIELD_EMPTY])
+        out.append(_with_ask(Outcome(e.row, raw, bool(e.labels[best]), right_field,
+                                     _right_quote(e, best, sentences, asked(e.text, e.vector)), e.extra["kinds"][best],
+                                     scores=sorted_scores, services=services, empty_field=empty_field,
+                                     choices=0 if picked is not None else len(chosen)), ask_row, ask))
     return out
+
+
+def _quote_chance(e: Example, best: int, sentences, asked: AskedField) -> float:
+    """For a document: the sentence model's chance that its best sentence states the answer (as
+    `knowledge.answer.quote.quote_chance`); 1 for other kinds."""
+    rows = (e.extra.get("sentences") or {}).get(best)
+    if rows is None or sentences is None or not len(rows[0]):
+        return 1.0
+    return float(np.max(sentences.predict(_sentence_x(rows[0], asked(e.text, e.vector)), num_threads=1)))
 
 
 def _right_quote(e: Example, best: int, sentences, asked: np.ndarray) -> bool | None:
     """For a right document: does the sentence the model would quote hold the answer words?"""
     rows = (e.extra.get("sentences") or {}).get(best)
-    if rows is None or sentences is None or not len(rows[0]):
+    if rows is None or sentences is None or not len(rows[0]) or not e.labels[best]:
         return None
     x, _, holds = rows
     return bool(holds[int(np.argmax(sentences.predict(_sentence_x(x, asked), num_threads=1)))])
 
 
-def choose_clarify(outcomes: list[Outcome], max_false: float = 0.03) -> dict:
-    """The floor and margin that ask back the most ambiguous questions while asking back at most
-    `max_false` of the answerable ones whose best candidate is right."""
+ASK_PARAMS = dict(ITEM_PARAMS, num_leaves=7)  # a few hundred ambiguous questions
+ASK_ROUNDS = 200
+MAX_ASKED = 0.05  # at most this share of the answerable questions is asked back
+CUTS = [float(round(c, 2)) for c in np.arange(0.1, 1.0, 0.05)] + [1.01]  # 1.01: never ask
+
+
+def fit_ask(outcomes: list[Outcome]):
+    """Boosted trees: does the question fit several services (a written ambiguous question) or one?"""
+    rows = [o for o in outcomes if o.ask_row is not None]
+    return _train(np.stack([o.ask_row for o in rows]), np.asarray([o.row.label == "ambiguous" for o in rows], float),
+                  ASK_PARAMS, ASK_ROUNDS)
+
+
+def ask_out_of_fold(outcomes: list[Outcome], folds: list[int]) -> None:
+    """Each outcome's ask-back chance from a model that did not see its fold."""
+    for k in range(FOLDS):
+        fit_on = [o for o, f in zip(outcomes, folds) if f != k]
+        held = [o for o, f in zip(outcomes, folds) if f == k and o.ask_row is not None]
+        if not held or not any(o.row.label == "ambiguous" for o in fit_on):
+            continue
+        model = fit_ask(fit_on)
+        for o, p in zip(held, model.predict(np.stack([o.ask_row for o in held]), num_threads=1)):
+            o.ask_p = float(p)
+
+
+def choose_thresholds(outcomes: list[Outcome], probability, clarify: dict, kinds) -> dict[str, float]:
+    """The lowest threshold whose wrong-answer rate is at most `MAX_WRONG`: for all questions
+    (key "", used for kinds without their own calibration) and for each kind in `kinds`, among the
+    questions whose best candidate is of that kind, so that no kind of answer (a document's quote,
+    a guide's field) is wrong more often than the bound while another makes up for it."""
+    chosen = {"": choose_threshold(risk_coverage(outcomes, probability, clarify, FINE_THRESHOLDS))}
+    for kind in kinds:
+        mine = [o for o in outcomes if o.kind == kind]
+        if mine:
+            chosen[kind] = choose_threshold(risk_coverage(mine, probability, clarify, FINE_THRESHOLDS))
+    return chosen
+
+
+def choose_operating_point(outcomes: list[Outcome], probability, kinds) -> tuple[float, dict[str, float]]:
+    """(ask-back cut, thresholds) that answer the most in-scope questions right within the bound of
+    each kind and ask back at most `MAX_ASKED` of the answerable questions."""
+    answerable = [o for o in outcomes if o.row.label == "answer"]
+    best = (-1.0, 1.01, {"": FINE_THRESHOLDS[-1]})
+    for cut in CUTS:
+        if answerable and sum(o.asks(cut) for o in answerable) / len(answerable) > MAX_ASKED:
+            continue
+        thresholds = choose_thresholds(outcomes, probability, {"cut": cut}, kinds)
+        right = metrics(outcomes, probability, thresholds, {"cut": cut})["answered_right"] or 0.0
+        if right > best[0]:
+            best = (right, cut, thresholds)
+    return best[1], best[2]
+
+
+def clarify_card(outcomes: list[Outcome], cut: float) -> dict:
     ambiguous = [o for o in outcomes if o.row.label == "ambiguous"]
     answerable = [o for o in outcomes if o.row.label == "answer" and o.right_item]
-    best = {"floor": 1.01, "margin": 0.0, "ambiguous_asked": 0.0, "answerable_asked": 0.0}
-    if not ambiguous or not answerable:
-        return best
-    for floor in [round(f, 2) for f in np.arange(0.1, 0.95, 0.05)]:
-        for margin in [round(m, 2) for m in np.arange(0.05, 0.95, 0.05)]:
-            asked = sum(o.asks(floor, margin) for o in ambiguous) / len(ambiguous)
-            false = sum(o.asks(floor, margin) for o in answerable) / len(answerable)
-            if false <= max_false and asked > best["ambiguous_asked"]:
-                best = {"floor": floor, "margin": margin, "ambiguous_asked": round(asked, 4),
-                        "answerable_asked": round(false, 4)}
-    return best
+    share = lambda xs: round(sum(o.asks(cut) for o in xs) / len(xs), 4) if xs else None  # noqa: E731
+    return {"cut": cut, "ambiguous_asked": share(ambiguous), "answerable_asked": share(answerable)}
 
 
 def predict_with(reader: Reader, examples: list[Example]) -> list[Outcome]:
     if reader.decider is None:
-        return predict(examples, reader.items, reader.fields, reader.asked_field, reader.sentences)
+        return predict(examples, reader.items, reader.fields, reader.asked_field, reader.sentences, reader.ask)
     for e in examples:
         scores = reader.items.predict(_with_asked(e, reader.asked_field), num_threads=1) \
             if len(e.items) else np.zeros(0)
         read_units(e, scores, reader)
     cross = reader.cross.predict([p for e in examples for p in _pairs(e)])
     _spread(examples, cross)
-    return [_stacked_outcome(e, reader.decider(decider_rows(np.asarray(e.extra["trees"]), np.asarray(e.extra["cross"]))))
-            for e in examples]
+    return [_stacked_outcome(e, reader.decider(decider_rows(np.asarray(e.extra["trees"]), np.asarray(e.extra["cross"]))),
+                             reader.ask) for e in examples]
 
 
 # --- the second look: cross-encoder and decider (knowledge.reader.stack) --------------------------
@@ -387,14 +475,17 @@ def _spread(examples: list[Example], cross: np.ndarray) -> None:
         at += n
 
 
-def _stacked_outcome(e: Example, final: np.ndarray) -> Outcome:
+def _stacked_outcome(e: Example, final: np.ndarray, ask=None) -> Outcome:
     if not len(final):
         return Outcome(e.row, 0.0, False, None)
     order = sorted(range(len(final)), key=lambda i: (-final[i], i))
     best = order[0]
     top = e.extra["top"]
-    return Outcome(e.row, float(final[best]), bool(e.extra["unit_labels"][best]), e.extra["field_right"][best],
-                   kind=e.extra["kinds"][top[best]], scores=[float(final[i]) for i in order], services=[e.extra["service"][top[i]] for i in order])
+    scores, services = [float(final[i]) for i in order], [e.extra["service"][top[i]] for i in order]
+    return _with_ask(Outcome(e.row, float(final[best]), bool(e.extra["unit_labels"][best]), e.extra["field_right"][best],
+                             kind=e.extra["kinds"][top[best]], scores=scores, services=services,
+                             choices=len(options(scores, services))),
+                     ask_features(scores, services, e.items[top[best]]), ask)
 
 
 def _cross_reader(encoder_source, seed: int = SEED):
@@ -439,8 +530,15 @@ def second_look(examples: list[Example], folds: list[int], encoder_source, log) 
     return oof, decider, cross
 
 
-def _answers(o: Outcome, probability, threshold: float, clarify: dict) -> bool:
-    return not o.asks(clarify["floor"], clarify["margin"]) and probability(o.raw, o.kind) >= threshold
+def bar(threshold: float | dict[str, float], kind: str) -> float:
+    """The threshold for an answer of this kind: one for all, or one per kind ("" for the rest)."""
+    return threshold.get(kind, threshold[""]) if isinstance(threshold, dict) else threshold
+
+
+def _answers(o: Outcome, probability, threshold: float | dict[str, float], clarify: dict) -> bool:
+    """As `decide_step`: not asked back, confident enough, and not a guide field that is empty."""
+    return (not o.asks(clarify["cut"]) and probability(o.raw, o.kind) >= bar(threshold, o.kind)
+            and not o.empty_field)
 
 
 def _right(o: Outcome) -> bool:
@@ -477,7 +575,7 @@ def choose_threshold(table: list[dict], max_wrong: float = MAX_WRONG) -> float:
     return min(row["threshold"] for row in ok) if ok else table[-1]["threshold"]
 
 
-def metrics(outcomes: list[Outcome], probability, threshold: float, clarify: dict) -> dict:
+def metrics(outcomes: list[Outcome], probability, threshold: float | dict[str, float], clarify: dict) -> dict:
     by = {label: [o for o in outcomes if o.row.label == label] for label in ("answer", "field_missing", "near_miss",
                                                                            "ambiguous")}
     ins = by["answer"]
@@ -495,7 +593,7 @@ def metrics(outcomes: list[Outcome], probability, threshold: float, clarify: dic
         "quote_right": mean([bool(o.right_quote) for o in ins if o.right_quote is not None]),
         "near_miss_refused": mean([not answered(o) for o in by["near_miss"]]),
         "field_missing_not_answered": mean([not answered(o) for o in by["field_missing"]]),
-        "ambiguous_asked": mean([o.asks(clarify["floor"], clarify["margin"]) for o in by["ambiguous"]]),
+        "ambiguous_asked": mean([o.asks(clarify["cut"]) for o in by["ambiguous"]]),
         "wrong_rate": round(len(wrong) / max(1, len(outcomes)), 4),
     }
 
@@ -530,13 +628,16 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
     correct = np.asarray([_right(o) for o in oof], dtype=float)  # the fact stated: item, field, sentence
     calibration = Calibrations.fit(raw, correct, [o.kind for o in oof])
     probability = lambda r, kind="": float(calibration(r, kind))  # noqa: E731
-    clarify = choose_clarify(oof)
-    threshold = choose_threshold(risk_coverage(oof, probability, clarify, FINE_THRESHOLDS))
-    table = risk_coverage(oof, probability, clarify, sorted({*COARSE_THRESHOLDS, threshold}))
+    ask_out_of_fold(oof, folds)
+    cut, threshold = choose_operating_point(oof, probability, sorted(calibration.by_kind))
+    clarify = clarify_card(oof, cut)
+    table = risk_coverage(oof, probability, clarify, sorted({*COARSE_THRESHOLDS, threshold[""]}))
     items, fields, sentences, asked = _fit_all(every)
+    ask = fit_ask(oof)
     card = {
         "version": "", "trained": dt.date.today().isoformat(), "seed": SEED,
-        "threshold": threshold, "max_wrong": MAX_WRONG, "clarify": clarify,
+        "threshold": threshold[""], "thresholds": {k: v for k, v in threshold.items() if k},
+        "max_wrong": MAX_WRONG, "clarify": clarify,
         "calibrated_kinds": {k: sum(o.kind == k for o in oof) for k in sorted(calibration.by_kind)},
         "data": {"files": [_relative(p) for p in data_files], "questions": len(examples),
                  "by_kb": dict(Counter(e.row.kb for e in examples)),
@@ -544,7 +645,8 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
                  "sha256": _data_digest(data_files),
                  "masked": sum(e.masked for e in every), "masked_weight": MASKED_WEIGHT},
         "params": {"items": ITEM_PARAMS | {"rounds": ITEM_ROUNDS}, "fields": FIELD_PARAMS | {"rounds": FIELD_ROUNDS},
-                   "sentences": SENTENCE_PARAMS | {"rounds": SENTENCE_ROUNDS}},
+                   "sentences": SENTENCE_PARAMS | {"rounds": SENTENCE_ROUNDS},
+                   "ask": ASK_PARAMS | {"rounds": ASK_ROUNDS, "max_asked": MAX_ASKED}},
         "cross_validated": {"all": metrics(oof, probability, threshold, clarify),
                             **{f"split_{s}": metrics([o for o in oof if o.row.split == s], probability, threshold,
                                                      clarify) for s in ("train", "dev")},
@@ -556,7 +658,7 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
     if decider is not None:
         card["params"]["cross"] = {"top_layers": TOP_LAYERS, "max_tokens": MAX_TOKENS, "depth": STACK_DEPTH,
                                    "epochs": 1, "decider": decider.to_json()}
-    reader = Reader(items, fields, asked, calibration, qdf, card, decider, cross, sentences)
+    reader = Reader(items, fields, asked, calibration, qdf, card, decider, cross, sentences, ask)
     return reader, card
 
 
