@@ -7,7 +7,7 @@ RASA_VENV := .venv-rasa
 export GOVBOT_HOME ?= $(CURDIR)/var
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-app setup-rasa setup-browser model sample run test test-fast bench clean
+.PHONY: setup setup-app setup-rasa setup-browser model sample run test test-fast lint bench clean
 
 setup: setup-app setup-rasa setup-browser model
 
@@ -48,6 +48,11 @@ run: setup sample
 
 test: setup
 	$(VENV)/bin/python -m pytest -q
+
+# The linter and the layer contracts (pyproject.toml: [tool.ruff], [tool.importlinter]).
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 bench: setup
 	$(VENV)/bin/python -m bench.run_all

@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from govbot.records import Records, records_for
 from govbot.settings import get_settings
+from govbot.engine import open_knowledge
 from knowledge.engine import Knowledge
 
 log = logging.getLogger("govbot.actions")
@@ -14,7 +15,7 @@ log = logging.getLogger("govbot.actions")
 
 @lru_cache(maxsize=1)
 def knowledge() -> Knowledge:
-    return Knowledge(get_settings())
+    return open_knowledge(get_settings())
 
 
 def records() -> Records:

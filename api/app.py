@@ -26,10 +26,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from knowledge.engine import Knowledge
+        from govbot.engine import open_knowledge
 
         app.state.settings = settings
-        app.state.kb = Knowledge(settings)
+        app.state.kb = open_knowledge(settings)
         app.state.records = records_for(settings)
         app.state.accounts = Accounts(settings.db_url)
         app.state.gold = GoldQuestions(app.state.kb.store.engine)

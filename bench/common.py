@@ -50,10 +50,10 @@ def configure_threads() -> None:
 
 
 def open_kb(home: Path):
-    from knowledge.engine import Knowledge
+    from govbot.engine import open_knowledge
 
     configure_threads()
-    return Knowledge(bench_settings(home))
+    return open_knowledge(bench_settings(home))
 
 
 def fresh_dir(path: Path) -> Path:

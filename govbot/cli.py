@@ -20,8 +20,8 @@ class UsageError(Exception):
 
 
 def _knowledge():
-    from knowledge.engine import Knowledge
-    return Knowledge(get_settings())
+    from govbot.engine import open_knowledge
+    return open_knowledge(get_settings())
 
 
 def _progress(desc: str, unit: str):

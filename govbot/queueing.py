@@ -23,8 +23,12 @@ PHONE = re.compile(r"(?<!\d)(?:(?:\+?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}|0\d{2
 
 def _hours(settings: Settings) -> tuple[time, time]:
     start, _, end = settings.office_hours.partition("-")
-    parse = (lambda v: time.max if v.strip() == "24:00" else time.fromisoformat(v.strip()))
-    return parse(start), parse(end)
+    return _clock(start), _clock(end)
+
+
+def _clock(value: str) -> time:
+    """"08:30" -> 08:30; "24:00" (the end of the day) -> the last moment of the day."""
+    return time.max if value.strip() == "24:00" else time.fromisoformat(value.strip())
 
 
 def in_office_hours(settings: Settings, now: datetime | None = None) -> bool:

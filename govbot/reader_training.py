@@ -192,7 +192,7 @@ def _measured(reader: Reader, examples, name: str) -> dict:
 
 
 def reader_metrics(reader: Reader, examples) -> dict:
-    clarify = {"cut": reader.clarify_cut}
+    clarify = {"cut": reader.clarify_cut, "floor": reader.clarify_floor}
     return metrics(predict_with(reader, examples), reader.probability, reader.thresholds, clarify)
 
 

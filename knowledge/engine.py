@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import cached_property
 from datetime import date
 from pathlib import Path
 
-from govbot.insights.questions import QuestionLog
-from govbot.settings import Settings, get_settings
 from knowledge.answer.pipeline import FALLBACK_DEPARTMENT, AnswerPipeline
 from knowledge.answer.types import Answer, AnswerStatus, Department
 from knowledge.content import Item, Status
@@ -26,15 +25,38 @@ from knowledge.ingest.service import IngestOptions, IngestReport, ingest_paths
 from knowledge.models.e5_build import MARKER
 from knowledge.passages import item_passages
 from knowledge.reader.model import SHIPPED, Reader
+from knowledge.settings import KnowledgeSettings
 from knowledge.store import ContentStore, open_store
 
 log = logging.getLogger("govbot.knowledge")
 BIG_CHANGE = 200  # changed items from which a sync runs in the background (see catch_up)
 
 
+@dataclass(frozen=True)
+class AnswerRecord:
+    """One answer given to a citizen, as `Knowledge.on_answer` receives it. The question is as the
+    citizen wrote it: whoever keeps it must mask it (govbot's question log does)."""
+    question: str
+    status: str
+    confidence: float
+    item_id: int | None
+    item_key: str
+    item_title: str
+    department: str
+    routed_department: str
+    channel: str
+    conversation_id: str
+
+
 class Knowledge:
-    def __init__(self, settings: Settings | None = None, composer=None):
-        self.settings = (settings or get_settings()).ensure_dirs()
+    """`on_answer(record)`: called after every answer to a citizen (`ask`) with what the answer
+    was (`AnswerRecord`), for whoever keeps a log of them (govbot's question log); a failing hook
+    is logged, never raised."""
+
+    def __init__(self, settings: KnowledgeSettings | None = None, composer=None,
+                 on_answer: Callable[["AnswerRecord"], None] | None = None):
+        self.settings = (settings or KnowledgeSettings()).ensure_dirs()
+        self.on_answer = on_answer
         if composer is None and self.settings.llm_enabled:
             from knowledge.answer.llm import LlmComposer
             composer = LlmComposer.from_settings(self.settings)
@@ -130,7 +152,8 @@ class Knowledge:
         self.catch_up()
         with self._lock:
             answer = self.pipeline.answer(question, context_key=context_key, today=today)
-        self._log(answer, channel=channel, conversation_id=conversation_id)
+        if self.on_answer is not None:
+            self._report(answer, channel=channel, conversation_id=conversation_id)
         return answer
 
     def department_for(self, text: str) -> Department:
@@ -166,33 +189,31 @@ class Knowledge:
         with self._lock:
             return self.pipeline.suggestions(text, n)
 
-    def _log(self, answer: Answer, *, channel: str = "", conversation_id: str = "") -> None:
-        """Questions are kept (masked) in the `question_log` table for the knowledge-gaps inbox and
-        analytics (govbot.insights): one INSERT; a failure is logged, never raised."""
+    def _report(self, answer: Answer, *, channel: str = "", conversation_id: str = "") -> None:
+        """What the answer was, for `on_answer`: its item, or for a refusal where the question would
+        be dispatched (the best directory entry among the hits already found)."""
         try:
             source = next((s for s in answer.sources if s.key and s.key == answer.item_key), None)
             routed = ""
             if source is None and answer.status in (AnswerStatus.NO_ANSWER, AnswerStatus.CLARIFY):
-                with self._lock:  # where `department_for` would dispatch it, from the hits already found
+                with self._lock:
                     directory = {m.key: m.title for m in self.index.meta.values() if m.kind == "hotline"
                                  and self.settings.hotline_number not in m.title}
                 routed = next((directory[k] for k in answer.ranked_keys if k in directory), "")
                 routed = routed or (FALLBACK_DEPARTMENT if answer.ranked_keys else "")
-            if "_questions" not in self.__dict__:
-                self._questions = QuestionLog(self.store.engine)
-            self._questions.write(
+            self.on_answer(AnswerRecord(
                 question=answer.question, status=answer.status.value, confidence=answer.confidence,
                 item_id=source.id if source else None, item_key=answer.item_key,
                 item_title=source.title if source else "", department=source.department if source else "",
-                routed_department=routed, channel=channel, conversation_id=conversation_id)
-        except Exception as exc:  # noqa: BLE001 - logging must never cost a citizen an answer
-            log.warning("question log not written: %s", exc)
+                routed_department=routed, channel=channel, conversation_id=conversation_id))
+        except Exception as exc:  # noqa: BLE001 - a log must never cost a citizen an answer
+            log.warning("answer not reported: %s", exc)
 
     def close(self) -> None:
         self.store.close()
 
 
-def reader_folder(settings: Settings) -> Path:
+def reader_folder(settings: KnowledgeSettings) -> Path:
     """The reader model in use: the configured one, else one trained for this home
     (`govbot train-reader --home`), else the shipped one."""
     if settings.reader_dir:

@@ -36,10 +36,10 @@ def sample_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample_kb(sample_home):
     """The engine in-process over the sample home (read-only use)."""
+    from govbot.engine import open_knowledge
     from govbot.settings import Settings
-    from knowledge.engine import Knowledge
 
-    kb = Knowledge(Settings(home=sample_home))
+    kb = open_knowledge(Settings(home=sample_home))
     yield kb
     kb.close()
 
@@ -47,13 +47,13 @@ def sample_kb(sample_home):
 @pytest.fixture
 def make_kb(tmp_path):
     """A fresh engine in an empty home of its own."""
+    from govbot.engine import open_knowledge
     from govbot.settings import Settings
-    from knowledge.engine import Knowledge
 
     made = []
 
     def factory(home: Path | None = None):
-        kb = Knowledge(Settings(home=home or tmp_path / "home"))
+        kb = open_knowledge(Settings(home=home or tmp_path / "home"))
         made.append(kb)
         return kb
 

@@ -42,9 +42,9 @@ def client(app_home):
 
 @pytest.fixture(scope="module")
 def other_process(app_home):
-    from knowledge.engine import Knowledge
+    from govbot.engine import open_knowledge
 
-    kb = Knowledge(app_home)
+    kb = open_knowledge(app_home)
     yield kb
     kb.close()
 
@@ -330,7 +330,8 @@ def test_import_of_word_document_and_template_download(client, as_):
     from docx import Document
 
     document = Document()
-    for q, a in [("问：殡葬补贴怎么申请？", "答：由家属向户籍所在地街道申请。"), ("问：殡葬补贴标准是多少？", "答：每人一次性补贴1000元。")]:
+    for q, a in [("问：殡葬补贴怎么申请？", "答：由家属向户籍所在地街道申请。"),
+                 ("问：殡葬补贴标准是多少？", "答：每人一次性补贴1000元。")]:
         document.add_paragraph(q)
         document.add_paragraph(a)
     out = io.BytesIO()

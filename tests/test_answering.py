@@ -92,10 +92,10 @@ def test_guide_answers_the_field_asked_for(sample_kb):
 
 
 def test_colloquial_traditional_and_typo_questions_find_the_service(sample_kb):
-    assert "公积金" in sample_kb.ask("公积金咋取出来").sources[0].title
-    assert "居住证" in sample_kb.ask("居住證怎麼辦理").sources[0].title
-    assert "居住证" in sample_kb.ask("居注证怎么办").sources[0].title
-    assert "护照" in sample_kb.ask("办户照要多久").sources[0].title
+    # found first, whatever the decision after it (answer, ask which one, or refuse: the reader's)
+    for question, service in [("公积金咋取出来", "gjj-tiqu"), ("居住證怎麼辦理", "juzhuzheng"),
+                              ("居注证怎么办", "juzhuzheng"), ("办户照要多久", "huzhao")]:
+        assert service in sample_kb.ask(question).ranked_keys[0], question
     lost = sample_kb.ask("设保卡不小心弄丢了，补一张要多少钱？")  # a typo of a colloquial word
     assert lost.ranked_keys[0] in ("qa-shebaoka-003", "guide-shebaoka")  # found first (answered or not)
 

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import asdict
 from datetime import datetime, timezone
 
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from govbot.insights.tables import ensure_tables, question_log
+from knowledge.engine import AnswerRecord
 from knowledge.pii import mask
 from knowledge.text import normalize
 
@@ -34,6 +36,10 @@ class QuestionLog:
             ensure_tables(engine)
         except Exception as exc:  # noqa: BLE001 - a broken log must not stop the engine
             log.warning("question log table not created: %s", exc)
+
+    def record(self, answer: AnswerRecord) -> None:
+        """`Knowledge.on_answer`: one row for an answer given to a citizen."""
+        self.write(**asdict(answer))
 
     def write(self, *, question: str, status: str, confidence: float = 0.0, item_id: int | None = None,
               item_key: str = "", item_title: str = "", department: str = "", routed_department: str = "",

@@ -61,7 +61,7 @@ def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[O
             turn.confidence = confidence(turn, index, reader)
         return []
     chance = reader.ask_probability(ask_features(scores, services, turn.rows[hits[0].meta.item_id]))
-    if not asks(chance, len(chosen), reader.clarify_cut):
+    if not asks(chance, len(chosen), reader.clarify_cut, turn.confidence, reader.clarify_floor):
         return []
     return [Option(hits[i].meta.title, hits[i].meta.key) for i in chosen]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from govbot.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from knowledge.answer.compose import compose_hit, compose_step
 from knowledge.answer.decide import decide_step
 from knowledge.answer.guard import check_question, guard_step
@@ -25,7 +25,7 @@ FALLBACK_DEPARTMENT = "12345热线派单中心"
 
 
 class AnswerPipeline:
-    def __init__(self, index: HybridIndex, embeddings: E5Embeddings, settings: Settings, reader: Reader,
+    def __init__(self, index: HybridIndex, embeddings: E5Embeddings, settings: KnowledgeSettings, reader: Reader,
                  composer=None):
         self.index, self.embeddings, self.settings, self.reader = index, embeddings, settings, reader
         self.composer = composer  # optional LLM rewrite (knowledge.answer.llm.LlmComposer)

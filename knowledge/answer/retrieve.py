@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from govbot.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from knowledge.answer.types import Turn
 from knowledge.embeddings import E5Embeddings
 from knowledge.index.hybrid import Filters, Hit, HybridIndex
@@ -20,7 +20,7 @@ _BRACKETS = re.compile(r"[（()）、，,]+")
 TOPIC_BOOST = 1.5  # a follow-up prefers the items of the service under discussion
 
 
-def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, settings: Settings,
+def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, settings: KnowledgeSettings,
                   today: date | None = None) -> None:
     if turn.context_key:
         resolve_follow_up(turn, index)
@@ -57,7 +57,7 @@ def search_text(turn: Turn) -> str:
     return " ".join([turn.text] + turn.expansions)
 
 
-def _search(index: HybridIndex, query: str, vector, filters: Filters, settings: Settings) -> list[Hit]:
+def _search(index: HybridIndex, query: str, vector, filters: Filters, settings: KnowledgeSettings) -> list[Hit]:
     return index.search(query, vector, filters, lexical_k=settings.lexical_candidates,
                         dense_k=settings.dense_candidates, rrf_k=settings.rrf_k,
                         weights=(settings.lexical_weight, settings.dense_weight))

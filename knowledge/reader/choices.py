@@ -9,7 +9,8 @@ written ambiguous questions ("出入境证件的工本费是多少？": passport
 answerable ones, out of fold; the cut above which we ask is chosen with the answer threshold, so
 that together they answer the most questions right within the wrong-answer bound (model card,
 "clarify"). The choices offered are the best candidate of each service among the first
-`CLARIFY_DEPTH` that is at least `OPTION_SHARE` as likely as the best one; a question that already
+`CLARIFY_DEPTH` that is at least `OPTION_SHARE` as likely as the best one, and only when the best
+one is likely enough (`floor`, chosen with the cut); a question that already
 names one of them by what tells it apart (`named`) is not asked back. Used by the answer pipeline
 and by training, so both decide alike.
 """
@@ -69,17 +70,20 @@ def named(question: str, titles: list[str]) -> int | None:
     """The one choice the question already names by what tells it apart from the others ("第1类…"
     among 第1类 … 第4类, "城东区…" next to 城西区), or None. A choice's marks are the characters of
     its title that no other choice's title has; it is named when the question holds at least half
-    of its marks and none of any other's."""
+    of its marks and at least twice the share of any other's."""
     clean = [{c for c in t if c.isalnum()} for t in titles]
     asked = set(question)
     shares = []
     for i, chars in enumerate(clean):
         marks = chars - set().union(*(other for j, other in enumerate(clean) if j != i))
         shares.append(len(marks & asked) / len(marks) if marks else 0.0)
-    hits = [i for i, share in enumerate(shares) if share > 0]
-    return hits[0] if len(hits) == 1 and shares[hits[0]] >= 0.5 else None
+    order = sorted(range(len(shares)), key=lambda i: (-shares[i], i))
+    best, runner_up = shares[order[0]], (shares[order[1]] if len(order) > 1 else 0.0)
+    return order[0] if best >= 0.5 and best >= 2 * runner_up else None
 
 
-def asks(probability: float, choices: int, cut: float) -> bool:
-    """Ask back when the model says the question fits several services and there are two to offer."""
-    return choices >= 2 and probability >= cut
+def asks(probability: float, choices: int, cut: float, confidence: float = 1.0, floor: float = 0.0) -> bool:
+    """Ask back when the model says the question fits several services, there are two to offer, and
+    the best of them is likely enough (`confidence`, its calibrated probability, at least `floor`):
+    choices that are all unlikely are no help, that question gets "no answer"."""
+    return choices >= 2 and probability >= cut and confidence >= floor

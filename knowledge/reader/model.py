@@ -150,6 +150,11 @@ class Reader:
         """Ask back above this chance that the question fits several services (model card)."""
         return float(self.card.get("clarify", {}).get("cut", 1.01))
 
+    @property
+    def clarify_floor(self) -> float:
+        """... when the best choice's probability is at least this (model card)."""
+        return float(self.card.get("clarify", {}).get("floor", 0.0))
+
     # --- predicting ----------------------------------------------------------------------------
     def predict_items(self, x: np.ndarray) -> np.ndarray:
         """Raw scores in [0, 1] that each candidate item answers (one row of ITEM_FEATURES each)."""

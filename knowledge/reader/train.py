@@ -293,12 +293,13 @@ class Outcome:
     ask_row: np.ndarray | None = None  # ASK_FEATURES: does the question fit several services?
     ask_p: float = 0.0  # the ask-back model's chance for it (out of fold in training)
     choices: int = 0  # how many services there are to offer
+    best_p: float = 1.0  # the best candidate's calibrated probability (set once the calibration is known)
     empty_field: bool = False  # the best candidate is the labelled guide and the field picked is empty ("无"):
     # the reply says the guide does not state it and gives its phone (`field_missing`), it answers nothing
 
 
-    def asks(self, cut: float) -> bool:
-        return asks(self.ask_p, self.choices, cut)
+    def asks(self, cut: float, floor: float = 0.0) -> bool:
+        return asks(self.ask_p, self.choices, cut, self.best_p, floor)
 
 
 def _with_ask(o: Outcome, ask_row: np.ndarray, ask=None) -> Outcome:
@@ -358,7 +359,9 @@ def _right_quote(e: Example, best: int, sentences, asked: np.ndarray) -> bool | 
 ASK_PARAMS = dict(ITEM_PARAMS, num_leaves=7)  # a few hundred ambiguous questions
 ASK_ROUNDS = 200
 MAX_ASKED = 0.05  # at most this share of the answerable questions is asked back
+MAX_NEAR_ASKED = 0.03  # ... and of the near misses (choices about what the KB does not cover mislead)
 CUTS = [float(round(c, 2)) for c in np.arange(0.1, 1.0, 0.05)] + [1.01]  # 1.01: never ask
+FLOORS = [0.0, 0.05, 0.1, 0.2, 0.3]  # the best choice's probability below which nothing is asked
 
 
 def fit_ask(outcomes: list[Outcome]):
@@ -393,29 +396,41 @@ def choose_thresholds(outcomes: list[Outcome], probability, clarify: dict, kinds
     return chosen
 
 
-def choose_operating_point(outcomes: list[Outcome], probability, kinds) -> tuple[float, dict[str, float]]:
-    """(ask-back cut, thresholds) that answer the most in-scope questions right within the bound of
-    each kind and ask back at most `MAX_ASKED` of the answerable questions."""
+def choose_operating_point(outcomes: list[Outcome], probability, kinds) -> tuple[dict, dict[str, float]]:
+    """(ask-back cut and floor, thresholds) that answer the most in-scope questions right within
+    the bound of each kind, asking back at most `MAX_ASKED` of the answerable questions and
+    `MAX_NEAR_ASKED` of the near misses (of two as good, the one that asks less)."""
     answerable = [o for o in outcomes if o.row.label == "answer"]
-    best = (-1.0, 1.01, {"": FINE_THRESHOLDS[-1]})
-    for cut in CUTS:
-        if answerable and sum(o.asks(cut) for o in answerable) / len(answerable) > MAX_ASKED:
-            continue
-        thresholds = choose_thresholds(outcomes, probability, {"cut": cut}, kinds)
-        right = metrics(outcomes, probability, thresholds, {"cut": cut})["answered_right"] or 0.0
-        if right > best[0]:
-            best = (right, cut, thresholds)
+    near = [o for o in outcomes if o.row.label == "near_miss"]
+    share = lambda xs, cut, floor: sum(o.asks(cut, floor) for o in xs) / len(xs) if xs else 0.0  # noqa: E731
+    best = (-1.0, {"cut": 1.01, "floor": 0.0}, {"": FINE_THRESHOLDS[-1]})
+    for floor in reversed(FLOORS):
+        for cut in reversed(CUTS):
+            if share(answerable, cut, floor) > MAX_ASKED or share(near, cut, floor) > MAX_NEAR_ASKED:
+                continue
+            clarify = {"cut": cut, "floor": floor}
+            thresholds = choose_thresholds(outcomes, probability, clarify, kinds)
+            right = metrics(outcomes, probability, thresholds, clarify)["answered_right"] or 0.0
+            if right > best[0] + 1e-9:
+                best = (right, clarify, thresholds)
     return best[1], best[2]
 
 
-def clarify_card(outcomes: list[Outcome], cut: float) -> dict:
-    ambiguous = [o for o in outcomes if o.row.label == "ambiguous"]
-    answerable = [o for o in outcomes if o.row.label == "answer" and o.right_item]
-    share = lambda xs: round(sum(o.asks(cut) for o in xs) / len(xs), 4) if xs else None  # noqa: E731
-    return {"cut": cut, "ambiguous_asked": share(ambiguous), "answerable_asked": share(answerable)}
+def clarify_card(outcomes: list[Outcome], clarify: dict) -> dict:
+    by = {label: [o for o in outcomes if o.row.label == label] for label in ("ambiguous", "answer", "near_miss")}
+    share = lambda xs: round(sum(o.asks(clarify["cut"], clarify["floor"]) for o in xs) / len(xs), 4) if xs else None  # noqa: E731
+    return {**clarify, "ambiguous_asked": share(by["ambiguous"]), "answerable_asked": share(by["answer"]),
+            "near_miss_asked": share(by["near_miss"])}
 
 
 def predict_with(reader: Reader, examples: list[Example]) -> list[Outcome]:
+    outcomes = _predict_with(reader, examples)
+    for o in outcomes:
+        o.best_p = reader.probability(o.raw, o.kind)
+    return outcomes
+
+
+def _predict_with(reader: Reader, examples: list[Example]) -> list[Outcome]:
     if reader.decider is None:
         return predict(examples, reader.items, reader.fields, reader.asked_field, reader.sentences, reader.ask)
     for e in examples:
@@ -537,7 +552,7 @@ def bar(threshold: float | dict[str, float], kind: str) -> float:
 
 def _answers(o: Outcome, probability, threshold: float | dict[str, float], clarify: dict) -> bool:
     """As `decide_step`: not asked back, confident enough, and not a guide field that is empty."""
-    return (not o.asks(clarify["cut"]) and probability(o.raw, o.kind) >= bar(threshold, o.kind)
+    return (not o.asks(clarify["cut"], clarify.get("floor", 0.0)) and probability(o.raw, o.kind) >= bar(threshold, o.kind)
             and not o.empty_field)
 
 
@@ -593,7 +608,7 @@ def metrics(outcomes: list[Outcome], probability, threshold: float | dict[str, f
         "quote_right": mean([bool(o.right_quote) for o in ins if o.right_quote is not None]),
         "near_miss_refused": mean([not answered(o) for o in by["near_miss"]]),
         "field_missing_not_answered": mean([not answered(o) for o in by["field_missing"]]),
-        "ambiguous_asked": mean([o.asks(clarify["cut"]) for o in by["ambiguous"]]),
+        "ambiguous_asked": mean([o.asks(clarify["cut"], clarify.get("floor", 0.0)) for o in by["ambiguous"]]),
         "wrong_rate": round(len(wrong) / max(1, len(outcomes)), 4),
     }
 
@@ -628,9 +643,11 @@ def train(examples: list[Example], qdf: dict[str, float], data_files: list[Path]
     correct = np.asarray([_right(o) for o in oof], dtype=float)  # the fact stated: item, field, sentence
     calibration = Calibrations.fit(raw, correct, [o.kind for o in oof])
     probability = lambda r, kind="": float(calibration(r, kind))  # noqa: E731
+    for o in oof:
+        o.best_p = probability(o.raw, o.kind)
     ask_out_of_fold(oof, folds)
-    cut, threshold = choose_operating_point(oof, probability, sorted(calibration.by_kind))
-    clarify = clarify_card(oof, cut)
+    clarify, threshold = choose_operating_point(oof, probability, sorted(calibration.by_kind))
+    clarify = clarify_card(oof, clarify)
     table = risk_coverage(oof, probability, clarify, sorted({*COARSE_THRESHOLDS, threshold[""]}))
     items, fields, sentences, asked = _fit_all(every)
     ask = fit_ask(oof)

@@ -1,11 +1,11 @@
 """Pick the store backend from settings."""
 from __future__ import annotations
 
-from govbot.settings import Settings
+from knowledge.settings import KnowledgeSettings
 from knowledge.store.base import ContentStore
 
 
-def open_store(settings: Settings) -> ContentStore:
+def open_store(settings: KnowledgeSettings) -> ContentStore:
     url = settings.db_url
     if url.startswith(("sqlite", "postgresql")):
         from knowledge.store.sql import SqlStore

