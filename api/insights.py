@@ -18,6 +18,7 @@ from govbot.accounts import Session
 from govbot.insights.analytics import analytics, department_weeks, to_csv
 from govbot.insights.flags import add_flag
 from govbot.insights.gaps import find_gaps
+from knowledge.answer.pipeline import fallback_department
 from govbot.insights.periods import utcnow
 from govbot.insights.similar import Similarity
 from knowledge.pii import mask
@@ -98,7 +99,8 @@ async def gaps(request: Request, department: str = "", days: int = Query(30, ge=
     return await run_in_threadpool(
         find_gaps, request.app.state.records.engine, now=utcnow(), days=days, department=scope,
         similarity=_similarity(request), department_for=lambda text: kb.department_for(text).name,
-        item_title=_item_title(request), limit=limit)
+        item_title=_item_title(request), limit=limit,
+        catch_all=fallback_department(request.app.state.settings.hotline_number))
 
 
 @router.get("/api/admin/analytics", summary="运行分析：提问量、回答率、转人工率、满意度、热门与上升话题")

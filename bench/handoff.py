@@ -84,6 +84,8 @@ import httpx
 from bench.common import (CACHE, SAMPLE_EVAL, finish, fmt, latency_summary, load_avg,
                           md_table)
 from bench.stack import Stack, ensure_home
+from knowledge.answer.pipeline import fallback_department
+from knowledge.settings import KnowledgeSettings
 
 HOME = CACHE / "homes" / "handoff"
 PASSWORD = "bench-handoff-pass"
@@ -91,7 +93,7 @@ SUPERVISORS = ("bench_sup1", "bench_sup2")
 HANDOFF = "转人工"
 CLAIMED = "人工客服已接入"  # api/operator.py claim()
 RELEASED = "人工服务已结束"  # api/operator.py release()
-FALLBACK_DEPARTMENT = "12345热线派单中心"  # knowledge/answer/pipeline.py: where unmatched cases go
+FALLBACK_DEPARTMENT = fallback_department(KnowledgeSettings().hotline_number)  # where unmatched cases go
 ASSIST_TARGET_MS, SSE_TARGET_MS = 300, 500
 HTTP_TIMEOUT = httpx.Timeout(120, connect=10)
 

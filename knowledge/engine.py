@@ -14,7 +14,7 @@ from functools import cached_property
 from datetime import date
 from pathlib import Path
 
-from knowledge.answer.pipeline import FALLBACK_DEPARTMENT, AnswerPipeline
+from knowledge.answer.pipeline import AnswerPipeline, fallback_department
 from knowledge.answer.types import Answer, AnswerStatus, Department
 from knowledge.content import Item, Status
 from knowledge.embeddings import load_embeddings
@@ -200,7 +200,7 @@ class Knowledge:
                     directory = {m.key: m.title for m in self.index.meta.values() if m.kind == "hotline"
                                  and self.settings.hotline_number not in m.title}
                 routed = next((directory[k] for k in answer.ranked_keys if k in directory), "")
-                routed = routed or (FALLBACK_DEPARTMENT if answer.ranked_keys else "")
+                routed = routed or (fallback_department(self.settings.hotline_number) if answer.ranked_keys else "")
             self.on_answer(AnswerRecord(
                 question=answer.question, status=answer.status.value, confidence=answer.confidence,
                 item_id=source.id if source else None, item_key=answer.item_key,

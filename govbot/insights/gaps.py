@@ -24,7 +24,6 @@ from govbot.insights.questions import normalize_question
 from govbot.insights.similar import Similarity
 from govbot.insights.tables import ensure_tables, question_log
 from govbot.records import feedback
-from knowledge.answer.pipeline import FALLBACK_DEPARTMENT
 
 ROW_LIMIT = 5000  # most recent rows read from each source
 EXAMPLES = 5
@@ -82,13 +81,13 @@ def group_signals(signals: list[Signal], similarity: Similarity | None) -> list[
     return list(groups.values())
 
 
-def _department(signals: list[Signal]) -> str:
-    """The department most of the evidence names (the hotline's catch-all only if nothing else)."""
-    votes = Counter(s.department for s in signals if s.department and s.department != FALLBACK_DEPARTMENT)
+def _department(signals: list[Signal], catch_all: str = "") -> str:
+    """The department most of the evidence names (the hotline's `catch_all` only if nothing else)."""
+    votes = Counter(s.department for s in signals if s.department and s.department != catch_all)
     if votes:
         latest = {s.department: s.time for s in sorted(signals, key=lambda s: s.time)}
         return max(votes, key=lambda d: (votes[d], latest[d]))
-    return FALLBACK_DEPARTMENT if any(s.department == FALLBACK_DEPARTMENT for s in signals) else ""
+    return catch_all if catch_all and any(s.department == catch_all for s in signals) else ""
 
 
 def _latest_wording(unit: list[Signal]) -> str:
@@ -126,9 +125,10 @@ def describe(units: list[list[Signal]], now: datetime, department: str,
 def find_gaps(engine: Engine, *, now: datetime, days: int = 30, department: str | None = None,
               similarity: Similarity | None = None, department_for: Callable[[str], str] | None = None,
               item_title: Callable[[int], str] | None = None, limit: int = 100,
-              row_limit: int = ROW_LIMIT) -> dict:
+              row_limit: int = ROW_LIMIT, catch_all: str = "") -> dict:
     """Groups of similar unanswered / unhelpful / flagged questions of the last `days` days,
-    most frequent first; only `department`'s when given."""
+    most frequent first; only `department`'s when given. `catch_all`: the hotline's own dispatch
+    centre (`fallback_department`), named for a group only when no department is."""
     now = utc(now)
     signals = collect(engine, now - timedelta(days=days), row_limit)
     groups = group_signals(signals, similarity)
@@ -138,7 +138,7 @@ def find_gaps(engine: Engine, *, now: datetime, days: int = 30, department: str 
     lookups = 0
     for units in groups:
         signals_of = [s for u in units for s in u]
-        name = _department(signals_of)
+        name = _department(signals_of, catch_all)
         if not name and department_for is not None and lookups < DEPARTMENT_LOOKUPS:
             lookups += 1
             name = department_for(_latest_wording(units[0]))

@@ -21,7 +21,11 @@ from knowledge.index.hybrid import HybridIndex
 from knowledge.reader.model import Reader
 from knowledge.text import canonical, tokenize
 
-FALLBACK_DEPARTMENT = "12345热线派单中心"
+
+
+def fallback_department(hotline: str) -> str:
+    """Where a case that no directory entry matches is dispatched: the hotline's own centre."""
+    return f"{hotline}热线派单中心"
 
 
 class AnswerPipeline:
@@ -84,7 +88,7 @@ class AnswerPipeline:
                 shared = [w for w in words if w in hit.best.index_text and len(w) > 1][:3]
                 reason = f"其职责包括“{'、'.join(shared)}”相关事项" if shared else "其职责与所述问题最接近"
                 return Department(hit.meta.title, reason)
-        return Department(FALLBACK_DEPARTMENT, "未匹配到具体部门，由热线统一派单")
+        return Department(fallback_department(self.settings.hotline_number), "未匹配到具体部门，由热线统一派单")
 
     def suggestions(self, question: str, n: int = 3, today: date | None = None) -> list[Answer]:
         """The best `n` items each composed as an answer (for operators, who judge for themselves)."""
