@@ -77,8 +77,13 @@ def quote_chance(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader) -> fl
     found, owner = document_sentences([hit], index, turn.query_vector)
     if reader.sentences is None or not found:
         return 1.0
+    return float(np.max(_sentence_chances(turn, found, owner, reader)))
+
+
+def _sentence_chances(turn: Turn, found: list[Sentence], owner: dict[str, Hit], reader: Reader) -> np.ndarray:
+    """The sentence model's chance that each sentence states the answer (its document's title known)."""
     titles = [owner[s.pid].meta.title for s in found]
-    return float(np.max(reader.predict_sentences(sentence_features(turn.question, found, turn.asked, titles))))
+    return reader.predict_sentences(sentence_features(turn.question, found, turn.asked, titles))
 
 
 def quote_documents(turn: Turn, hits: list[Hit], index: HybridIndex, reader: Reader) -> Quote | None:
@@ -87,8 +92,7 @@ def quote_documents(turn: Turn, hits: list[Hit], index: HybridIndex, reader: Rea
     if not found:
         return None
     if reader.sentences is not None:
-        titles = [owner[s.pid].meta.title for s in found]
-        scores = list(reader.predict_sentences(sentence_features(turn.question, found, turn.asked, titles)))
+        scores = list(_sentence_chances(turn, found, owner, reader))
     else:
         scores = _fused(turn, index, found)
     order = sorted(range(len(found)), key=lambda i: (-scores[i], i))
