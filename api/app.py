@@ -28,7 +28,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI):
         from govbot.engine import open_knowledge
 
-        app.state.settings = settings
         app.state.kb = open_knowledge(settings)
         app.state.records = records_for(settings)
         app.state.accounts = Accounts(settings.db_url)
@@ -43,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the widget is embedded in portal pages on other origins; the chat API uses no cookies
     app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                        allow_headers=["Content-Type"])  # staff APIs send credentials: same origin only
+    app.state.settings = settings
     app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(web.router)

@@ -9,8 +9,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import FileResponse, Response
+
+from api.pages import page
 
 STATIC = Path(__file__).parent / "static"
 HEADERS = {
@@ -39,8 +41,8 @@ def _file(name: str) -> FileResponse:
 
 # the hotline operators' console
 @router.get("/console", include_in_schema=False)
-async def console_page() -> FileResponse:
-    return _file("console.html")
+async def console_page(request: Request) -> Response:
+    return page(request, "console.html", HEADERS)
 
 
 @router.get("/console.js", include_in_schema=False)
@@ -55,8 +57,8 @@ async def console_css() -> FileResponse:
 
 # the policy owners' console: its scripts are admin.js and admin-*.js
 @router.get("/admin", include_in_schema=False)
-async def admin_page() -> FileResponse:
-    return _file("admin.html")
+async def admin_page(request: Request) -> Response:
+    return page(request, "admin.html", HEADERS)
 
 
 @router.get("/admin.js", include_in_schema=False)

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, StreamingResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 
+from api.pages import page
 from api.schemas import SESSION_ID
 
 STATIC = Path(__file__).parent / "static"
@@ -22,13 +23,13 @@ router = APIRouter(tags=["web chat"])
 
 
 @router.get("/", include_in_schema=False)
-async def page() -> FileResponse:
-    return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
+async def chat_page(request: Request) -> Response:
+    return page(request, "index.html")
 
 
 @router.get("/widget.js", include_in_schema=False)
-async def widget() -> FileResponse:
-    return FileResponse(STATIC / "widget.js", media_type="application/javascript; charset=utf-8")
+async def widget(request: Request) -> Response:
+    return page(request, "widget.js")
 
 
 @router.get("/widget.css", include_in_schema=False)

@@ -13,17 +13,17 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Text, Table, func, insert, or_,
-                        select, text, update)
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, func, insert, or_, select, update
 
+from govbot.database import ensure_schema
 from knowledge.pii import mask
+from knowledge.store.schema import metadata
 from knowledge.store.sql import open_engine
 
 ROLES = ("operator", "supervisor", "editor", "reviewer", "admin")
 SESSION_HOURS = 12
 _hasher = PasswordHasher()
 
-metadata = MetaData()
 users = Table(
     "users", metadata,
     Column("username", String(64), primary_key=True),
@@ -54,19 +54,6 @@ audit = Table(
 )
 
 
-APPEND_ONLY = {  # the database itself refuses to change or delete audit rows
-    "sqlite": ["CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log "
-               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
-               "CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log "
-               "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"],
-    "postgresql": ["CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$ BEGIN "
-                   "RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql",
-                   "DROP TRIGGER IF EXISTS audit_log_append_only ON audit_log",
-                   "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
-                   "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()"],
-}
-
-
 class AccountError(ValueError):
     """Bad account input (unknown role, weak password, duplicate name)."""
 
@@ -94,10 +81,8 @@ def _now() -> datetime:
 
 class Accounts:
     def __init__(self, url: str):
-        self.engine = open_engine(url, metadata)
-        with self.engine.begin() as conn:
-            for statement in APPEND_ONLY.get(self.engine.dialect.name, []):
-                conn.execute(text(statement))
+        ensure_schema(url)
+        self.engine = open_engine(url)
 
     def add_user(self, username: str, password: str, role: str, department: str = "", actor: str = "cli") -> User:
         if role not in ROLES:

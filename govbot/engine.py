@@ -2,12 +2,15 @@
 every answer given to a citizen written to the question log (`govbot.insights`)."""
 from __future__ import annotations
 
+from govbot.database import ensure_schema
 from govbot.insights.questions import QuestionLog
 from govbot.settings import Settings, get_settings
 from knowledge.engine import Knowledge
 
 
 def open_knowledge(settings: Settings | None = None) -> Knowledge:
-    kb = Knowledge(settings or get_settings())
+    settings = settings or get_settings()
+    ensure_schema(settings.ensure_dirs().db_url)
+    kb = Knowledge(settings)
     kb.on_answer = QuestionLog(kb.store.engine).record
     return kb

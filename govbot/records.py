@@ -12,15 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text, func, insert,
-                        select, update)
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, func, insert, select, update
 
+from govbot.database import ensure_schema
 from govbot.live import Changes
 from govbot.settings import Settings
 from knowledge.pii import find_pii, mask
+from knowledge.store.schema import metadata
 from knowledge.store.sql import open_engine
-
-metadata = MetaData()
 
 conversations = Table(
     "conversations", metadata,
@@ -95,7 +94,8 @@ class Message:
 
 class Records:
     def __init__(self, url: str):
-        self.engine = open_engine(url, metadata)
+        ensure_schema(url)
+        self.engine = open_engine(url)
         self.changes = Changes()  # wakes the live streams of a conversation written here
 
     # --- conversations ----------------------------------------------------------------------

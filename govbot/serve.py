@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from govbot.database import migrate
 from govbot.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,6 +83,9 @@ def serve(settings: Settings, host: str, port: int) -> int:
         Reader.load(reader_folder(settings))
     except ReaderModelError as exc:
         raise RuntimeError(str(exc)) from exc
+    before, now = migrate(settings.ensure_dirs().db_url)
+    if before != now:
+        print(f"数据库已从 {before or '（未迁移）'} 升级到 {now}", flush=True)
     model = ensure_model(settings)
     home = settings.home.resolve()
     env = {**os.environ, **QUIET, "GOVBOT_HOME": str(home)}

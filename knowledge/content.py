@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from enum import Enum
 
@@ -97,14 +97,6 @@ class Item(ItemDraft):
 def in_window(effective: date | None, expiry: date | None, today: date) -> bool:
     """Effective on or before today and expiring after it (open ends count as in)."""
     return not (effective and effective > today) and not (expiry and expiry <= today)
-
-
-@dataclass
-class FileRecord:
-    """One ingested source file: re-ingesting the same bytes is a no-op."""
-    path: str
-    sha256: str
-    item_ids: list[int] = field(default_factory=list)
 
 
 def find_doc_number(text: str) -> str:

@@ -10,21 +10,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, or_, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.engine import Engine
 
 from knowledge.answer.types import Answer, AnswerStatus
-
-metadata = MetaData()
-gold_table = Table(
-    "gold_questions", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("department", String(100), nullable=False, index=True),
-    Column("question", Text, nullable=False),
-    Column("item_id", Integer, nullable=False, index=True),
-    Column("created_by", String(64), nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
+from knowledge.store.schema import gold_table
 
 
 @dataclass
@@ -77,7 +67,6 @@ class GoldQuestions:
     def __init__(self, engine: Engine):
         """Over the content store's database (its engine)."""
         self.engine = engine
-        metadata.create_all(engine)
 
     def add(self, department: str, question: str, item_id: int, actor: str) -> Gold:
         with self.engine.begin() as conn:

@@ -221,3 +221,11 @@ def test_rasa_end_to_end_stories(stack, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     failed = (tmp_path / "failed_test_stories.yml").read_text(encoding="utf-8")
     assert "None of the test stories failed" in failed, failed
+
+
+def test_canned_replies_name_the_city_and_hotline_from_settings(stack):
+    chat = Chat(stack["base"], "t-greet-city")
+    greeting = _texts(chat.say("你好"))
+    assert "示例市12345政务服务智能助手" in greeting, greeting  # the stack's settings: the defaults
+    assert "{" not in greeting and "None" not in greeting
+    assert "12345" in _texts(chat.say("再见"))

@@ -7,7 +7,8 @@
   var script = document.currentScript;
   var base = new URL(script.src, location.href).origin;
   var mode = script.getAttribute("data-mode") || "floating";
-  var HOTLINE = "12345";
+  var HOTLINE = "{{hotline_number}}";
+  var CITY = "{{city_name}}";
   var KEY = "govbot.session";
 
   if (!document.querySelector('link[data-govbot]')) {
@@ -36,9 +37,9 @@
   var sid = sessionId();
   var root = el("div", "govbot");
   root.setAttribute("role", "region");
-  root.setAttribute("aria-label", "12345政务服务智能助手");
+  root.setAttribute("aria-label", HOTLINE + "政务服务智能助手");
   var header = el("div", "govbot-header");
-  header.appendChild(el("h1", null, "12345政务服务智能助手"));
+  header.appendChild(el("h1", null, HOTLINE + "政务服务智能助手"));
   var human = el("button", "govbot-human", "转人工");
   human.type = "button";
   header.appendChild(human);
@@ -193,7 +194,7 @@
     .then(function (data) {
       data.messages.forEach(function (m) { render(m.role, m.text, m.sources); lastSeq = Math.max(lastSeq, m.seq); });
       if (!data.messages.length) {
-        render("bot", "您好！我是示例市12345政务服务智能助手。请直接输入您的问题，例如“居住证怎么办理”“公积金怎么提取”。");
+        render("bot", "您好！我是" + CITY + HOTLINE + "政务服务智能助手。请直接输入您的问题，例如“居住证怎么办理”“公积金怎么提取”。");
       }
     })
     .catch(function () { /* offline: the first send will say so */ })

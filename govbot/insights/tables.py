@@ -1,10 +1,11 @@
 """The insights tables, in the same database as the content and the records."""
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Float, Integer, LargeBinary, MetaData, String, Table, Text
+from sqlalchemy import Column, DateTime, Float, Integer, LargeBinary, String, Table, Text
 from sqlalchemy.engine import Engine
 
-metadata = MetaData()
+from govbot.database import ensure_schema
+from knowledge.store.schema import metadata
 
 question_log = Table(
     "question_log", metadata,
@@ -44,12 +45,7 @@ question_vectors = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-_created: set[str] = set()
-
 
 def ensure_tables(engine: Engine) -> None:
-    """Create the insights tables once per database and process."""
-    url = str(engine.url)
-    if url not in _created:
-        metadata.create_all(engine)
-        _created.add(url)
+    """The insights tables exist: the database is migrated (`govbot.database`), once per process."""
+    ensure_schema(engine.url.render_as_string(hide_password=False))

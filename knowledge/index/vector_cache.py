@@ -9,19 +9,12 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from sqlalchemy import Column, LargeBinary, MetaData, String, Table, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
-
 from sqlalchemy.exc import IntegrityError
 
+from knowledge.store.schema import vectors_table
 
-metadata = MetaData()
-vectors_table = Table(
-    "passage_vectors", metadata,
-    Column("model", String(64), primary_key=True),
-    Column("digest", String(40), primary_key=True),
-    Column("vector", LargeBinary, nullable=False),  # float32, unit length
-)
 CHUNK = 500  # rows per query: well inside every database's parameter limit
 
 
@@ -33,7 +26,6 @@ class VectorCache:
     def __init__(self, engine: Engine, model_id: str):
         """Over the content store's database (its engine)."""
         self.engine = engine
-        metadata.create_all(engine)
         self.model = hashlib.sha1(model_id.encode("utf-8")).hexdigest()
 
     def get(self, texts: list[str]) -> dict[str, np.ndarray]:

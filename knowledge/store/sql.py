@@ -5,64 +5,12 @@ import json
 from dataclasses import asdict, fields as dc_fields
 from datetime import date, datetime, timezone
 
-from sqlalchemy import (JSON, Column, Date, DateTime, Integer, MetaData, String, Table, Text, create_engine, event,
-                        cast, func, insert, inspect, select, text, update)
+from sqlalchemy import Text, cast, create_engine, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from knowledge.content import Item, ItemDraft, Kind, Status
 from knowledge.store.base import ContentStore, ItemQuery, SaveResult, StaleItem, Version
-
-metadata = MetaData()
-
-items_table = Table(
-    "items", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("key", String(200), nullable=False, unique=True),
-    Column("kind", String(16), nullable=False, index=True),
-    Column("title", Text, nullable=False),
-    Column("department", String(100), nullable=False, default="", index=True),
-    Column("region", String(100), nullable=False, default=""),
-    Column("effective_date", Date),
-    Column("expiry_date", Date),
-    Column("status", String(16), nullable=False, index=True),
-    Column("version", Integer, nullable=False, default=1),  # the head (newest) version
-    Column("live_version", Integer),  # the version citizens are answered from; NULL: none
-    Column("source", Text, nullable=False, default=""),
-    Column("doc_number", String(100), nullable=False, default=""),
-    Column("doc_date", Date),
-    Column("fields", JSON, nullable=False),
-    Column("content_hash", String(64), nullable=False),
-    Column("abolish_reason", Text, nullable=False, default=""),
-    Column("successor_id", Integer),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
-
-versions_table = Table(
-    "item_versions", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("item_id", Integer, nullable=False, index=True),
-    Column("version", Integer, nullable=False),
-    Column("status", String(16), nullable=False),
-    Column("snapshot", JSON, nullable=False),
-    Column("actor", String(100), nullable=False, default=""),
-    Column("note", Text, nullable=False, default=""),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-)
-
-files_table = Table(
-    "ingested_files", metadata,
-    Column("path", String(500), primary_key=True),
-    Column("sha256", String(64), nullable=False),
-    Column("ingested_at", DateTime(timezone=True), nullable=False),
-)
-
-changes_table = Table(
-    "changes", metadata,
-    Column("seq", Integer, primary_key=True, autoincrement=True),
-    Column("item_id", Integer, nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
-)
+from knowledge.store.schema import changes_table, create_tables, files_table, items_table, versions_table
 
 _DRAFT_COLUMNS = [f.name for f in dc_fields(ItemDraft)]
 
@@ -111,30 +59,21 @@ def _draft_values(draft: ItemDraft) -> dict:
     return values
 
 
-def open_engine(url: str, tables: MetaData) -> Engine:
-    """An engine for `url` with our SQLite settings, and `tables` created if missing.
+def open_engine(url: str) -> Engine:
+    """An engine for `url` with our SQLite settings. It creates no tables (`knowledge.store.schema`).
 
     JSON is stored as readable UTF-8, so that a console search finds Chinese words inside fields."""
     engine = create_engine(url, future=True, json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
     if url.startswith("sqlite"):
         event.listen(engine, "connect", sqlite_pragmas)
-    tables.create_all(engine)
     return engine
 
 
 class SqlStore(ContentStore):
     def __init__(self, url: str):
         self.url = url
-        self.engine: Engine = open_engine(url, metadata)
-        self._upgrade()
-
-    def _upgrade(self) -> None:
-        """Bring a database written by an older release up to this schema (additive only)."""
-        columns = {c["name"] for c in inspect(self.engine).get_columns("items")}
-        if "live_version" not in columns:
-            with self.engine.begin() as conn:
-                conn.execute(text("ALTER TABLE items ADD COLUMN live_version INTEGER"))
-                conn.execute(text("UPDATE items SET live_version = version WHERE status = 'published'"))
+        self.engine: Engine = open_engine(url)
+        create_tables(self.engine)
 
     # --- writing ---------------------------------------------------------------------------
     def save_items(self, drafts, *, actor="system", source_file=None) -> SaveResult:

@@ -103,7 +103,3 @@ class MessageCrypto:
             return message.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise CryptoError("the message is not UTF-8") from exc
-
-
-def available() -> bool:
-    return Cipher is not None

@@ -47,9 +47,5 @@ def encrypted_envelope(crypto: MessageCrypto, token: str, reply_xml: str, timest
             "</xml>")
 
 
-def xml_response(body: str) -> Response:
-    return Response(body, media_type="application/xml")
-
-
 def success_response() -> Response:
     return Response(SUCCESS, media_type="text/plain")
