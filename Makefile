@@ -7,7 +7,7 @@ RASA_VENV := .venv-rasa
 export GOVBOT_HOME ?= $(CURDIR)/var
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-app setup-rasa setup-browser model sample run test test-fast lint bench clean
+.PHONY: setup setup-app setup-rasa setup-browser model sample run test test-unit test-stack test-browser lint bench clean
 
 setup: setup-app setup-rasa setup-browser model
 
@@ -46,8 +46,19 @@ sample: setup
 run: setup sample
 	$(VENV)/bin/govbot serve --host 127.0.0.1 --port 8000
 
+# Tests in tiers: unit (no servers, no sample knowledge base: seconds to a minute or two),
+# stack (the real servers or the whole sample knowledge base), browser (Chromium). `test` runs all.
 test: setup
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q tests
+
+test-unit: setup
+	$(VENV)/bin/python -m pytest -q tests/unit
+
+test-stack: setup
+	$(VENV)/bin/python -m pytest -q tests/stack
+
+test-browser: setup
+	$(VENV)/bin/python -m pytest -q tests/browser
 
 # The linter and the layer contracts (pyproject.toml: [tool.ruff], [tool.importlinter]).
 lint: setup

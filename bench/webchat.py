@@ -10,7 +10,7 @@ What runs: a home with the sample knowledge base under bench/.cache/homes/webcha
 ports (API, Rasa, action server: GOVBOT_RASA_PORT / GOVBOT_ACTION_PORT, as the `stack` test
 fixture does; the first start trains the Rasa model when its training data changed). The page
 `/` is opened in Debian's headless Chromium (/usr/bin/chromium, driven by Playwright, with the
-test suite's CHROMIUM_ARGS) at a phone's viewport, as tests/test_webchat.py does.
+test suite's CHROMIUM_ARGS) at a phone's viewport, as tests/browser/test_webchat.py does.
 
 Questions: the in-scope questions of bench/eval/sample_kb.jsonl in a fixed random order (seed
 --seed). The first --warm-up are asked and not counted (the engine, Rasa and the page are warm

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_dialogue import Chat, _texts
+from tests.stack.test_dialogue import Chat, _texts
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from knowledge.answer.read import pick_field
 from knowledge.answer.types import AnswerStatus
 from knowledge.reader.model import SHIPPED, Reader, ReaderModelError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_every_candidate_gets_a_probability_and_the_answer_shows_the_calibrated_one(sample_kb):

@@ -205,7 +205,7 @@ def test_rasa_down_gives_503_with_the_hotline(sample_home):
 
 
 def test_rasa_end_to_end_stories(stack, tmp_path):
-    """`rasa test core` on tests/test_stories.yml with the running action server: no story fails."""
+    """`rasa test core` on tests/stack/test_stories.yml with the running action server: no story fails."""
     import subprocess
 
     from govbot.serve import QUIET, ensure_model, rasa_bin
@@ -215,7 +215,7 @@ def test_rasa_end_to_end_stories(stack, tmp_path):
     settings = Settings(home=stack["home"])
     endpoints = stack["home"] / "rasa" / "endpoints.yml"
     result = subprocess.run([str(rasa_bin(settings)), "test", "core", "--model", str(ensure_model(settings)),
-                             "--stories", "tests/test_stories.yml", "--endpoints", str(endpoints),
+                             "--stories", "tests/stack/test_stories.yml", "--endpoints", str(endpoints),
                              "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600,
                             env={**__import__("os").environ, **QUIET})
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]

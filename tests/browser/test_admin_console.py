@@ -14,7 +14,7 @@ import re
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_webchat import ask
+from tests.browser.test_webchat import ask
 
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import run_cli
-from tests.test_webchat import ask
+from tests.browser.test_webchat import ask
 
 pytest.importorskip("playwright.sync_api")
 

@@ -345,7 +345,7 @@ def test_import_of_word_document_and_template_download(client, as_):
 
 
 def test_import_of_a_pdf_made_by_the_test(client, as_):
-    from tests.test_bulk_import import chinese_pdf
+    from tests.unit.test_bulk_import import chinese_pdf
 
     data = chinese_pdf(["特困供养政策问答", "问：特困人员供养怎么申请？", "答：向户籍所在地乡镇（街道）提出申请。",
                         "问：特困供养多久能批下来？", "答：一般在受理后20个工作日内办结。"])

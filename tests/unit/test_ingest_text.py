@@ -24,8 +24,8 @@ SEED_NAMES = [
 ]
 # The repository's own copy first, then the shared corpus checked out beside the repository.
 SEED_DIRS = [
-    Path(__file__).parents[1] / "data/documents",
-    Path(__file__).parents[2] / "shared/corpus/seeds",
+    Path(__file__).parents[2] / "data/documents",
+    Path(__file__).parents[3] / "shared/corpus/seeds",
 ]
 
 EXPECTED_META = {
