@@ -63,6 +63,7 @@ test-browser: setup
 # The linter and the layer contracts (pyproject.toml: [tool.ruff], [tool.importlinter]).
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 
 bench: setup

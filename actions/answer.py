@@ -1,4 +1,5 @@
 """Answer questions from the knowledge engine, keeping the service under discussion in a slot."""
+
 from __future__ import annotations
 
 from rasa_sdk import Action, Tracker
@@ -20,9 +21,10 @@ def asked_from(tracker: Tracker) -> dict:
 
 def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, answer: Answer) -> list:
     send_answer(dispatcher, answer)
-    events = [SlotSet("last_question", question),
-              SlotSet("last_answer", {"answer": answer.answer, "status": answer.status.value,
-                                      "sources": [s.public() for s in answer.sources]})]
+    events = [
+        SlotSet("last_question", question),
+        SlotSet("last_answer", {"answer": answer.answer, "status": answer.status.value, "sources": [s.public() for s in answer.sources]}),
+    ]
     if answer.status == AnswerStatus.ANSWERED:
         return events + [SlotSet("service", answer.item_key), SlotSet("failures", 0.0)]
     failures = (tracker.get_slot("failures") or 0.0) + 1

@@ -1,4 +1,5 @@
 """What every action needs: the knowledge engine and the operational records, one per process."""
+
 from __future__ import annotations
 
 import logging

@@ -1,4 +1,5 @@
 """Hand the conversation to a person: the bot pauses until an operator releases it."""
+
 from __future__ import annotations
 
 from rasa_sdk import Action
@@ -12,6 +13,5 @@ class ActionHandoff(Action):
         return "action_handoff"
 
     def run(self, dispatcher, tracker, domain) -> list:
-        send(dispatcher, "正在为您转接人工客服，请稍候。人工服务期间，您的消息会直接发送给工作人员。",
-             handoff=True)
+        send(dispatcher, "正在为您转接人工客服，请稍候。人工服务期间，您的消息会直接发送给工作人员。", handoff=True)
         return [ConversationPaused()]

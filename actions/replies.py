@@ -1,5 +1,6 @@
 """Bot messages as one JSON object each, so a channel gets text, buttons and sources together:
 {"text", "buttons": [{"title", "payload"}], "sources": [...], "answer_status", "handoff"}."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,9 @@ from knowledge.answer.types import Answer
 OFFER_HUMAN = {"title": "转人工", "payload": "/request_human"}
 
 
-def send(dispatcher: CollectingDispatcher, text: str, *, buttons: list[dict] | None = None,
-         sources: list[dict] | None = None, **extra) -> None:
+def send(
+    dispatcher: CollectingDispatcher, text: str, *, buttons: list[dict] | None = None, sources: list[dict] | None = None, **extra
+) -> None:
     dispatcher.utter_message(json_message={"text": text, "buttons": buttons or [], "sources": sources or [], **extra})
 
 
@@ -22,5 +24,11 @@ def choose_payload(key: str) -> str:
 
 def send_answer(dispatcher: CollectingDispatcher, answer: Answer) -> None:
     buttons = [{"title": o.title, "payload": choose_payload(o.key)} for o in answer.options]
-    send(dispatcher, answer.answer, buttons=buttons, sources=[s.public() for s in answer.sources],
-         answer_status=answer.status.value, confidence=round(answer.confidence, 3))
+    send(
+        dispatcher,
+        answer.answer,
+        buttons=buttons,
+        sources=[s.public() for s in answer.sources],
+        answer_status=answer.status.value,
+        confidence=round(answer.confidence, 3),
+    )

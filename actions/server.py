@@ -5,6 +5,7 @@ rasa_sdk's own runner uses Sanic's worker manager, which kills a worker that tak
 machine. One process also means the model is loaded once.
 usage: python -m actions.server --port 5055
 """
+
 from __future__ import annotations
 
 import argparse

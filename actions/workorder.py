@@ -1,4 +1,5 @@
 """The work-order form: complaints and reports a person must handle."""
+
 from __future__ import annotations
 
 import re
@@ -104,13 +105,22 @@ class ActionSubmitWorkorder(Action):
         store = records()
         phone = store.reveal(tracker.sender_id, shown_phone) or shown_phone
         department = knowledge().department_for(content)  # the address names places, not duties
-        tracking = store.create_work_order(conversation_id=tracker.sender_id, type=kind, content=content,
-                                           address=address, phone=phone, callback=callback,
-                                           department=department.name)
+        tracking = store.create_work_order(
+            conversation_id=tracker.sender_id,
+            type=kind,
+            content=content,
+            address=address,
+            phone=phone,
+            callback=callback,
+            department=department.name,
+        )
         follow = "处理完成后工作人员会电话回访您" if callback else "处理结果可凭工单号查询"
-        send(dispatcher, f"已为您登记{TYPE_NAMES.get(kind, '')}工单，工单号：{tracking}。"
-                         f"建议由{department.name}处理（{department.reason}），{follow}。",
-             work_order=tracking, department=department.name)
+        send(
+            dispatcher,
+            f"已为您登记{TYPE_NAMES.get(kind, '')}工单，工单号：{tracking}。建议由{department.name}处理（{department.reason}），{follow}。",
+            work_order=tracking,
+            department=department.name,
+        )
         cleared = [SlotSet(slot, None) for slot in FORM_SLOTS]
         if is_urgent(content):  # a person takes it at once (the gate queues it for the department)
             send(dispatcher, "您反映的情况比较紧急，正在为您转接人工客服，请稍候。", handoff=True)

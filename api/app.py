@@ -1,4 +1,5 @@
 """The FastAPI application: one app, thin routes; channels and consoles plug in as routers."""
+
 from __future__ import annotations
 
 import logging
@@ -37,11 +38,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await app.state.rasa.close()
         app.state.kb.close()
 
-    app = FastAPI(title="govbot 政务服务热线智能问答 API", version=__version__, lifespan=lifespan,
-                  description="市民对话、健康检查等接口。所有回复均为简体中文，答案附带来源（文件、文号、部门、日期）。")
+    app = FastAPI(
+        title="govbot 政务服务热线智能问答 API",
+        version=__version__,
+        lifespan=lifespan,
+        description="市民对话、健康检查等接口。所有回复均为简体中文，答案附带来源（文件、文号、部门、日期）。",
+    )
     # the widget is embedded in portal pages on other origins; the chat API uses no cookies
-    app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                       allow_headers=["Content-Type"])  # staff APIs send credentials: same origin only
+    app.add_middleware(
+        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
+    )  # staff APIs send credentials: same origin only
     app.state.settings = settings
     app.include_router(chat.router)
     app.include_router(health.router)

@@ -1,4 +1,5 @@
 """Agent assist: what a caller says -> the top answers with sources, and where to dispatch."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
@@ -19,7 +20,9 @@ class AssistRequest(BaseModel):
 def assist(body: AssistRequest, request: Request, session: Session = Depends(current_session)) -> dict:
     require_role(session, "operator", "supervisor")
     kb = request.app.state.kb
-    suggestions = [{"answer": a.answer, "confidence": round(a.confidence, 3),
-                    "sources": [s.public() for s in a.sources]} for a in kb.suggest(body.text, 3)]
+    suggestions = [
+        {"answer": a.answer, "confidence": round(a.confidence, 3), "sources": [s.public() for s in a.sources]}
+        for a in kb.suggest(body.text, 3)
+    ]
     department = kb.department_for(body.text)
     return {"suggestions": suggestions, "department": {"name": department.name, "reason": department.reason}}

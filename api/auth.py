@@ -1,4 +1,5 @@
 """Who is calling: a session cookie (with CSRF token for unsafe methods) or a bearer token."""
+
 from __future__ import annotations
 
 from fastapi import HTTPException, Request, Response

@@ -4,6 +4,7 @@ The gate: while a conversation is `waiting` for or talking with a person, the bo
 and the citizen's messages are kept for the operator. Personal data is masked before Rasa, the
 transcript or any log sees it (the vault keeps a callback number for the work order).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,18 @@ router = APIRouter(tags=["chat"])
 
 # payloads the channels may send: the intents our buttons carry, with optional JSON entities
 PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.S)
-BUTTON_INTENTS = {"choose_service", "request_human", "feedback_positive", "feedback_negative", "affirm", "deny",
-                  "cancel", "greet", "goodbye", "thank"}
+BUTTON_INTENTS = {
+    "choose_service",
+    "request_human",
+    "feedback_positive",
+    "feedback_negative",
+    "affirm",
+    "deny",
+    "cancel",
+    "greet",
+    "goodbye",
+    "thank",
+}
 POLITE = {
     "empty": "请输入您想咨询的问题，例如“居住证怎么办理”。",
     "too_long": "您的消息太长了，请精简到{limit}字以内，或分几次发送。",
@@ -51,8 +62,7 @@ class ConversationUnavailable(Exception):
     """Rasa or the action server is down: the channel tells the citizen to call the hotline."""
 
 
-async def converse(state, session_id: str, text: str | None = None, payload: str | None = None,
-                   channel: str = "web") -> ChatResponse:
+async def converse(state, session_id: str, text: str | None = None, payload: str | None = None, channel: str = "web") -> ChatResponse:
     """One citizen turn, whatever the channel: gate, mask, Rasa, transcript."""
     conversation = state.records.conversation(session_id, channel)
     status = conversation["status"]
@@ -83,17 +93,29 @@ async def converse(state, session_id: str, text: str | None = None, payload: str
     replies = [to_reply(m) for m in raw]
     if any(isinstance(m.get("custom"), dict) and m["custom"].get("handoff") for m in raw):
         status = "waiting"
-        ordered = [m["custom"]["department"] for m in raw
-                   if isinstance(m.get("custom"), dict) and m["custom"].get("department")]  # an urgent work order's
-        department = ordered[0] if ordered else await asyncio.to_thread(  # retrieval: off the event loop
-            _suggested_department, state, session_id, not is_payload)
+        ordered = [
+            m["custom"]["department"] for m in raw if isinstance(m.get("custom"), dict) and m["custom"].get("department")
+        ]  # an urgent work order's
+        department = (
+            ordered[0]
+            if ordered
+            else await asyncio.to_thread(  # retrieval: off the event loop
+                _suggested_department, state, session_id, not is_payload
+            )
+        )
         state.records.set_status(session_id, status, department=department)
     for message, reply in zip(raw, replies):
         custom = message.get("custom") if isinstance(message.get("custom"), dict) else {}
-        state.records.add_message(session_id, "bot", reply.text,
-                                  {"sources": [s.model_dump() for s in reply.sources],
-                                   "buttons": [b.model_dump() for b in reply.buttons],
-                                   **{k: custom[k] for k in ("answer_status", "confidence") if k in custom}})
+        state.records.add_message(
+            session_id,
+            "bot",
+            reply.text,
+            {
+                "sources": [s.model_dump() for s in reply.sources],
+                "buttons": [b.model_dump() for b in reply.buttons],
+                **{k: custom[k] for k in ("answer_status", "confidence") if k in custom},
+            },
+        )
     if status == "waiting":  # where they are in the queue, or how to leave a message out of hours
         replies.append(_notice(state, session_id, *queueing.queued_notice(state.settings, state.records, session_id)))
     return ChatResponse(session_id=session_id, status=status, replies=replies)
@@ -121,8 +143,7 @@ async def _while_waiting(state, conversation: dict, raw: str | None) -> ChatResp
             return silent.model_copy(update={"replies": [_notice(state, session_id, text, queueing.OFFER)]})
         waited = queueing.waited_s(conversation)
         if waited > settings.claim_timeout_s and not queueing.hinted(transcript):
-            text = (f"人工客服繁忙，您已等待约 {max(1, round(waited / 60))} 分钟。您可以继续等待，"
-                    "或回复“留言”登记工单，我们会回电。")
+            text = f"人工客服繁忙，您已等待约 {max(1, round(waited / 60))} 分钟。您可以继续等待，或回复“留言”登记工单，我们会回电。"
             return silent.model_copy(update={"replies": [_notice(state, session_id, text, queueing.HINT)]})
         return silent
     phone = queueing.phone_in(raw)
@@ -133,17 +154,27 @@ async def _while_waiting(state, conversation: dict, raw: str | None) -> ChatResp
     if not records.leave_queue(session_id):  # an operator took the conversation meanwhile
         return ChatResponse(session_id=session_id, status="human", replies=[])
     left = queueing.left_message(transcript)
-    tracking = records.create_work_order(conversation_id=session_id, type="request", content=left, address="",
-                                         phone=phone, callback=bool(phone),
-                                         department=conversation["department"])
+    tracking = records.create_work_order(
+        conversation_id=session_id,
+        type="request",
+        content=left,
+        address="",
+        phone=phone,
+        callback=bool(phone),
+        department=conversation["department"],
+    )
     await state.rasa.resume(session_id)
     follow = "工作人员会在工作时间回电" if phone else "处理结果可凭工单号查询"
     text = f"已为您登记留言工单，工单号：{tracking}，{follow}。现在由智能助手继续为您服务。"
     return ChatResponse(session_id=session_id, status="bot", replies=[_notice(state, session_id, text, "left_message")])
 
 
-@router.post("/api/chat", response_model=ChatResponse, summary="市民发送一条消息，返回机器人回复",
-             responses={503: {"description": "对话服务暂不可用（Rasa 或动作服务未就绪）"}})
+@router.post(
+    "/api/chat",
+    response_model=ChatResponse,
+    summary="市民发送一条消息，返回机器人回复",
+    responses={503: {"description": "对话服务暂不可用（Rasa 或动作服务未就绪）"}},
+)
 async def chat(body: ChatRequest, request: Request) -> ChatResponse:
     try:
         return await converse(request.app.state, body.session_id, body.text, body.payload)
@@ -169,5 +200,6 @@ async def history(session_id: str, request: Request, after: int = 0) -> History:
     if not re.match(SESSION_ID, session_id):
         raise HTTPException(422, detail="会话标识格式不正确")
     rows = request.app.state.records.history(session_id, after)
-    return History(messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []),
-                                            time=m.time) for m in rows])
+    return History(
+        messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []), time=m.time) for m in rows]
+    )

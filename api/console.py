@@ -4,6 +4,7 @@ Each is one static page with its scripts and stylesheet, talking to its API on t
 (cookie session + X-CSRF-Token). They are staff pages: they may not be framed by other sites and
 load nothing from elsewhere.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,7 +18,7 @@ from api.pages import page
 STATIC = Path(__file__).parent / "static"
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                               "form-action 'none'; frame-ancestors 'none'",
+    "form-action 'none'; frame-ancestors 'none'",
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -27,8 +28,7 @@ HEADERS = {
 router = APIRouter(tags=["staff consoles"])
 
 
-TYPES = {".html": "text/html; charset=utf-8", ".js": "application/javascript; charset=utf-8",
-         ".css": "text/css; charset=utf-8"}
+TYPES = {".html": "text/html; charset=utf-8", ".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 ADMIN_PARTS = re.compile(r"^[a-z]{2,20}$")
 
 

@@ -1,4 +1,5 @@
 """GET /api/health: ready only when the index, Rasa and the action server all are."""
+
 from __future__ import annotations
 
 import httpx
@@ -8,8 +9,11 @@ from fastapi.responses import JSONResponse
 router = APIRouter(tags=["health"])
 
 
-@router.get("/api/health", summary="服务是否就绪（索引、Rasa、动作服务）",
-            responses={503: {"description": "有组件未就绪，missing 列出未就绪的组件"}})
+@router.get(
+    "/api/health",
+    summary="服务是否就绪（索引、Rasa、动作服务）",
+    responses={503: {"description": "有组件未就绪，missing 列出未就绪的组件"}},
+)
 async def health(request: Request) -> JSONResponse:
     state = request.app.state
     missing = []
@@ -24,6 +28,10 @@ async def health(request: Request) -> JSONResponse:
                 missing.append("actions")
     except httpx.HTTPError:
         missing.append("actions")
-    body = {"status": "ok" if not missing else "unavailable", "missing": missing, "index": {"passages": passages},
-            "reader": {"version": state.kb.reader.version}}
+    body = {
+        "status": "ok" if not missing else "unavailable",
+        "missing": missing,
+        "index": {"passages": passages},
+        "reader": {"version": state.kb.reader.version},
+    }
     return JSONResponse(body, status_code=200 if not missing else 503)

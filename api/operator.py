@@ -4,6 +4,7 @@ Rules: claiming a conversation someone else holds → 409; acting outside one's 
 department → 403; unauthenticated → 401; a conversation the operator does not hold (released,
 transferred, never claimed) cannot be written to → 409. Every action is audited.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timezone
@@ -87,8 +88,16 @@ async def queue(request: Request, session: Session = Depends(_staff)) -> list[di
     for c in request.app.state.records.queue(department):
         since = c["waiting_since"]
         waited = (now - since.replace(tzinfo=since.tzinfo or timezone.utc)).total_seconds() if since else 0.0
-        out.append({"id": c["id"], "status": c["status"], "department": c["department"], "channel": c["channel"],
-                    "operator": c["operator"], "waiting_seconds": round(waited, 1)})
+        out.append(
+            {
+                "id": c["id"],
+                "status": c["status"],
+                "department": c["department"],
+                "channel": c["channel"],
+                "operator": c["operator"],
+                "waiting_seconds": round(waited, 1),
+            }
+        )
     return out
 
 
@@ -98,13 +107,14 @@ async def metrics(request: Request, session: Session = Depends(_staff)) -> dict:
     now = datetime.now(timezone.utc)
     local_today = now.astimezone(ZoneInfo(request.app.state.settings.office_timezone)).date()
     since = datetime.combine(local_today, datetime.min.time(), ZoneInfo(request.app.state.settings.office_timezone))
-    claims, _ = request.app.state.accounts.search_audit(action="conversation.claim", limit=10000,
-                                                         since=since.astimezone(timezone.utc))
+    claims, _ = request.app.state.accounts.search_audit(action="conversation.claim", limit=10000, since=since.astimezone(timezone.utc))
     departments: dict[str, dict] = {}
 
     def row(name: str) -> dict:
-        return departments.setdefault(name or "未分配", {"department": name or "未分配", "waiting": 0, "human": 0,
-                                                         "longest_wait_seconds": 0.0, "handled_today": 0})
+        return departments.setdefault(
+            name or "未分配", {"department": name or "未分配", "waiting": 0, "human": 0, "longest_wait_seconds": 0.0, "handled_today": 0}
+        )
+
     for c in request.app.state.records.queue(None):
         entry = row(c["department"])
         entry[c["status"]] += 1
@@ -115,29 +125,48 @@ async def metrics(request: Request, session: Session = Depends(_staff)) -> dict:
         conversation = request.app.state.records.conversation_or_none(conversation_id)
         row(conversation["department"] if conversation else "")["handled_today"] += 1
     rows = sorted(departments.values(), key=lambda d: (-d["waiting"], d["department"]))
-    return {"waiting": sum(d["waiting"] for d in rows), "human": sum(d["human"] for d in rows),
-            "longest_wait_seconds": max((d["longest_wait_seconds"] for d in rows), default=0.0),
-            "handled_today": sum(d["handled_today"] for d in rows), "departments": rows}
+    return {
+        "waiting": sum(d["waiting"] for d in rows),
+        "human": sum(d["human"] for d in rows),
+        "longest_wait_seconds": max((d["longest_wait_seconds"] for d in rows), default=0.0),
+        "handled_today": sum(d["handled_today"] for d in rows),
+        "departments": rows,
+    }
 
 
 @router.get("/api/operator/conversations/{conversation_id}", summary="转人工资料包：对话记录、摘要、槽位、机器人答案与来源、建议部门")
 async def packet(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
     conversation = _conversation(request, session, conversation_id)
     state = request.app.state
-    transcript = [{"seq": m.seq, "role": m.role, "text": m.text, "time": m.time, "sources": m.payload.get("sources", []),
-                   "answer_status": m.payload.get("answer_status"), "confidence": m.payload.get("confidence")}
-                  for m in state.records.history(conversation_id)]
+    transcript = [
+        {
+            "seq": m.seq,
+            "role": m.role,
+            "text": m.text,
+            "time": m.time,
+            "sources": m.payload.get("sources", []),
+            "answer_status": m.payload.get("answer_status"),
+            "confidence": m.payload.get("confidence"),
+        }
+        for m in state.records.history(conversation_id)
+    ]
     asked = [m["text"] for m in transcript if m["role"] == "citizen" and not m["text"].startswith("/")]
     slots = await state.rasa.slots(conversation_id)
     service_key = slots.get("service") or ""
     item_id = state.kb.index.item_id(service_key) if service_key else None
     department = state.kb.department_for(asked[0]) if asked else None
     return {
-        "id": conversation_id, "status": conversation["status"], "channel": conversation["channel"],
-        "department": conversation["department"], "operator": conversation["operator"],
+        "id": conversation_id,
+        "status": conversation["status"],
+        "channel": conversation["channel"],
+        "department": conversation["department"],
+        "operator": conversation["operator"],
         "summary": f"市民先问“{asked[0][:40]}”，共发言{len(asked)}次" if asked else "市民尚未提问",
-        "slots": {"service": state.kb.index.meta[item_id].title if item_id else "",
-                  "phone": slots.get("wo_phone") or "", "work_order_type": slots.get("wo_type") or ""},
+        "slots": {
+            "service": state.kb.index.meta[item_id].title if item_id else "",
+            "phone": slots.get("wo_phone") or "",
+            "work_order_type": slots.get("wo_type") or "",
+        },
         "answers": [m for m in transcript if m["role"] == "bot" and m["sources"]],
         "transcript": transcript,
         "suggested_department": {"name": department.name, "reason": department.reason} if department else None,
@@ -165,11 +194,9 @@ def _held(request: Request, session: Session, conversation_id: str) -> dict:
 
 
 @router.post("/api/operator/conversations/{conversation_id}/messages", summary="向市民发送消息")
-async def send_message(conversation_id: str, body: OperatorMessage, request: Request,
-                       session: Session = Depends(_staff)) -> dict:
+async def send_message(conversation_id: str, body: OperatorMessage, request: Request, session: Session = Depends(_staff)) -> dict:
     conversation = _held(request, session, conversation_id)
-    seq = request.app.state.records.add_message(conversation_id, "operator", body.text,
-                                                {"operator": session.user.username})
+    seq = request.app.state.records.add_message(conversation_id, "operator", body.text, {"operator": session.user.username})
     _audit(request, session, "conversation.message", conversation_id, note=body.text[:200])
     result = {"seq": seq, "delivered": True, "notice": ""}
     if conversation["channel"] == "wechat":  # web chats read it from the transcript; WeChat needs a push
@@ -180,8 +207,7 @@ async def send_message(conversation_id: str, body: OperatorMessage, request: Req
 
 
 @router.post("/api/operator/conversations/{conversation_id}/release", summary="结束人工服务，交还机器人")
-async def release(conversation_id: str, request: Request, body: Release | None = None,
-                  session: Session = Depends(_staff)) -> dict:
+async def release(conversation_id: str, request: Request, body: Release | None = None, session: Session = Depends(_staff)) -> dict:
     _held(request, session, conversation_id)
     records = request.app.state.records
     if body is not None and body.seen_seq is not None:  # nothing the citizen wrote goes unread
@@ -201,21 +227,35 @@ async def release(conversation_id: str, request: Request, body: Release | None =
 @router.post("/api/operator/conversations/{conversation_id}/transfer", summary="转交其他部门")
 async def transfer(conversation_id: str, body: Transfer, request: Request, session: Session = Depends(_staff)) -> dict:
     conversation = _conversation(request, session, conversation_id)
-    if conversation["status"] == "human" and conversation["operator"] not in ("", session.user.username) \
-            and session.user.role != "supervisor":
+    if (
+        conversation["status"] == "human"
+        and conversation["operator"] not in ("", session.user.username)
+        and session.user.role != "supervisor"
+    ):
         raise HTTPException(409, detail="该会话由其他工作人员接手中")
     request.app.state.records.set_status(conversation_id, "waiting", department=body.department)
-    _audit(request, session, "conversation.transfer", conversation_id,
-           before={"department": conversation["department"]}, after={"department": body.department})
+    _audit(
+        request,
+        session,
+        "conversation.transfer",
+        conversation_id,
+        before={"department": conversation["department"]},
+        after={"department": body.department},
+    )
     return {"id": conversation_id, "status": "waiting", "department": body.department}
 
 
 @router.post("/api/operator/workorders", summary="创建工单")
-async def create_work_order(body: WorkOrderIn, request: Request, session: Session = Depends(_staff),
-                            conversation_id: str = "") -> dict:
+async def create_work_order(body: WorkOrderIn, request: Request, session: Session = Depends(_staff), conversation_id: str = "") -> dict:
     department = body.department or request.app.state.kb.department_for(body.content).name
     tracking = request.app.state.records.create_work_order(
-        conversation_id=conversation_id, type=body.type, content=body.content, address=body.address,
-        phone=body.phone, callback=body.callback, department=department)
+        conversation_id=conversation_id,
+        type=body.type,
+        content=body.content,
+        address=body.address,
+        phone=body.phone,
+        callback=body.callback,
+        department=department,
+    )
     _audit(request, session, "workorder.create", tracking, after={"department": department, "type": body.type})
     return {"tracking_number": tracking, "department": department}

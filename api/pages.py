@@ -4,6 +4,7 @@ The files under `static/` say `{{city_name}}` and `{{hotline_number}}` where a p
 or the hotline; they are filled once per process (HTML-escaped in pages, as JavaScript string
 content in scripts), so that another city changes two settings, not the pages.
 """
+
 from __future__ import annotations
 
 import html
@@ -15,8 +16,7 @@ from fastapi import Request
 from fastapi.responses import Response
 
 STATIC = Path(__file__).parent / "static"
-TYPES = {".html": "text/html; charset=utf-8", ".js": "application/javascript; charset=utf-8",
-         ".css": "text/css; charset=utf-8"}
+TYPES = {".html": "text/html; charset=utf-8", ".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 PLACES = ("city_name", "hotline_number")
 
 

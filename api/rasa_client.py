@@ -1,4 +1,5 @@
 """Talk to the Rasa server over HTTP (REST channel for messages, HTTP API for tracker events)."""
+
 from __future__ import annotations
 
 import httpx

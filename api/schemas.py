@@ -1,4 +1,5 @@
 """Request and response bodies of the public HTTP API (the stable contract)."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -36,9 +37,14 @@ class ChatRequest(BaseModel):
     text: str | None = Field(None, description="市民输入的文字")
     payload: str | None = Field(None, description="按钮的 payload（点击按钮时代替 text）")
 
-    model_config = {"json_schema_extra": {"examples": [
-        {"session_id": "web-3f2a9c", "text": "居住证怎么办理？"},
-        {"session_id": "web-3f2a9c", "payload": "/choose_service{\"service_key\": \"guide-juzhuzheng\"}"}]}}
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"session_id": "web-3f2a9c", "text": "居住证怎么办理？"},
+                {"session_id": "web-3f2a9c", "payload": '/choose_service{"service_key": "guide-juzhuzheng"}'},
+            ]
+        }
+    }
 
 
 class ChatResponse(BaseModel):
@@ -46,12 +52,35 @@ class ChatResponse(BaseModel):
     status: Literal["bot", "waiting", "human"]
     replies: list[Reply]
 
-    model_config = {"json_schema_extra": {"examples": [{
-        "session_id": "web-3f2a9c", "status": "bot",
-        "replies": [{"text": "【居住证申领】所需材料：1. 居民身份证……", "buttons": [],
-                     "sources": [{"id": 12, "kind": "guide", "title": "居住证申领", "doc_number": "",
-                                  "department": "示例市公安局", "region": "示例市", "date": "2024-01-01",
-                                  "source": "data/kb/guides_people.jsonl", "snippet": "1. 居民身份证……"}]}]}]}}
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {
+                    "session_id": "web-3f2a9c",
+                    "status": "bot",
+                    "replies": [
+                        {
+                            "text": "【居住证申领】所需材料：1. 居民身份证……",
+                            "buttons": [],
+                            "sources": [
+                                {
+                                    "id": 12,
+                                    "kind": "guide",
+                                    "title": "居住证申领",
+                                    "doc_number": "",
+                                    "department": "示例市公安局",
+                                    "region": "示例市",
+                                    "date": "2024-01-01",
+                                    "source": "data/kb/guides_people.jsonl",
+                                    "snippet": "1. 居民身份证……",
+                                }
+                            ],
+                        }
+                    ],
+                }
+            ]
+        }
+    }
 
 
 class HistoryMessage(BaseModel):

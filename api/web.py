@@ -1,5 +1,6 @@
 """The citizens' web chat: the page at `/`, the embeddable `widget.js`, and a live event stream
 (server-sent events) that pushes what arrives later — an operator's reply, a status change."""
+
 from __future__ import annotations
 
 import asyncio
@@ -66,5 +67,4 @@ async def events(session_id: str, request: Request, after: int = 0) -> Streaming
                 quiet_since = loop.time()
                 yield ": keepalive\n\n"
 
-    return StreamingResponse(stream(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+    return StreamingResponse(stream(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})

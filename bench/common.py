@@ -1,4 +1,5 @@
 """Helpers shared by the benchmarks: paths, homes, settings, percentiles, memory and disk use."""
+
 from __future__ import annotations
 
 import json
@@ -106,8 +107,13 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def latency_summary(ms: list[float]) -> dict:
-    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 1), "p95_ms": round(percentile(ms, 95), 1),
-            "mean_ms": round(statistics.fmean(ms), 1), "max_ms": round(max(ms), 1)}
+    return {
+        "n": len(ms),
+        "p50_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(percentile(ms, 95), 1),
+        "mean_ms": round(statistics.fmean(ms), 1),
+        "max_ms": round(max(ms), 1),
+    }
 
 
 def peak_rss_mb() -> float:
@@ -127,10 +133,14 @@ def machine() -> dict:
     import torch
 
     configure_threads()
-    return {"python": platform.python_version(), "cpu": platform.processor() or platform.machine(),
-            "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-            "torch_threads_from": "BENCH_TORCH_THREADS" if os.environ.get("BENCH_TORCH_THREADS") else "torch default",
-            "load_avg": load_avg()}
+    return {
+        "python": platform.python_version(),
+        "cpu": platform.processor() or platform.machine(),
+        "cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "torch_threads_from": "BENCH_TORCH_THREADS" if os.environ.get("BENCH_TORCH_THREADS") else "torch default",
+        "load_avg": load_avg(),
+    }
 
 
 def load_avg() -> list[float]:

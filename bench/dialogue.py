@@ -32,6 +32,7 @@ dialogue gets a fresh session_id and each turn is POSTed to /api/chat in order.
     .venv/bin/python -m bench.dialogue [--home DIR] [--file bench/eval/followups.jsonl]
                                        [--out bench/results/dialogue.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -59,6 +60,7 @@ WARM_UP = "居住证怎么办理？"
 
 # --- dialogues ------------------------------------------------------------------------------
 
+
 def load_dialogues(path: Path) -> list[dict]:
     dialogues, seen = [], set()
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
@@ -66,8 +68,14 @@ def load_dialogues(path: Path) -> list[dict]:
             continue
         row = json.loads(line)
         turns, service = row.get("turns"), row.get("service")
-        if (not row.get("id") or row["id"] in seen or not isinstance(turns, list) or not 2 <= len(turns) <= 3
-                or not all(isinstance(t, str) and t.strip() for t in turns) or not service):
+        if (
+            not row.get("id")
+            or row["id"] in seen
+            or not isinstance(turns, list)
+            or not 2 <= len(turns) <= 3
+            or not all(isinstance(t, str) and t.strip() for t in turns)
+            or not service
+        ):
             raise ValueError(f"{path}:{n}: needs a new id, 2-3 non-empty turns and a service list")
         if row.get("switch") and not row.get("service_before"):
             raise ValueError(f"{path}:{n}: a switch dialogue needs service_before")
@@ -86,6 +94,7 @@ def expected_keys(dialogue: dict, turn: int) -> list[str]:
 
 # --- the home and the stack -----------------------------------------------------------------
 
+
 def item_keys(home: Path) -> dict[int, str]:
     with sqlite3.connect(f"file:{home / 'govbot.db'}?mode=ro", uri=True) as conn:
         return dict(conn.execute("SELECT id, key FROM items").fetchall())
@@ -94,8 +103,7 @@ def item_keys(home: Path) -> dict[int, str]:
 def tracker_turns(client: httpx.Client, rasa: str, session_id: str) -> list[dict]:
     """Per user message, in order: the intent, the actions Rasa ran and the answer statuses sent."""
     try:
-        response = client.get(f"{rasa}/conversations/{session_id}/tracker", params={"include_events": "ALL"},
-                              timeout=30)
+        response = client.get(f"{rasa}/conversations/{session_id}/tracker", params={"include_events": "ALL"}, timeout=30)
         response.raise_for_status()
         events = response.json().get("events") or []
     except (httpx.HTTPError, ValueError):
@@ -105,8 +113,14 @@ def tracker_turns(client: httpx.Client, rasa: str, session_id: str) -> list[dict
         kind = event.get("event")
         if kind == "user":
             intent = (event.get("parse_data") or {}).get("intent") or {}
-            turns.append({"intent": intent.get("name"), "intent_confidence": round(intent.get("confidence") or 0, 3),
-                          "actions": [], "answer_status": []})
+            turns.append(
+                {
+                    "intent": intent.get("name"),
+                    "intent_confidence": round(intent.get("confidence") or 0, 3),
+                    "actions": [],
+                    "answer_status": [],
+                }
+            )
         elif not turns:
             continue
         elif kind == "action" and event.get("name") != "action_listen":
@@ -118,8 +132,7 @@ def tracker_turns(client: httpx.Client, rasa: str, session_id: str) -> list[dict
     return turns
 
 
-def run_dialogue(client: httpx.Client, stack: Stack, dialogue: dict, session_id: str, keys: dict[int, str],
-                 home: Path) -> dict:
+def run_dialogue(client: httpx.Client, stack: Stack, dialogue: dict, session_id: str, keys: dict[int, str], home: Path) -> dict:
     turns = []
     for text in dialogue["turns"]:
         start = time.perf_counter()
@@ -134,9 +147,17 @@ def run_dialogue(client: httpx.Client, stack: Stack, dialogue: dict, session_id:
                 if sid not in keys:  # content added since the map was read
                     keys.update(item_keys(home))
                 cited.append({"id": sid, "key": keys.get(sid, f"?id={sid}"), "title": source.get("title", "")})
-        turns.append({"text": text, "http": response.status_code, "ms": round(ms, 1), "status": body.get("status"),
-                      "reply": " / ".join(r.get("text", "") for r in replies)[:300], "cited": cited,
-                      "buttons": [b.get("title") for r in replies for b in r.get("buttons") or []]})
+        turns.append(
+            {
+                "text": text,
+                "http": response.status_code,
+                "ms": round(ms, 1),
+                "status": body.get("status"),
+                "reply": " / ".join(r.get("text", "") for r in replies)[:300],
+                "cited": cited,
+                "buttons": [b.get("title") for r in replies for b in r.get("buttons") or []],
+            }
+        )
     for turn, info in zip(turns, tracker_turns(client, stack.rasa, session_id)):
         turn.update(info)
         turn["engine"] = bool(ENGINE_ACTIONS & set(info["actions"]))
@@ -148,11 +169,18 @@ def run_dialogue(client: httpx.Client, stack: Stack, dialogue: dict, session_id:
             expect = expected_keys(dialogue, i)
         turn["on_service"] = any(c["key"] in expect for c in turn["cited"])
     resolved = all(t["on_service"] for t in turns[1:])
-    return {"id": dialogue["id"], "session_id": session_id, "switch": bool(dialogue.get("switch")),
-            "resolved": resolved, "first_on_service": turns[0]["on_service"], "turns": turns}
+    return {
+        "id": dialogue["id"],
+        "session_id": session_id,
+        "switch": bool(dialogue.get("switch")),
+        "resolved": resolved,
+        "first_on_service": turns[0]["on_service"],
+        "turns": turns,
+    }
 
 
 # --- report ---------------------------------------------------------------------------------
+
 
 def rate(hits: int, n: int) -> float | None:
     return round(hits / n, 3) if n else None
@@ -193,11 +221,19 @@ def failures(results: list[dict], dialogues: dict[str, dict]) -> list[dict]:
         for i, t in enumerate(r["turns"]):
             if i == 0 or t["on_service"]:
                 continue
-            out.append({"id": r["id"], "turn": i + 1, "text": t["text"],
-                        "first_turn_on_service": r["first_on_service"],
-                        "expected": expected_keys(dialogues[r["id"]], i)[0].replace("guide-", ""),
-                        "intent": t.get("intent"), "answer_status": t.get("answer_status"),
-                        "cited": [c["key"] for c in t["cited"]], "reply": t["reply"][:120]})
+            out.append(
+                {
+                    "id": r["id"],
+                    "turn": i + 1,
+                    "text": t["text"],
+                    "first_turn_on_service": r["first_on_service"],
+                    "expected": expected_keys(dialogues[r["id"]], i)[0].replace("guide-", ""),
+                    "intent": t.get("intent"),
+                    "answer_status": t.get("answer_status"),
+                    "cited": [c["key"] for c in t["cited"]],
+                    "reply": t["reply"][:120],
+                }
+            )
     return out
 
 
@@ -205,44 +241,67 @@ def markdown(result: dict) -> str:
     s = result["summary"]
     lat, lat_f = s["latency_engine_turns"] or {}, s["latency_engine_followup_turns"] or {}
     rows = [
-        ["dialogues (follow-up / switch)", f"{s['dialogues']} ({result['counts']['followup']} / "
-                                           f"{result['counts']['switch']})"],
+        ["dialogues (follow-up / switch)", f"{s['dialogues']} ({result['counts']['followup']} / {result['counts']['switch']})"],
         ["resolution rate (all)", f"{fmt(s['resolution_rate'], 3)} ({s['resolved']}/{s['dialogues']})"],
         ["resolution rate, follow-up dialogues", fmt(s["resolution_rate_followup"], 3)],
         ["resolution rate, switch dialogues", fmt(s["resolution_rate_switch"], 3)],
-        ["follow-up turns citing the right service", f"{fmt(s['followup_turn_accuracy'], 3)} "
-                                                     f"(of {s['followup_turns']})"],
+        ["follow-up turns citing the right service", f"{fmt(s['followup_turn_accuracy'], 3)} (of {s['followup_turns']})"],
         ["first turn citing the right service", fmt(s["first_turn_on_service"], 3)],
         ["follow-up answer statuses", ", ".join(f"{k} {v}" for k, v in sorted(s["followup_answer_status"].items()))],
-        ["latency, engine turns p50 / p95 (ms)", f"{fmt(lat.get('p50_ms'), 0)} / {fmt(lat.get('p95_ms'), 0)} "
-                                                 f"(n={lat.get('n', 0)})"],
-        ["latency, engine follow-up turns p50 / p95 (ms)", f"{fmt(lat_f.get('p50_ms'), 0)} / "
-                                                          f"{fmt(lat_f.get('p95_ms'), 0)} (n={lat_f.get('n', 0)})"],
+        ["latency, engine turns p50 / p95 (ms)", f"{fmt(lat.get('p50_ms'), 0)} / {fmt(lat.get('p95_ms'), 0)} (n={lat.get('n', 0)})"],
+        [
+            "latency, engine follow-up turns p50 / p95 (ms)",
+            f"{fmt(lat_f.get('p50_ms'), 0)} / {fmt(lat_f.get('p95_ms'), 0)} (n={lat_f.get('n', 0)})",
+        ],
         ["turns without an engine call / HTTP errors", f"{s['non_engine_turns']} / {s['http_errors']}"],
     ]
-    out = ["### Follow-up dialogues through the real stack (API → Rasa → actions → engine)", "",
-           md_table(["measure", "value"], rows), ""]
+    out = ["### Follow-up dialogues through the real stack (API → Rasa → actions → engine)", "", md_table(["measure", "value"], rows), ""]
     if result["failures"]:
-        out += ["Failures (follow-up turns that did not cite the expected service):", "",
-                md_table(["dialogue", "turn", "text", "expected", "intent", "status", "cited", "turn 1 ok"],
-                         [[f["id"], f["turn"], f["text"], f["expected"], f["intent"] or "-",
-                           ",".join(f["answer_status"] or []) or "-", ", ".join(f["cited"]) or "(none)",
-                           "yes" if f["first_turn_on_service"] else "no"] for f in result["failures"]]), ""]
+        out += [
+            "Failures (follow-up turns that did not cite the expected service):",
+            "",
+            md_table(
+                ["dialogue", "turn", "text", "expected", "intent", "status", "cited", "turn 1 ok"],
+                [
+                    [
+                        f["id"],
+                        f["turn"],
+                        f["text"],
+                        f["expected"],
+                        f["intent"] or "-",
+                        ",".join(f["answer_status"] or []) or "-",
+                        ", ".join(f["cited"]) or "(none)",
+                        "yes" if f["first_turn_on_service"] else "no",
+                    ]
+                    for f in result["failures"]
+                ],
+            ),
+            "",
+        ]
     out.append(f"Command: `{result['command']}`")
     return "\n".join(out)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--home", type=Path, default=DEFAULT_HOME, help="GOVBOT_HOME to use (built with load-sample "
-                                                                   "if empty; default bench/.cache/dialogue-home)")
+    p.add_argument(
+        "--home",
+        type=Path,
+        default=DEFAULT_HOME,
+        help="GOVBOT_HOME to use (built with load-sample if empty; default bench/.cache/dialogue-home)",
+    )
     p.add_argument("--file", type=Path, default=DEFAULT_FILE, help="the dialogues (JSON Lines)")
     p.add_argument("--out", type=Path, default=DEFAULT_OUT, help="where the JSON results go")
     args = p.parse_args(argv)
     command = ".venv/bin/python -m bench.dialogue" + "".join(
-        f" {flag} {shlex.quote(str(value))}" for flag, value, default in
-        (("--home", args.home, DEFAULT_HOME), ("--file", args.file, DEFAULT_FILE), ("--out", args.out, DEFAULT_OUT))
-        if Path(value).resolve() != Path(default).resolve())
+        f" {flag} {shlex.quote(str(value))}"
+        for flag, value, default in (
+            ("--home", args.home, DEFAULT_HOME),
+            ("--file", args.file, DEFAULT_FILE),
+            ("--out", args.out, DEFAULT_OUT),
+        )
+        if Path(value).resolve() != Path(default).resolve()
+    )
     home = args.home.resolve()
     dialogues = load_dialogues(args.file)
     home_info = ensure_home(home)
@@ -257,11 +316,9 @@ def main(argv: list[str] | None = None) -> int:
         ready_s = stack.start()
         print(f"就绪（{ready_s} s）。{len(dialogues)} 段对话 …", flush=True)
         with httpx.Client() as client:
-            client.post(f"{stack.base}/api/chat", json={"session_id": f"bench-dlg-{run_tag}-warmup", "text": WARM_UP},
-                        timeout=60)
+            client.post(f"{stack.base}/api/chat", json={"session_id": f"bench-dlg-{run_tag}-warmup", "text": WARM_UP}, timeout=60)
             for dialogue in dialogues:
-                results.append(run_dialogue(client, stack, dialogue, f"bench-dlg-{run_tag}-{dialogue['id']}", keys,
-                                            home))
+                results.append(run_dialogue(client, stack, dialogue, f"bench-dlg-{run_tag}-{dialogue['id']}", keys, home))
     finally:
         stack.stop()
     result = {
@@ -271,8 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         "home": {"path": str(home), **home_info},
         "file": str(args.file),
         "stack_ready_s": ready_s,
-        "counts": {"followup": sum(not d.get("switch") for d in dialogues),
-                   "switch": sum(bool(d.get("switch")) for d in dialogues)},
+        "counts": {"followup": sum(not d.get("switch") for d in dialogues), "switch": sum(bool(d.get("switch")) for d in dialogues)},
         "summary": summarize(results),
         "failures": failures(results, {d["id"]: d for d in dialogues}),
         "dialogues": results,

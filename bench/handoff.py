@@ -64,6 +64,7 @@ bearer token (the role only gates the call; operators get the same code path). L
 
 Session ids carry a per-run tag, so a reused home's old conversations do not interfere.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,8 +82,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import (CACHE, SAMPLE_EVAL, finish, fmt, latency_summary, load_avg,
-                          md_table)
+from bench.common import CACHE, SAMPLE_EVAL, finish, fmt, latency_summary, load_avg, md_table
 from bench.stack import Stack, ensure_home
 from knowledge.answer.pipeline import fallback_department
 from knowledge.settings import KnowledgeSettings
@@ -99,6 +99,7 @@ HTTP_TIMEOUT = httpx.Timeout(120, connect=10)
 
 
 # --- the home and the stack -----------------------------------------------------------------
+
 
 class Staff:
     """Logged-in staff: supervisors, and two operators per department (made on first need)."""
@@ -155,14 +156,14 @@ class Staff:
         await self.supervisors()
         for title in titles + [FALLBACK_DEPARTMENT]:
             await self.operators(title)
-        return {"departments": len(titles) + 1, "accounts": len(self.tokens),
-                "seconds": round(time.perf_counter() - start, 1)}
+        return {"departments": len(titles) + 1, "accounts": len(self.tokens), "seconds": round(time.perf_counter() - start, 1)}
 
     def headers(self, name: str) -> dict:
         return {"Authorization": f"Bearer {self.tokens[name]}"}
 
 
 # --- talking to the API ---------------------------------------------------------------------
+
 
 class Timed:
     """Request wall times by kind (informational)."""
@@ -216,28 +217,44 @@ class Gate:
 
 # --- phase A: handoff and release -----------------------------------------------------------
 
-async def phase_a_conversation(i: int, sid: str, q1: str, q2: str, http: httpx.AsyncClient, staff: Staff,
-                               timed: Timed, held: Gate, stagger_s: float, rng: random.Random) -> dict:
+
+async def phase_a_conversation(
+    i: int,
+    sid: str,
+    q1: str,
+    q2: str,
+    http: httpx.AsyncClient,
+    staff: Staff,
+    timed: Timed,
+    held: Gate,
+    stagger_s: float,
+    rng: random.Random,
+) -> dict:
     """One citizen's handoff and release; returns what was sent (with request windows) and the checks."""
     conv = {"id": sid, "sent": [], "claims": [], "contract": [], "error": None, "department": None}
     arrived = False
 
     def sent(role: str, text: str, start: float, end: float, kind: str, replies: list[str] | None = None) -> None:
-        conv["sent"].append({"role": role, "text": text, "start": start, "end": end, "kind": kind,
-                             "replies": replies or []})
+        conv["sent"].append({"role": role, "text": text, "start": start, "end": end, "kind": kind, "replies": replies or []})
 
     async def citizen(text: str, kind: str, expect_status: str, expect_empty: bool | None) -> dict:
-        response, start, end = await timed.call(f"chat: {kind}", http.post("/api/chat", json={
-            "session_id": sid, "text": text}))
+        response, start, end = await timed.call(f"chat: {kind}", http.post("/api/chat", json={"session_id": sid, "text": text}))
         body = response.json() if response.status_code == 200 else {}
         status, replies = body.get("status"), body.get("replies") or []
         sent("citizen", text, start, end, kind, [r.get("text", "") for r in replies])
-        ok = response.status_code == 200 and expect_status in (None, status) and (
-            expect_empty is None or (not replies) == expect_empty)
+        ok = response.status_code == 200 and expect_status in (None, status) and (expect_empty is None or (not replies) == expect_empty)
         if not ok:
-            conv["contract"].append({"kind": kind, "text": text, "http": response.status_code, "status": status,
-                                     "replies": [r.get("text", "")[:60] for r in replies],
-                                     "expected_status": expect_status, "expected_empty": expect_empty})
+            conv["contract"].append(
+                {
+                    "kind": kind,
+                    "text": text,
+                    "http": response.status_code,
+                    "status": status,
+                    "replies": [r.get("text", "")[:60] for r in replies],
+                    "expected_status": expect_status,
+                    "expected_empty": expect_empty,
+                }
+            )
         return body
 
     try:
@@ -254,8 +271,9 @@ async def phase_a_conversation(i: int, sid: str, q1: str, q2: str, http: httpx.A
         operators = await staff.operators(conv["department"])
         claimants = [operators[i % 2], supervisors[i % 2]]
         rng.shuffle(claimants)
-        results = await asyncio.gather(*[timed.call("claim", http.post(
-            f"/api/operator/conversations/{sid}/claim", headers=staff.headers(name))) for name in claimants])
+        results = await asyncio.gather(
+            *[timed.call("claim", http.post(f"/api/operator/conversations/{sid}/claim", headers=staff.headers(name))) for name in claimants]
+        )
         conv["claims"] = [{"by": name, "http": r.status_code} for name, (r, _, _) in zip(claimants, results)]
         winners = [(name, start, end) for name, (r, start, end) in zip(claimants, results) if r.status_code == 200]
         if len(winners) != 1:
@@ -269,13 +287,13 @@ async def phase_a_conversation(i: int, sid: str, q1: str, q2: str, http: httpx.A
             for k in (1, 2):
                 await asyncio.sleep(rng.uniform(0, 0.2))
                 text = f"您好，我是热线坐席，第{k}条回复（{sid}·坐席{k}）"
-                response, start, end = await timed.call("operator message", http.post(
-                    f"/api/operator/conversations/{sid}/messages", json={"text": text},
-                    headers=staff.headers(holder)))
+                response, start, end = await timed.call(
+                    "operator message",
+                    http.post(f"/api/operator/conversations/{sid}/messages", json={"text": text}, headers=staff.headers(holder)),
+                )
                 sent("operator", text, start, end, f"operator-{k}")
                 if response.status_code != 200:
-                    conv["contract"].append({"kind": f"operator-{k}", "http": response.status_code,
-                                             "detail": response.text[:200]})
+                    conv["contract"].append({"kind": f"operator-{k}", "http": response.status_code, "detail": response.text[:200]})
 
         async def citizen_side():
             for k in (1, 2):
@@ -286,8 +304,9 @@ async def phase_a_conversation(i: int, sid: str, q1: str, q2: str, http: httpx.A
         held.arrive()
         arrived = True
         await held.go.wait()
-        response, start, end = await timed.call("release", http.post(
-            f"/api/operator/conversations/{sid}/release", headers=staff.headers(holder)))
+        response, start, end = await timed.call(
+            "release", http.post(f"/api/operator/conversations/{sid}/release", headers=staff.headers(holder))
+        )
         if response.status_code != 200:
             raise RuntimeError(f"release: {response.status_code} {response.text[:200]}")
         conv["notices"]["released"] = (start, end)
@@ -308,8 +327,16 @@ def check_transcript(conv: dict) -> dict:
     history = conv["history"]
     from knowledge.pii import mask  # the transcript keeps masked text
 
-    out = {"lost": [], "duplicated": [], "out_of_order": [], "bot_while_paused": [], "bot_answered_after_release":
-           False, "claim_notices": 0, "release_notices": 0, "replies_not_in_transcript": []}
+    out = {
+        "lost": [],
+        "duplicated": [],
+        "out_of_order": [],
+        "bot_while_paused": [],
+        "bot_answered_after_release": False,
+        "claim_notices": 0,
+        "release_notices": 0,
+        "replies_not_in_transcript": [],
+    }
     # the events whose place in the transcript is checked: sent messages and the two notices
     events = []
     for s in conv["sent"]:
@@ -319,20 +346,24 @@ def check_transcript(conv: dict) -> dict:
         elif len(places) > 1:
             out["duplicated"].append({"role": s["role"], "text": s["text"], "times": len(places)})
         if places:
-            events.append({"label": f"{s['role']}: {s['text']}", "place": places[0], "start": s["start"],
-                           "end": s["end"]})
+            events.append({"label": f"{s['role']}: {s['text']}", "place": places[0], "start": s["start"], "end": s["end"]})
             # the replies the request returned: in the transcript after its message, as written in that request
             used = set()
             for reply in s["replies"]:
                 text = mask(reply)
-                at = next((n for n in range(places[0] + 1, len(history)) if n not in used
-                           and history[n]["role"] == "bot" and history[n]["text"] == text), None)
+                at = next(
+                    (
+                        n
+                        for n in range(places[0] + 1, len(history))
+                        if n not in used and history[n]["role"] == "bot" and history[n]["text"] == text
+                    ),
+                    None,
+                )
                 if at is None:
                     out["replies_not_in_transcript"].append({"after": s["text"], "reply": reply[:80]})
                     continue
                 used.add(at)
-                events.append({"label": f"reply to {s['text']}: {reply[:40]}", "place": at, "start": s["start"],
-                               "end": s["end"]})
+                events.append({"label": f"reply to {s['text']}: {reply[:40]}", "place": at, "start": s["start"], "end": s["end"]})
     claimed = [n for n, m in enumerate(history) if m["role"] == "bot" and m["text"].startswith(CLAIMED)]
     released = [n for n, m in enumerate(history) if m["role"] == "bot" and m["text"].startswith(RELEASED)]
     out["claim_notices"], out["release_notices"] = len(claimed), len(released)
@@ -362,13 +393,13 @@ def check_transcript(conv: dict) -> dict:
             out["bot_while_paused"].append({"seq": m["seq"], "text": m["text"][:80]})
     last_question = max((n for n, m in enumerate(history) if m["role"] == "citizen"), default=None)
     if last_question is not None and released and last_question > released[0]:
-        out["bot_answered_after_release"] = any(m["role"] == "bot" and not m["text"].startswith((CLAIMED, RELEASED))
-                                                for m in history[last_question + 1:])
+        out["bot_answered_after_release"] = any(
+            m["role"] == "bot" and not m["text"].startswith((CLAIMED, RELEASED)) for m in history[last_question + 1 :]
+        )
     return out
 
 
-async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_scope: list[str],
-                  stagger_s: float = 0.2) -> dict:
+async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_scope: list[str], stagger_s: float = 0.2) -> dict:
     timed, held, rng = Timed(), Gate(n), random.Random(7)
     sids = [f"bench-ho-{run}-a{i:02d}" for i in range(n)]
     concurrent_human = {}
@@ -384,9 +415,15 @@ async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_sc
 
     start = time.perf_counter()
     await staff.supervisors()
-    results = await asyncio.gather(census(), *[
-        phase_a_conversation(i, sid, in_scope[(2 * i) % len(in_scope)], in_scope[(2 * i + 1) % len(in_scope)],
-                             http, staff, timed, held, stagger_s, rng) for i, sid in enumerate(sids)])
+    results = await asyncio.gather(
+        census(),
+        *[
+            phase_a_conversation(
+                i, sid, in_scope[(2 * i) % len(in_scope)], in_scope[(2 * i + 1) % len(in_scope)], http, staff, timed, held, stagger_s, rng
+            )
+            for i, sid in enumerate(sids)
+        ],
+    )
     convs = results[1:]
     wall_s = time.perf_counter() - start
     checks = [(c, check_transcript(c)) for c in convs]
@@ -396,8 +433,9 @@ async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_sc
             for item in k[key]:
                 problems.append({"conversation": c["id"], "problem": key, "detail": item})
         if k["claim_notices"] != 1 or k["release_notices"] != 1:
-            problems.append({"conversation": c["id"], "problem": "notices",
-                             "detail": {"claimed": k["claim_notices"], "released": k["release_notices"]}})
+            problems.append(
+                {"conversation": c["id"], "problem": "notices", "detail": {"claimed": k["claim_notices"], "released": k["release_notices"]}}
+            )
         if not k["bot_answered_after_release"]:
             problems.append({"conversation": c["id"], "problem": "no bot answer after release", "detail": None})
         for item in c["contract"]:
@@ -417,11 +455,16 @@ async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_sc
         "departments": sorted({c["department"] for c in convs if c["department"]}),
         "staff_holding": len(holders),
         "holders": holders,
-        "claims": {"requests": len(claims), "won": sum(cl["http"] == 200 for cl in claims),
-                   "refused_409": sum(cl["http"] == 409 for cl in claims),
-                   "other": sum(cl["http"] not in (200, 409) for cl in claims)},
-        "messages_sent": {"citizen": sum(s["role"] == "citizen" for c in convs for s in c["sent"]),
-                          "operator": sum(s["role"] == "operator" for c in convs for s in c["sent"])},
+        "claims": {
+            "requests": len(claims),
+            "won": sum(cl["http"] == 200 for cl in claims),
+            "refused_409": sum(cl["http"] == 409 for cl in claims),
+            "other": sum(cl["http"] not in (200, 409) for cl in claims),
+        },
+        "messages_sent": {
+            "citizen": sum(s["role"] == "citizen" for c in convs for s in c["sent"]),
+            "operator": sum(s["role"] == "operator" for c in convs for s in c["sent"]),
+        },
         "lost": sum(len(k["lost"]) for _, k in checks),
         "duplicated": sum(len(k["duplicated"]) for _, k in checks),
         "out_of_order": sum(len(k["out_of_order"]) for _, k in checks),
@@ -431,10 +474,13 @@ async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_sc
         "release_notices_not_1": sum(k["release_notices"] != 1 for _, k in checks),
         "bot_answered_after_release": sum(k["bot_answered_after_release"] for _, k in checks),
         # the bot may hand off again (its NLU took the question for "request_human"): a dialogue outcome
-        "after_release_status": {st: sum((c.get("after_release_status") or "-") == st for c in convs)
-                                 for st in sorted({c.get("after_release_status") or "-" for c in convs})},
-        "handed_off_again": [{"conversation": c["id"], "question": c["sent"][-1]["text"]} for c in convs
-                             if c.get("after_release_status") == "waiting"],
+        "after_release_status": {
+            st: sum((c.get("after_release_status") or "-") == st for c in convs)
+            for st in sorted({c.get("after_release_status") or "-" for c in convs})
+        },
+        "handed_off_again": [
+            {"conversation": c["id"], "question": c["sent"][-1]["text"]} for c in convs if c.get("after_release_status") == "waiting"
+        ],
         "api_reply_contract_violations": sum(len(c["contract"]) for c in convs),
         "errors": sum(1 for c in convs if c["error"]),
         "request_ms": timed.summary(),
@@ -444,6 +490,7 @@ async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_sc
 
 
 # --- release race: the citizen writes while the operator releases ---------------------------
+
 
 async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_scope: list[str]) -> dict:
     """n conversations, one at a time: held by an operator, who releases it while the citizen asks
@@ -462,8 +509,9 @@ async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, 
                 raise RuntimeError(f"no handoff: {body.get('status')}")
             name = (await staff.operators(await department_of(http, staff, supervisor, sid)))[0]
             (await http.post(f"/api/operator/conversations/{sid}/claim", headers=staff.headers(name))).raise_for_status()
-            sent = await http.post(f"/api/operator/conversations/{sid}/messages",
-                                   json={"text": f"还有其他问题吗？（{sid}）"}, headers=staff.headers(name))
+            sent = await http.post(
+                f"/api/operator/conversations/{sid}/messages", json={"text": f"还有其他问题吗？（{sid}）"}, headers=staff.headers(name)
+            )
             seen = sent.json()["seq"]  # what the operator's console has shown when they click 结束人工
             delay = rng.uniform(0, 0.06)
 
@@ -472,13 +520,12 @@ async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, 
                 return await http.post("/api/chat", json={"session_id": sid, "text": question})
 
             released, asked = await asyncio.gather(
-                http.post(f"/api/operator/conversations/{sid}/release", json={"seen_seq": seen},
-                          headers=staff.headers(name)), ask())
+                http.post(f"/api/operator/conversations/{sid}/release", json={"seen_seq": seen}, headers=staff.headers(name)), ask()
+            )
             body = asked.json()
             history = (await http.get(f"/api/chat/{sid}/history")).json()["messages"]
             at = max(n for n, m in enumerate(history) if m["role"] == "citizen" and m["text"] == question)
-            notice = next((n for n, m in enumerate(history) if m["role"] == "bot" and m["text"].startswith(RELEASED)),
-                          None)
+            notice = next((n for n, m in enumerate(history) if m["role"] == "bot" and m["text"].startswith(RELEASED)), None)
             if body.get("replies"):
                 outcome = "answered by the bot"
             elif released.status_code == 409 and body.get("status") == "human":
@@ -487,20 +534,32 @@ async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, 
                 outcome = "kept for the operator, who was releasing it: unanswered"
             else:
                 outcome = f"status {body.get('status')}, no reply: unanswered"
-            outcomes.append({"conversation": sid, "delay_ms": round(delay * 1000), "release_http":
-                             released.status_code, "status": body.get("status"),
-                             "replies": len(body.get("replies") or []), "outcome": outcome,
-                             "question_before_release_notice": notice is not None and at < notice})
+            outcomes.append(
+                {
+                    "conversation": sid,
+                    "delay_ms": round(delay * 1000),
+                    "release_http": released.status_code,
+                    "status": body.get("status"),
+                    "replies": len(body.get("replies") or []),
+                    "outcome": outcome,
+                    "question_before_release_notice": notice is not None and at < notice,
+                }
+            )
         except Exception as exc:  # noqa: BLE001
             outcomes.append({"conversation": sid, "outcome": "error", "error": f"{type(exc).__name__}: {exc}"})
     counts: dict[str, int] = {}
     for o in outcomes:
         counts[o["outcome"]] = counts.get(o["outcome"], 0) + 1
-    return {"conversations": n, "outcomes": counts,
-            "unanswered": sum(1 for o in outcomes if "unanswered" in o["outcome"]), "detail": outcomes}
+    return {
+        "conversations": n,
+        "outcomes": counts,
+        "unanswered": sum(1 for o in outcomes if "unanswered" in o["outcome"]),
+        "detail": outcomes,
+    }
 
 
 # --- phase B: operator message -> citizen's event stream ------------------------------------
+
 
 class Stream:
     """A citizen's open SSE stream: when each operator message arrived, and status changes."""
@@ -567,8 +626,7 @@ async def phase_b(http: httpx.AsyncClient, staff: Staff, run: str, n: int, round
                 if body.get("status") != "waiting":
                     raise RuntimeError(f"no handoff: {body}")
                 name = (await staff.operators(await department_of(http, staff, supervisor, sid)))[i % 2]
-                (await http.post(f"/api/operator/conversations/{sid}/claim",
-                                 headers=staff.headers(name))).raise_for_status()
+                (await http.post(f"/api/operator/conversations/{sid}/claim", headers=staff.headers(name))).raise_for_status()
                 holders[sid] = name
             except Exception as exc:  # noqa: BLE001
                 setup_errors.append({"conversation": sid, "error": f"{type(exc).__name__}: {exc}"})
@@ -576,8 +634,11 @@ async def phase_b(http: httpx.AsyncClient, staff: Staff, run: str, n: int, round
     await asyncio.gather(*[hand_over(i, sid) for i, sid in enumerate(sids)])
     held = [sid for sid in sids if sid in holders]
     streams = {sid: Stream(sid) for sid in held}
-    sse = httpx.AsyncClient(base_url=str(http.base_url), timeout=httpx.Timeout(10, read=None),
-                            limits=httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10))
+    sse = httpx.AsyncClient(
+        base_url=str(http.base_url),
+        timeout=httpx.Timeout(10, read=None),
+        limits=httpx.Limits(max_connections=n + 10, max_keepalive_connections=n + 10),
+    )
     readers = [asyncio.create_task(s.read(sse)) for s in streams.values()]
     sequential_ms, burst_ms, post_ms, missing = [], [], [], []
     release_ms = []
@@ -588,8 +649,9 @@ async def phase_b(http: httpx.AsyncClient, staff: Staff, run: str, n: int, round
         async def send(sid: str, text: str, into: list[float]) -> None:
             waiter = streams[sid].expect(text)
             start = time.perf_counter()
-            response = await http.post(f"/api/operator/conversations/{sid}/messages", json={"text": text},
-                                       headers=staff.headers(holders[sid]))
+            response = await http.post(
+                f"/api/operator/conversations/{sid}/messages", json={"text": text}, headers=staff.headers(holders[sid])
+            )
             post_ms.append((time.perf_counter() - start) * 1000)
             response.raise_for_status()
             sent[sid].append(text)
@@ -607,15 +669,17 @@ async def phase_b(http: httpx.AsyncClient, staff: Staff, run: str, n: int, round
                 await send(sid, f"坐席回复第{r + 1}轮，请您稍候（{sid}）", sequential_ms)
         await asyncio.gather(*[send(sid, f"坐席同时回复（{sid}）", burst_ms) for sid in held])
         await asyncio.sleep(1.0)  # anything late or doubled shows up by now
-        duplicated = [{"conversation": sid, "text": text, "times": len(streams[sid].received.get(text, []))}
-                      for sid in held for text in sent[sid] if len(streams[sid].received.get(text, [])) > 1]
-        unexpected = [{"conversation": sid, "text": text} for sid in held
-                      for text in streams[sid].received if text not in sent[sid]]
+        duplicated = [
+            {"conversation": sid, "text": text, "times": len(streams[sid].received.get(text, []))}
+            for sid in held
+            for text in sent[sid]
+            if len(streams[sid].received.get(text, [])) > 1
+        ]
+        unexpected = [{"conversation": sid, "text": text} for sid in held for text in streams[sid].received if text not in sent[sid]]
 
         async def release(sid: str) -> None:
             start = time.perf_counter()
-            (await http.post(f"/api/operator/conversations/{sid}/release",
-                             headers=staff.headers(holders[sid]))).raise_for_status()
+            (await http.post(f"/api/operator/conversations/{sid}/release", headers=staff.headers(holders[sid]))).raise_for_status()
             try:
                 await asyncio.wait_for(streams[sid].bot_again.wait(), 10)
                 release_ms.append((time.perf_counter() - start) * 1000)
@@ -631,7 +695,9 @@ async def phase_b(http: httpx.AsyncClient, staff: Staff, run: str, n: int, round
         await sse.aclose()
     every = sequential_ms + burst_ms
     return {
-        "conversations": n, "held": len(held), "streams_open": sum(1 for s in streams.values() if not s.error),
+        "conversations": n,
+        "held": len(held),
+        "streams_open": sum(1 for s in streams.values() if not s.error),
         "stream_errors": [{"conversation": s.sid, "error": s.error} for s in streams.values() if s.error],
         "setup_errors": setup_errors,
         "messages": sum(len(v) for v in sent.values()),
@@ -640,16 +706,19 @@ async def phase_b(http: httpx.AsyncClient, staff: Staff, run: str, n: int, round
         "all_ms": latency_summary(every) if every else None,
         "operator_post_ms": latency_summary(post_ms) if post_ms else None,
         "release_to_status_bot_ms": latency_summary(release_ms) if release_ms else None,
-        "missing": missing, "duplicated": duplicated, "unexpected": unexpected,
+        "missing": missing,
+        "duplicated": duplicated,
+        "unexpected": unexpected,
     }
 
 
 # --- phase C: agent assist ------------------------------------------------------------------
 
+
 async def phase_c(http: httpx.AsyncClient, staff: Staff, n: int, every: list[str], warm_up: int = 5) -> dict:
     name = (await staff.supervisors())[0]
     ms, bad, empty = [], [], 0
-    texts = (every * (1 + (warm_up + n) // len(every)))[:warm_up + n]
+    texts = (every * (1 + (warm_up + n) // len(every)))[: warm_up + n]
     for k, text in enumerate(texts):
         start = time.perf_counter()
         response = await http.post("/api/assist", json={"text": text}, headers=staff.headers(name))
@@ -661,12 +730,19 @@ async def phase_c(http: httpx.AsyncClient, staff: Staff, n: int, every: list[str
             bad.append({"text": text, "http": response.status_code})
         elif not response.json().get("suggestions"):
             empty += 1
-    slow = sorted(zip(ms, texts[warm_up:warm_up + n]), reverse=True)[:5]
-    return {"calls": n, "warm_up": warm_up, "ms": latency_summary(ms), "http_errors": bad,
-            "without_suggestions": empty, "slowest": [{"ms": round(m, 1), "text": t} for m, t in slow]}
+    slow = sorted(zip(ms, texts[warm_up : warm_up + n]), reverse=True)[:5]
+    return {
+        "calls": n,
+        "warm_up": warm_up,
+        "ms": latency_summary(ms),
+        "http_errors": bad,
+        "without_suggestions": empty,
+        "slowest": [{"ms": round(m, 1), "text": t} for m, t in slow],
+    }
 
 
 # --- report ---------------------------------------------------------------------------------
+
 
 def markdown(result: dict) -> str:
     a, b, c, r = result["phase_a"], result["phase_b"], result["phase_c"], result["release_race"]
@@ -674,60 +750,121 @@ def markdown(result: dict) -> str:
     seq, allb, burst = b["one_at_a_time_ms"] or {}, b["all_ms"] or {}, b["all_at_once_ms"] or {}
     yes = {True: "yes", False: "**NO**"}
     rows = [
-        ["conversations handed off and released at once (held by a person together)",
-         f"{a['conversations']} ({fmt(a['held_by_a_person_at_once'])})", "50", ""],
-        ["messages sent (citizen / operator)", f"{a['messages_sent']['citizen']} / {a['messages_sent']['operator']}",
-         "", ""],
-        ["lost / duplicated / out of order", f"{a['lost']} / {a['duplicated']} / {a['out_of_order']}", "0 / 0 / 0",
-         yes[t["no_loss_or_duplicates"]]],
-        ["bot replies while a person had the conversation", fmt(a["bot_replies_while_paused"]), "0",
-         yes[a["bot_replies_while_paused"] == 0]],
-        ["replies returned to the citizen but not in the transcript", fmt(a["replies_not_in_transcript"]), "0",
-         yes[a["replies_not_in_transcript"] == 0]],
-        ["bot answered the question after release", f"{a['bot_answered_after_release']}/{a['conversations']}",
-         "all", yes[a["bot_answered_after_release"] == a["conversations"]]],
-        ["status after the question asked after release", ", ".join(f"{k} {v}" for k, v in
-                                                                     a["after_release_status"].items()), "bot", ""],
-        ["simultaneous claims: won / 409 / other",
-         f"{a['claims']['won']} / {a['claims']['refused_409']} / {a['claims']['other']}", "1 per conversation",
-         yes[a["claims"]["won"] == a["conversations"] and a["claims"]["other"] == 0]],
-        ["API replies not as expected / errors", f"{a['api_reply_contract_violations']} / {a['errors']}", "0 / 0",
-         yes[a["api_reply_contract_violations"] == 0 and a["errors"] == 0]],
-        ["release race: citizen's question unanswered (of conversations)",
-         f"{r['unanswered']}/{r['conversations']} ({'; '.join(f'{k}: {v}' for k, v in r['outcomes'].items())})",
-         "0", yes[r["unanswered"] == 0]],
-        ["operator message → citizen's SSE, one at a time: p50 / p95 / max ms",
-         f"{fmt(seq.get('p50_ms'), 0)} / {fmt(seq.get('p95_ms'), 0)} / {fmt(seq.get('max_ms'), 0)} "
-         f"(n={seq.get('n', 0)}, {b['held']} streams open)", f"p95 ≤ {SSE_TARGET_MS}", yes[t["sse_p95"]]],
-        ["… all conversations at once: p50 / p95 / max ms",
-         f"{fmt(burst.get('p50_ms'), 0)} / {fmt(burst.get('p95_ms'), 0)} / {fmt(burst.get('max_ms'), 0)} "
-         f"(n={burst.get('n', 0)})", "", ""],
+        [
+            "conversations handed off and released at once (held by a person together)",
+            f"{a['conversations']} ({fmt(a['held_by_a_person_at_once'])})",
+            "50",
+            "",
+        ],
+        ["messages sent (citizen / operator)", f"{a['messages_sent']['citizen']} / {a['messages_sent']['operator']}", "", ""],
+        [
+            "lost / duplicated / out of order",
+            f"{a['lost']} / {a['duplicated']} / {a['out_of_order']}",
+            "0 / 0 / 0",
+            yes[t["no_loss_or_duplicates"]],
+        ],
+        [
+            "bot replies while a person had the conversation",
+            fmt(a["bot_replies_while_paused"]),
+            "0",
+            yes[a["bot_replies_while_paused"] == 0],
+        ],
+        [
+            "replies returned to the citizen but not in the transcript",
+            fmt(a["replies_not_in_transcript"]),
+            "0",
+            yes[a["replies_not_in_transcript"] == 0],
+        ],
+        [
+            "bot answered the question after release",
+            f"{a['bot_answered_after_release']}/{a['conversations']}",
+            "all",
+            yes[a["bot_answered_after_release"] == a["conversations"]],
+        ],
+        ["status after the question asked after release", ", ".join(f"{k} {v}" for k, v in a["after_release_status"].items()), "bot", ""],
+        [
+            "simultaneous claims: won / 409 / other",
+            f"{a['claims']['won']} / {a['claims']['refused_409']} / {a['claims']['other']}",
+            "1 per conversation",
+            yes[a["claims"]["won"] == a["conversations"] and a["claims"]["other"] == 0],
+        ],
+        [
+            "API replies not as expected / errors",
+            f"{a['api_reply_contract_violations']} / {a['errors']}",
+            "0 / 0",
+            yes[a["api_reply_contract_violations"] == 0 and a["errors"] == 0],
+        ],
+        [
+            "release race: citizen's question unanswered (of conversations)",
+            f"{r['unanswered']}/{r['conversations']} ({'; '.join(f'{k}: {v}' for k, v in r['outcomes'].items())})",
+            "0",
+            yes[r["unanswered"] == 0],
+        ],
+        [
+            "operator message → citizen's SSE, one at a time: p50 / p95 / max ms",
+            f"{fmt(seq.get('p50_ms'), 0)} / {fmt(seq.get('p95_ms'), 0)} / {fmt(seq.get('max_ms'), 0)} "
+            f"(n={seq.get('n', 0)}, {b['held']} streams open)",
+            f"p95 ≤ {SSE_TARGET_MS}",
+            yes[t["sse_p95"]],
+        ],
+        [
+            "… all conversations at once: p50 / p95 / max ms",
+            f"{fmt(burst.get('p50_ms'), 0)} / {fmt(burst.get('p95_ms'), 0)} / {fmt(burst.get('max_ms'), 0)} (n={burst.get('n', 0)})",
+            "",
+            "",
+        ],
         ["… all: p95 ms", f"{fmt(allb.get('p95_ms'), 0)} (n={allb.get('n', 0)})", "", ""],
-        ["SSE messages missing / duplicated", f"{len(b['missing'])} / {len(b['duplicated'])}", "0 / 0",
-         yes[not b["missing"] and not b["duplicated"]]],
-        ["/api/assist: p50 / p95 / max ms",
-         f"{fmt(c['ms']['p50_ms'], 0)} / {fmt(c['ms']['p95_ms'], 0)} / {fmt(c['ms']['max_ms'], 0)} "
-         f"(n={c['ms']['n']})", f"p95 ≤ {ASSIST_TARGET_MS}", yes[t["assist_p95"]]],
+        [
+            "SSE messages missing / duplicated",
+            f"{len(b['missing'])} / {len(b['duplicated'])}",
+            "0 / 0",
+            yes[not b["missing"] and not b["duplicated"]],
+        ],
+        [
+            "/api/assist: p50 / p95 / max ms",
+            f"{fmt(c['ms']['p50_ms'], 0)} / {fmt(c['ms']['p95_ms'], 0)} / {fmt(c['ms']['max_ms'], 0)} (n={c['ms']['n']})",
+            f"p95 ≤ {ASSIST_TARGET_MS}",
+            yes[t["assist_p95"]],
+        ],
     ]
-    out = ["### Handoff to a person through the real stack (loopback, one asyncio client)", "",
-           md_table(["measure", "value", "target", "met"], rows), ""]
+    out = [
+        "### Handoff to a person through the real stack (loopback, one asyncio client)",
+        "",
+        md_table(["measure", "value", "target", "met"], rows),
+        "",
+    ]
     req = a["request_ms"]
-    out += ["Phase A request wall times under load (informational), p50 / p95 ms: " + "; ".join(
-        f"{k} {fmt(v['p50_ms'], 0)} / {fmt(v['p95_ms'], 0)}" for k, v in req.items()), ""]
+    out += [
+        "Phase A request wall times under load (informational), p50 / p95 ms: "
+        + "; ".join(f"{k} {fmt(v['p50_ms'], 0)} / {fmt(v['p95_ms'], 0)}" for k, v in req.items()),
+        "",
+    ]
     if a["handed_off_again"]:
-        out += ["Handed off again by the bot after release (a dialogue outcome, not a transcript fault): " + "; ".join(
-            f"{h['conversation']} “{h['question']}”" for h in a["handed_off_again"]), ""]
+        out += [
+            "Handed off again by the bot after release (a dialogue outcome, not a transcript fault): "
+            + "; ".join(f"{h['conversation']} “{h['question']}”" for h in a["handed_off_again"]),
+            "",
+        ]
     if a["problems"]:
-        out += [f"Phase A problems ({a['problem_count']}, first 20):", "",
-                md_table(["conversation", "problem", "detail"],
-                         [[p["conversation"], p["problem"], json.dumps(p["detail"], ensure_ascii=False)[:160]]
-                          for p in a["problems"][:20]]), ""]
-    out.append(f"{result['machine']['cores']} cores, 1-min load average before → after: run "
-               f"{result['machine']['load_avg_before'][0]} → {result['machine']['load_avg_after'][0]}, "
-               + ", ".join(f"{name} {ph['load_avg_before_after'][0][0]} → {ph['load_avg_before_after'][1][0]}"
-                           for name, ph in (("A", a), ("B", b), ("C (assist)", c)))
-               + " (the stack itself is 3 processes; another process on the machine slows every timing). "
-               f"Command: `{result['command']}`")
+        out += [
+            f"Phase A problems ({a['problem_count']}, first 20):",
+            "",
+            md_table(
+                ["conversation", "problem", "detail"],
+                [[p["conversation"], p["problem"], json.dumps(p["detail"], ensure_ascii=False)[:160]] for p in a["problems"][:20]],
+            ),
+            "",
+        ]
+    out.append(
+        f"{result['machine']['cores']} cores, 1-min load average before → after: run "
+        f"{result['machine']['load_avg_before'][0]} → {result['machine']['load_avg_after'][0]}, "
+        + ", ".join(
+            f"{name} {ph['load_avg_before_after'][0][0]} → {ph['load_avg_before_after'][1][0]}"
+            for name, ph in (("A", a), ("B", b), ("C (assist)", c))
+        )
+        + " (the stack itself is 3 processes; another process on the machine slows every timing). "
+        f"Command: `{result['command']}`"
+    )
     return "\n".join(out)
 
 
@@ -767,12 +904,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--race", type=int, default=20, help="conversations released while the citizen writes")
     p.add_argument("--out", type=Path, help="where the JSON results go (e.g. bench/results/handoff.json)")
     args = p.parse_args(argv)
-    defaults = {"--home": HOME, "--conversations": 50, "--sse-conversations": 30, "--sse-rounds": 2, "--assist": 100,
-                "--race": 20}
-    given = {"--home": args.home, "--conversations": args.conversations, "--sse-conversations": args.sse_conversations,
-             "--sse-rounds": args.sse_rounds, "--assist": args.assist, "--race": args.race}
+    defaults = {"--home": HOME, "--conversations": 50, "--sse-conversations": 30, "--sse-rounds": 2, "--assist": 100, "--race": 20}
+    given = {
+        "--home": args.home,
+        "--conversations": args.conversations,
+        "--sse-conversations": args.sse_conversations,
+        "--sse-rounds": args.sse_rounds,
+        "--assist": args.assist,
+        "--race": args.race,
+    }
     command = ".venv/bin/python -m bench.handoff" + "".join(
-        f" {flag} {shlex.quote(str(value))}" for flag, value in given.items() if value != defaults[flag])
+        f" {flag} {shlex.quote(str(value))}" for flag, value in given.items() if value != defaults[flag]
+    )
     if args.out:
         command += f" --out {shlex.quote(str(args.out))}"
     home = args.home.resolve()
@@ -798,8 +941,13 @@ def main(argv: list[str] | None = None) -> int:
         "targets": {
             "assist_p95": c["ms"]["p95_ms"] <= ASSIST_TARGET_MS,
             "sse_p95": bool(seq) and seq["p95_ms"] <= SSE_TARGET_MS and not b["missing"],
-            "no_loss_or_duplicates": a["conversations"] >= 50 and a["errors"] == 0 and a["lost"] == 0
-            and a["duplicated"] == 0 and a["out_of_order"] == 0 and not b["missing"] and not b["duplicated"],
+            "no_loss_or_duplicates": a["conversations"] >= 50
+            and a["errors"] == 0
+            and a["lost"] == 0
+            and a["duplicated"] == 0
+            and a["out_of_order"] == 0
+            and not b["missing"]
+            and not b["duplicated"],
         },
         **phases,
     }

@@ -34,6 +34,7 @@ Torch runs with its default threads unless $BENCH_TORCH_THREADS is set (`run_all
 
     .venv/bin/python -m bench.latency [--sizes sample,10k,100k] [--out bench/results/latency.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,8 +48,23 @@ from pathlib import Path
 import numpy as np
 
 from bench import synth
-from bench.common import (finish, CACHE, REPO, SAMPLE_DIRS, dir_size_mb, fmt, fresh_dir, latency_summary, load_avg,
-                          md_table, open_kb, peak_rss_mb, read_json, timing_questions, write_json)
+from bench.common import (
+    finish,
+    CACHE,
+    REPO,
+    SAMPLE_DIRS,
+    dir_size_mb,
+    fmt,
+    fresh_dir,
+    latency_summary,
+    load_avg,
+    md_table,
+    open_kb,
+    peak_rss_mb,
+    read_json,
+    timing_questions,
+    write_json,
+)
 
 SIZES = {"sample": 0, "10k": 10_000, "100k": 100_000}  # target passages (0: the sample KB alone)
 QUESTIONS = 200
@@ -154,8 +170,9 @@ def build(size: str) -> dict:
         paths.append(SYNTH_BASE)
     digest = folder_digest([SYNTH_BASE, *SAMPLE_DIRS]) if size != "sample" else ""
     if size == "100k":
-        generated["variants"] = synth.write_variants(SYNTH_BASE, SYNTH_VARIANTS,
-                                                     SIZES["100k"] - sample - generated["base"]["passages_expected"])
+        generated["variants"] = synth.write_variants(
+            SYNTH_BASE, SYNTH_VARIANTS, SIZES["100k"] - sample - generated["base"]["passages_expected"]
+        )
         paths.append(SYNTH_VARIANTS)
         if not VECTORS.exists():
             raise SystemExit(f"{VECTORS} missing: build the 10k size first (--sizes 10k,100k)")
@@ -175,16 +192,25 @@ def build(size: str) -> dict:
     if adder.calls == 0:
         raise SystemExit("the index was rebuilt outside the wrapped dense.add: nothing measured")
     passages = len(kb.index)
-    out = {"size": size, "passages": passages, "items": len(kb.index.meta), "files": len(report.files),
-           "build_s": round(seconds, 1), "embed_s": round(adder.embed_seconds, 1),
-           "passages_embedded": adder.embedded, "passages_reused_vectors": adder.reused,
-           "passages_per_s": round(passages / seconds, 1),
-           "embed_passages_per_s": round(adder.embedded / adder.embed_seconds, 1) if adder.embed_seconds else None,
-           "generated": generated, "peak_rss_mb": peak_rss_mb(), **home_disk(home), "torch_threads": torch_threads(),
-           "load_avg_after": load_avg()}
+    out = {
+        "size": size,
+        "passages": passages,
+        "items": len(kb.index.meta),
+        "files": len(report.files),
+        "build_s": round(seconds, 1),
+        "embed_s": round(adder.embed_seconds, 1),
+        "passages_embedded": adder.embedded,
+        "passages_reused_vectors": adder.reused,
+        "passages_per_s": round(passages / seconds, 1),
+        "embed_passages_per_s": round(adder.embedded / adder.embed_seconds, 1) if adder.embed_seconds else None,
+        "generated": generated,
+        "peak_rss_mb": peak_rss_mb(),
+        **home_disk(home),
+        "torch_threads": torch_threads(),
+        "load_avg_after": load_avg(),
+    }
     if size == "10k":
-        export_vectors(kb, VECTORS, {"model": kb.model_id, "digest": digest,
-                                     "embed_passages_per_s": out["embed_passages_per_s"]})
+        export_vectors(kb, VECTORS, {"model": kb.model_id, "digest": digest, "embed_passages_per_s": out["embed_passages_per_s"]})
     if size == "100k":
         rate = vmeta["embed_passages_per_s"]
         out["estimated_build_s_full_embedding"] = round(seconds + adder.reused / rate, 1)
@@ -215,8 +241,7 @@ def query(size: str, n_questions: int) -> dict:
         if row.get("oos"):
             refused.append(answer.status in REFUSING)
         elif row["eval_set"] == "sample_kb":
-            ranks.append(next((i for i, (k, s) in enumerate(zip(answer.ranked_keys, answer.ranked_sources), 1)
-                               if matches(row, k, s)), 0))
+            ranks.append(next((i for i, (k, s) in enumerate(zip(answer.ranked_keys, answer.ranked_sources), 1) if matches(row, k, s)), 0))
     parts: dict[str, list[float]] = {"embed_query": [], "bm25": [], "faiss": []}
     settings = kb.settings
     for row in rows:
@@ -230,14 +255,22 @@ def query(size: str, n_questions: int) -> dict:
         parts["embed_query"].append((t1 - t0) * 1000)
         parts["bm25"].append((t2 - t1) * 1000)
         parts["faiss"].append((t3 - t2) * 1000)
-    out = {"size": size, "passages": len(kb.index), "load_s": round(load_s, 1), "ask": latency_summary(ask_ms),
-           "ask_cpu": latency_summary(cpu_ms), "load_avg_before": load_before, "load_avg_after": load_avg(),
-           "torch_threads": torch_threads(),
-           "parts": {name: latency_summary(ms) for name, ms in parts.items()},
-           "sample_kb_in_scope": len(ranks),
-           "sample_kb_recall@1": round(sum(r == 1 for r in ranks) / len(ranks), 3) if ranks else None,
-           "oos": len(refused), "oos_refusal_rate": round(sum(refused) / len(refused), 3) if refused else None,
-           "peak_rss_mb": peak_rss_mb()}
+    out = {
+        "size": size,
+        "passages": len(kb.index),
+        "load_s": round(load_s, 1),
+        "ask": latency_summary(ask_ms),
+        "ask_cpu": latency_summary(cpu_ms),
+        "load_avg_before": load_before,
+        "load_avg_after": load_avg(),
+        "torch_threads": torch_threads(),
+        "parts": {name: latency_summary(ms) for name, ms in parts.items()},
+        "sample_kb_in_scope": len(ranks),
+        "sample_kb_recall@1": round(sum(r == 1 for r in ranks) / len(ranks), 3) if ranks else None,
+        "oos": len(refused),
+        "oos_refusal_rate": round(sum(refused) / len(refused), 3) if refused else None,
+        "peak_rss_mb": peak_rss_mb(),
+    }
     kb.close()
     return out
 
@@ -247,8 +280,7 @@ def _child(phase: str, size: str, n_questions: int) -> dict:
     out = CACHE / "tmp" / f"latency-{phase}-{size}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "bench.latency", "--phase", phase, "--size", size, "--questions",
-           str(n_questions), "--out", str(out)]
+    cmd = [sys.executable, "-m", "bench.latency", "--phase", phase, "--size", size, "--questions", str(n_questions), "--out", str(out)]
     print(f"[latency] {phase} {size} ...", file=sys.stderr, flush=True)
     started = time.perf_counter()
     subprocess.run(cmd, cwd=REPO, check=True)
@@ -259,37 +291,83 @@ def _child(phase: str, size: str, n_questions: int) -> dict:
 def run(sizes: list[str], n_questions: int = QUESTIONS) -> dict:
     results = {}
     for size in sizes:
-        results[size] = {"load_avg_before": load_avg(), "build": _child("build", size, n_questions),
-                         "query": _child("query", size, n_questions)}
+        results[size] = {
+            "load_avg_before": load_avg(),
+            "build": _child("build", size, n_questions),
+            "query": _child("query", size, n_questions),
+        }
     return {"questions": n_questions, "warmup": WARMUP, "sizes": results}
 
 
 def markdown(result: dict) -> str:
-    lat_header = ["index", "passages", "ask p50 ms", "ask p95 ms", "CPU ms/ask p50", "embed query p50 ms",
-                  "BM25 p50 ms", "FAISS p50 ms", "R@1 (sample_kb qs)", "OOS refused", "load avg"]
-    build_header = ["index", "passages", "items", "build s", "passages embedded / vectors reused", "index MB",
-                    "SQLite MB", "peak RSS build MB", "peak RSS query MB", "open s (model + index)"]
+    lat_header = [
+        "index",
+        "passages",
+        "ask p50 ms",
+        "ask p95 ms",
+        "CPU ms/ask p50",
+        "embed query p50 ms",
+        "BM25 p50 ms",
+        "FAISS p50 ms",
+        "R@1 (sample_kb qs)",
+        "OOS refused",
+        "load avg",
+    ]
+    build_header = [
+        "index",
+        "passages",
+        "items",
+        "build s",
+        "passages embedded / vectors reused",
+        "index MB",
+        "SQLite MB",
+        "peak RSS build MB",
+        "peak RSS query MB",
+        "open s (model + index)",
+    ]
     lat_rows, build_rows = [], []
     for size, r in result["sizes"].items():
         b, q = r["build"], r["query"]
-        lat_rows.append([size, fmt(b["passages"]), fmt(q["ask"]["p50_ms"], 0), fmt(q["ask"]["p95_ms"], 0),
-                         fmt(q["ask_cpu"]["p50_ms"], 0), fmt(q["parts"]["embed_query"]["p50_ms"], 1),
-                         fmt(q["parts"]["bm25"]["p50_ms"], 1), fmt(q["parts"]["faiss"]["p50_ms"], 1),
-                         fmt(q["sample_kb_recall@1"]), fmt(q["oos_refusal_rate"]),
-                         f"{q['load_avg_before'][0]:.1f}→{q['load_avg_after'][0]:.1f}"])
+        lat_rows.append(
+            [
+                size,
+                fmt(b["passages"]),
+                fmt(q["ask"]["p50_ms"], 0),
+                fmt(q["ask"]["p95_ms"], 0),
+                fmt(q["ask_cpu"]["p50_ms"], 0),
+                fmt(q["parts"]["embed_query"]["p50_ms"], 1),
+                fmt(q["parts"]["bm25"]["p50_ms"], 1),
+                fmt(q["parts"]["faiss"]["p50_ms"], 1),
+                fmt(q["sample_kb_recall@1"]),
+                fmt(q["oos_refusal_rate"]),
+                f"{q['load_avg_before'][0]:.1f}→{q['load_avg_after'][0]:.1f}",
+            ]
+        )
         build_s = fmt(b["build_s"], 0)
         if "estimated_build_s_full_embedding" in b:
             build_s += f" (≈{fmt(b['estimated_build_s_full_embedding'], 0)} with full embedding)"
-        build_rows.append([size, fmt(b["passages"]), fmt(b["items"]), build_s,
-                           f"{fmt(b['passages_embedded'])} / {fmt(b['passages_reused_vectors'])}",
-                           fmt(b["index_mb"], 0), fmt(b["db_mb"], 0), fmt(b["peak_rss_mb"], 0),
-                           fmt(q["peak_rss_mb"], 0), fmt(q["load_s"], 1)])
+        build_rows.append(
+            [
+                size,
+                fmt(b["passages"]),
+                fmt(b["items"]),
+                build_s,
+                f"{fmt(b['passages_embedded'])} / {fmt(b['passages_reused_vectors'])}",
+                fmt(b["index_mb"], 0),
+                fmt(b["db_mb"], 0),
+                fmt(b["peak_rss_mb"], 0),
+                fmt(q["peak_rss_mb"], 0),
+                fmt(q["load_s"], 1),
+            ]
+        )
     first = next(iter(result["sizes"].values()))["query"] if result["sizes"] else {}
-    note = (f"{result['questions']} questions ({first.get('oos', '-')} out of scope), {result['warmup']} warm-up, "
-            f"`Knowledge.ask` in-process, torch threads {first.get('torch_threads', '-')}. CPU ms/ask = process CPU "
-            f"time per ask (all threads). R@1 over the {first.get('sample_kb_in_scope', '-')} in-scope sample_kb "
-            f"questions among them (indicative at 10k/100k: the synthetic content is recombined from the sample "
-            f"KB). Load avg = 1-min load average before→after the timed questions.")
+    note = (
+        f"{result['questions']} questions ({first.get('oos', '-')} out of scope), {result['warmup']} warm-up, "
+        f"`Knowledge.ask` in-process, torch threads {first.get('torch_threads', '-')}. CPU ms/ask = process CPU "
+        f"time per ask (all threads). R@1 over the {first.get('sample_kb_in_scope', '-')} in-scope sample_kb "
+        f"questions among them (indicative at 10k/100k: the synthetic content is recombined from the sample "
+        f"KB). Load avg = 1-min load average before→after the timed questions."
+    )
     return "\n\n".join([md_table(lat_header, lat_rows), md_table(build_header, build_rows), note])
 
 

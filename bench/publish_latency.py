@@ -11,6 +11,7 @@ is asked until it answers with the new item (the clock stops). Then the item is 
 clock runs until the answering process no longer cites it. Latency includes the answering
 process's index sync (embedding the new passages) and one full answer.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,8 +38,13 @@ def question(n: int) -> tuple[str, str]:
 
 def start_api(home, port: int) -> subprocess.Popen:
     env = {**os.environ, "GOVBOT_HOME": str(home)}
-    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "api.app:app_factory", "--port", str(port)],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_factory", "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def wait_ready(base: str, deadline_s: float = 300) -> None:
@@ -77,8 +83,7 @@ def run(trials: int, port: int) -> dict:
         wait_ready(base)
         clients = {}
         for name in ("bench_editor", "bench_reviewer"):
-            token = httpx.post(f"{base}/api/admin/login",
-                               json={"username": name, "password": "bench-password"}).json()["token"]
+            token = httpx.post(f"{base}/api/admin/login", json={"username": name, "password": "bench-password"}).json()["token"]
             clients[name] = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60)
         editor, reviewer = clients["bench_editor"], clients["bench_reviewer"]
         for n in range(trials):
@@ -94,17 +99,24 @@ def run(trials: int, port: int) -> dict:
         api.wait(timeout=30)
         kb.close()
         shutil.rmtree(HOME, ignore_errors=True)
-    return {"trials": trials, "items_in_kb": info["items"], "publish_to_answer_ms": latency_summary(publish_ms),
-            "abolish_to_gone_ms": latency_summary(abolish_ms)}
+    return {
+        "trials": trials,
+        "items_in_kb": info["items"],
+        "publish_to_answer_ms": latency_summary(publish_ms),
+        "abolish_to_gone_ms": latency_summary(abolish_ms),
+    }
 
 
 def markdown(result: dict) -> str:
-    rows = [[name, fmt(result[key]["p50_ms"], 0), fmt(result[key]["p95_ms"], 0), fmt(result[key]["max_ms"], 0)]
-            for name, key in (("publish → answered", "publish_to_answer_ms"),
-                              ("abolish → no longer cited", "abolish_to_gone_ms"))]
-    return (f"{result['trials']} trials over the sample KB ({result['items_in_kb']} items), "
-            "change made through the admin API in the app process, seen by another answering process\n\n"
-            + md_table(["change", "p50 ms", "p95 ms", "max ms"], rows))
+    rows = [
+        [name, fmt(result[key]["p50_ms"], 0), fmt(result[key]["p95_ms"], 0), fmt(result[key]["max_ms"], 0)]
+        for name, key in (("publish → answered", "publish_to_answer_ms"), ("abolish → no longer cited", "abolish_to_gone_ms"))
+    ]
+    return (
+        f"{result['trials']} trials over the sample KB ({result['items_in_kb']} items), "
+        "change made through the admin API in the app process, seen by another answering process\n\n"
+        + md_table(["change", "p50 ms", "p95 ms", "max ms"], rows)
+    )
 
 
 def main() -> int:

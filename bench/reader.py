@@ -16,6 +16,7 @@ too often to stay held out); and the older eval sets of `bench/eval`.
 `--homes DIR`: use DIR/reader-training/{sample,guangdong} (what `govbot train-reader` built) instead
 of building the two knowledge bases under bench/.cache (the Guangdong one takes ~12 minutes).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,6 +37,7 @@ def home_for(name: str, homes: Path | None) -> Path:
     home = CACHE / "homes" / f"reader-{name}"
     if not (home / "index" / "manifest.json").exists():
         from bench.common import REPO
+
         build_home(home, [REPO / p for p in HOMES[name]])
     return home
 
@@ -63,8 +65,10 @@ def bm25_baseline(kb, rows: list[dict], answered_share: float) -> dict:
     answered = set(sorted(range(len(rows)), key=lambda i: -outcomes[i][0])[:n_answer])
     ins = [i for i, r in enumerate(rows) if not r.get("oos")]
     wrong = [i for i in answered if rows[i].get("oos") or not outcomes[i][1]]
-    return {"fact_in_scope": round(sum(i in answered and outcomes[i][1] for i in ins) / max(1, len(ins)), 4),
-            "wrong_rate": round(len(wrong) / max(1, len(rows)), 4)}
+    return {
+        "fact_in_scope": round(sum(i in answered and outcomes[i][1] for i in ins) / max(1, len(ins)), 4),
+        "wrong_rate": round(len(wrong) / max(1, len(rows)), 4),
+    }
 
 
 def measure(kb, name: str, rows: list[dict]) -> dict:
@@ -83,17 +87,26 @@ def measure(kb, name: str, rows: list[dict]) -> dict:
     share = len(answered) / max(1, len(result.rows))
     mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None  # noqa: E731
     return {
-        "name": name, "questions": len(rows), "in_scope": len(ins), "near_miss": len(near),
-        "field_missing": len(missing), "ambiguous": len(ambiguous), "seconds": round(seconds, 1),
-        "recall@1": m["recall@1"], "recall@5": m["recall@5"],
-        "fact_in_scope": m["fact_accuracy"], "answered_in_scope": m["answered_in_scope"],
+        "name": name,
+        "questions": len(rows),
+        "in_scope": len(ins),
+        "near_miss": len(near),
+        "field_missing": len(missing),
+        "ambiguous": len(ambiguous),
+        "seconds": round(seconds, 1),
+        "recall@1": m["recall@1"],
+        "recall@5": m["recall@5"],
+        "fact_in_scope": m["fact_accuracy"],
+        "answered_in_scope": m["answered_in_scope"],
         "near_miss_refused": mean([r["status"] != "answered" for r in near]),
         "field_missing_not_answered": mean([r["status"] != "answered" for r in missing]),
         "ambiguous_asked": mean([r["status"] == "clarify" for r in ambiguous]),
-        "wrong_rate": round(len(wrong) / max(1, len(result.rows)), 4), "answered_share": round(share, 4),
+        "wrong_rate": round(len(wrong) / max(1, len(result.rows)), 4),
+        "answered_share": round(share, 4),
         "bm25_same_rate": bm25_baseline(kb, rows, share),
         "latency_ms": latency_summary([r["ms"] for r in result.rows]),
-        "by_style": result.by_style(), "risk_coverage": risk_coverage(loose, chosen=kb.pipeline.threshold),
+        "by_style": result.by_style(),
+        "risk_coverage": risk_coverage(loose, chosen=kb.pipeline.threshold),
     }
 
 
@@ -117,16 +130,39 @@ def run(homes: Path | None) -> dict:
 
 
 def markdown(result: dict) -> str:
-    header = ["set", "questions", "fact (in scope)", "answered (in scope)", "near misses refused",
-              "ambiguous asked", "wrong-answer rate", "BM25 fact at same rate", "BM25 wrong", "p50 / p95 ms"]
+    header = [
+        "set",
+        "questions",
+        "fact (in scope)",
+        "answered (in scope)",
+        "near misses refused",
+        "ambiguous asked",
+        "wrong-answer rate",
+        "BM25 fact at same rate",
+        "BM25 wrong",
+        "p50 / p95 ms",
+    ]
     rows = []
     for s in result["sets"]:
-        q = f"{s['in_scope']} + {s['near_miss']} out" + (f" + {s['ambiguous']} amb." if s["ambiguous"] else "") \
+        q = (
+            f"{s['in_scope']} + {s['near_miss']} out"
+            + (f" + {s['ambiguous']} amb." if s["ambiguous"] else "")
             + (f" + {s['field_missing']} missing" if s["field_missing"] else "")
-        rows.append([s["name"], q, fmt(s["fact_in_scope"]), fmt(s["answered_in_scope"]), fmt(s["near_miss_refused"]),
-                     fmt(s["ambiguous_asked"]), fmt(s["wrong_rate"]), fmt(s["bm25_same_rate"]["fact_in_scope"]),
-                     fmt(s["bm25_same_rate"]["wrong_rate"]),
-                     f"{fmt(s['latency_ms']['p50_ms'], 0)} / {fmt(s['latency_ms']['p95_ms'], 0)}"])
+        )
+        rows.append(
+            [
+                s["name"],
+                q,
+                fmt(s["fact_in_scope"]),
+                fmt(s["answered_in_scope"]),
+                fmt(s["near_miss_refused"]),
+                fmt(s["ambiguous_asked"]),
+                fmt(s["wrong_rate"]),
+                fmt(s["bm25_same_rate"]["fact_in_scope"]),
+                fmt(s["bm25_same_rate"]["wrong_rate"]),
+                f"{fmt(s['latency_ms']['p50_ms'], 0)} / {fmt(s['latency_ms']['p95_ms'], 0)}",
+            ]
+        )
     return f"Reader {result['reader']}\n\n" + md_table(header, rows)
 
 

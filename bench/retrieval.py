@@ -34,6 +34,7 @@ Runs:
 
     .venv/bin/python -m bench.retrieval [--out bench/results/retrieval.json]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -42,8 +43,22 @@ import time
 from datetime import date
 from pathlib import Path
 
-from bench.common import (finish, CACHE, HELD_OUT, NEAR_MISS, SAMPLE_DIRS, SAMPLE_EVAL, SEED_DOCS_DIR, SEEDS_DEV, SEEDS_EXTRA,
-                          build_home, fmt, load_rows, md_table, open_kb)
+from bench.common import (
+    finish,
+    CACHE,
+    HELD_OUT,
+    NEAR_MISS,
+    SAMPLE_DIRS,
+    SAMPLE_EVAL,
+    SEED_DOCS_DIR,
+    SEEDS_DEV,
+    SEEDS_EXTRA,
+    build_home,
+    fmt,
+    load_rows,
+    md_table,
+    open_kb,
+)
 
 METHODS = ("bm25", "dense", "hybrid", "ours")
 BASELINES = ("bm25", "dense", "hybrid")
@@ -70,8 +85,7 @@ class Rankers:
 
     def _live(self, pids: list[str]) -> list[str]:
         index = self.kb.index
-        return [p for p in pids if p in index.passages
-                and index.allowed(index.meta[index.passages[p].item_id], self.filters)]
+        return [p for p in pids if p in index.passages and index.allowed(index.meta[index.passages[p].item_id], self.filters)]
 
     def _items(self, pids: list[str]) -> list[tuple[str, str]]:
         """(key, source) of the items of `pids`, in order of their first passage."""
@@ -96,9 +110,15 @@ class Rankers:
             return self._live([pid for pid, _ in index.dense.search(vector, DEPTH)])
         if method == "hybrid":
             s = self.kb.settings
-            hits = index.search(question, vector, self.filters, lexical_k=s.lexical_candidates,
-                                dense_k=s.dense_candidates, rrf_k=s.rrf_k,
-                                weights=(s.lexical_weight, s.dense_weight))
+            hits = index.search(
+                question,
+                vector,
+                self.filters,
+                lexical_k=s.lexical_candidates,
+                dense_k=s.dense_candidates,
+                rrf_k=s.rrf_k,
+                weights=(s.lexical_weight, s.dense_weight),
+            )
             fused = [(score, passage.pid) for hit in hits for passage, score in hit.passages]
             return [pid for _, pid in sorted(fused, key=lambda sp: -sp[0])]  # RRF passage order
         raise ValueError(method)
@@ -107,8 +127,7 @@ class Rankers:
         """One question: item ranking (and passage ranking for baselines, the Answer for ours)."""
         if method == "ours":
             answer, _turn = self.kb.pipeline.run(question, today=self.today)
-            return {"items": list(zip(answer.ranked_keys, answer.ranked_sources)), "passages": None,
-                    "answer": answer}
+            return {"items": list(zip(answer.ranked_keys, answer.ranked_sources)), "passages": None, "answer": answer}
         pids = self.passages_of(method, question)
         return {"items": self._items(pids), "passages": [self._items([p])[0] for p in pids], "answer": None}
 
@@ -127,9 +146,11 @@ def summarize(ranks: list[int]) -> dict:
     if not ranks:
         return {"recall@1": None, "recall@5": None, "mrr": None}
     n = len(ranks)
-    return {"recall@1": round(sum(r == 1 for r in ranks) / n, 4),
-            "recall@5": round(sum(0 < r <= 5 for r in ranks) / n, 4),
-            "mrr": round(sum(1 / r if r else 0.0 for r in ranks) / n, 4)}
+    return {
+        "recall@1": round(sum(r == 1 for r in ranks) / n, 4),
+        "recall@5": round(sum(0 < r <= 5 for r in ranks) / n, 4),
+        "mrr": round(sum(1 / r if r else 0.0 for r in ranks) / n, 4),
+    }
 
 
 def evaluate_run(kb, rows: list[dict], today: date) -> dict:
@@ -146,34 +167,58 @@ def evaluate_run(kb, rows: list[dict], today: date) -> dict:
             start = time.perf_counter()
             out = rankers.run(method, row["question"])
             ms = (time.perf_counter() - start) * 1000
-            per_row[method].append({"id": row.get("id", ""), "style": row.get("style", ""),
-                                    "rank": rank_of(row, out["items"]), "passage_rank": rank_of(row, out["passages"]),
-                                    "top": [k for k, _ in out["items"][:3]], "ms": ms})
+            per_row[method].append(
+                {
+                    "id": row.get("id", ""),
+                    "style": row.get("style", ""),
+                    "rank": rank_of(row, out["items"]),
+                    "passage_rank": rank_of(row, out["passages"]),
+                    "top": [k for k, _ in out["items"][:3]],
+                    "ms": ms,
+                }
+            )
         ranks = [r["rank"] for r in per_row[method]]
         passage = summarize([r["passage_rank"] for r in per_row[method]])
-        methods[method] = {**summarize(ranks), "passage_recall@5": passage["recall@5"],
-                           "passage_mrr": passage["mrr"],
-                           "ms_p50": round(statistics.median(r["ms"] for r in per_row[method]), 1)}
+        methods[method] = {
+            **summarize(ranks),
+            "passage_recall@5": passage["recall@5"],
+            "passage_mrr": passage["mrr"],
+            "ms_p50": round(statistics.median(r["ms"] for r in per_row[method]), 1),
+        }
 
     # ours: the evaluation module itself, on every row (out-of-scope ones give the refusal rate)
     result = evaluate(lambda q: kb.pipeline.answer(q, today=today), rows)
     metrics = result.metrics()
     ours_rows = [r for r in result.rows if not r["oos"]]
-    per_row["ours"] = [{"id": r["id"], "style": r["style"], "rank": r["rank"], "status": r["status"],
-                        "fact": r["fact"], "top": r["top"], "ms": r["ms"]} for r in ours_rows]
+    per_row["ours"] = [
+        {"id": r["id"], "style": r["style"], "rank": r["rank"], "status": r["status"], "fact": r["fact"], "top": r["top"], "ms": r["ms"]}
+        for r in ours_rows
+    ]
     check = summarize([r["rank"] for r in ours_rows])
     assert check["recall@1"] == metrics["recall@1"] and check["mrr"] == metrics["mrr"], (check, metrics)
-    methods["ours"] = {"recall@1": metrics["recall@1"], "recall@5": metrics["recall@5"], "mrr": metrics["mrr"],
-                       "fact_accuracy": metrics["fact_accuracy"], "answered_in_scope": metrics["answered_in_scope"],
-                       "refusal_rate_oos": metrics["refusal_rate_oos"],
-                       "ms_p50": round(statistics.median(r["ms"] for r in result.rows), 1)}
+    methods["ours"] = {
+        "recall@1": metrics["recall@1"],
+        "recall@5": metrics["recall@5"],
+        "mrr": metrics["mrr"],
+        "fact_accuracy": metrics["fact_accuracy"],
+        "answered_in_scope": metrics["answered_in_scope"],
+        "refusal_rate_oos": metrics["refusal_rate_oos"],
+        "ms_p50": round(statistics.median(r["ms"] for r in result.rows), 1),
+    }
     oos_rows = [r for r in result.rows if r["oos"]]
-    return {"questions": len(rows), "in_scope": len(in_scope), "out_of_scope": len(oos_rows),
-            "methods": methods, "by_style": by_style(per_row, result),
-            "ours_loses": losses(per_row),
-            "oos_not_refused": [{"id": r["id"], "question": r["question"], "status": r["status"],
-                                 "confidence": r["confidence"], "top": r["top"][:1]}
-                                for r in oos_rows if not r["refused"]]}
+    return {
+        "questions": len(rows),
+        "in_scope": len(in_scope),
+        "out_of_scope": len(oos_rows),
+        "methods": methods,
+        "by_style": by_style(per_row, result),
+        "ours_loses": losses(per_row),
+        "oos_not_refused": [
+            {"id": r["id"], "question": r["question"], "status": r["status"], "confidence": r["confidence"], "top": r["top"][:1]}
+            for r in oos_rows
+            if not r["refused"]
+        ],
+    }
 
 
 def by_style(per_row: dict[str, list[dict]], result) -> dict:
@@ -197,6 +242,7 @@ def by_style(per_row: dict[str, list[dict]], result) -> dict:
 
 def losses(per_row: dict[str, list[dict]]) -> dict:
     """In-scope questions where a baseline puts a right item higher than ours does."""
+
     def worse(ours_rank: int, other: int) -> bool:
         return other > 0 and (ours_rank == 0 or ours_rank > other)
 
@@ -205,9 +251,18 @@ def losses(per_row: dict[str, list[dict]]) -> dict:
         out[f"vs_{method}"] = sum(worse(o["rank"], b["rank"]) for o, b in zip(per_row["ours"], per_row[method]))
         out[f"wins_vs_{method}"] = sum(worse(b["rank"], o["rank"]) for o, b in zip(per_row["ours"], per_row[method]))
     out["examples_vs_hybrid"] = [
-        {"id": o["id"], "style": o["style"], "ours_rank": o["rank"], "hybrid_rank": h["rank"], "ours_top": o["top"][:2],
-         "hybrid_top": h["top"][:2], "status": o["status"]}
-        for o, h in zip(per_row["ours"], per_row["hybrid"]) if worse(o["rank"], h["rank"])][:25]
+        {
+            "id": o["id"],
+            "style": o["style"],
+            "ours_rank": o["rank"],
+            "hybrid_rank": h["rank"],
+            "ours_top": o["top"][:2],
+            "hybrid_top": h["top"][:2],
+            "status": o["status"],
+        }
+        for o, h in zip(per_row["ours"], per_row["hybrid"])
+        if worse(o["rank"], h["rank"])
+    ][:25]
     return out
 
 
@@ -223,9 +278,17 @@ def run(today: date | None = None) -> dict:
             rows = load_rows(path)
             started = time.perf_counter()
             result = evaluate_run(kbs[home], rows, today)
-            runs.append({"name": label, "eval_file": str(Path(path).relative_to(path.parents[2])), "home": home,
-                         "home_items": homes[home]["items"], "home_passages": homes[home]["passages"],
-                         "seconds": round(time.perf_counter() - started, 1), **result})
+            runs.append(
+                {
+                    "name": label,
+                    "eval_file": str(Path(path).relative_to(path.parents[2])),
+                    "home": home,
+                    "home_items": homes[home]["items"],
+                    "home_passages": homes[home]["passages"],
+                    "seconds": round(time.perf_counter() - started, 1),
+                    **result,
+                }
+            )
     finally:
         for kb in kbs.values():
             kb.close()
@@ -234,39 +297,63 @@ def run(today: date | None = None) -> dict:
 
 def markdown(result: dict) -> str:
     parts = []
-    header = ["eval set @ index", "questions", "method", "R@1", "R@5", "MRR", "passage R@5", "fact acc.",
-              "OOS refused", "p50 ms"]
+    header = ["eval set @ index", "questions", "method", "R@1", "R@5", "MRR", "passage R@5", "fact acc.", "OOS refused", "p50 ms"]
     rows = []
     for run_ in result["runs"]:
-        label = (f"{run_['name'].split(' @ ')[0]} @ {run_['name'].split(' @ ')[1]} "
-                 f"({run_['home_passages']:,} passages)")
+        label = f"{run_['name'].split(' @ ')[0]} @ {run_['name'].split(' @ ')[1]} ({run_['home_passages']:,} passages)"
         q = f"{run_['in_scope']}" + (f" + {run_['out_of_scope']} OOS" if run_["out_of_scope"] else "")
         for method in METHODS:
             m = run_["methods"][method]
-            rows.append([label if method == "bm25" else "", q if method == "bm25" else "", f"`{method}`",
-                         fmt(m["recall@1"]), fmt(m["recall@5"]), fmt(m["mrr"]), fmt(m.get("passage_recall@5")),
-                         fmt(m.get("fact_accuracy")), fmt(m.get("refusal_rate_oos")), fmt(m["ms_p50"], 1)])
+            rows.append(
+                [
+                    label if method == "bm25" else "",
+                    q if method == "bm25" else "",
+                    f"`{method}`",
+                    fmt(m["recall@1"]),
+                    fmt(m["recall@5"]),
+                    fmt(m["mrr"]),
+                    fmt(m.get("passage_recall@5")),
+                    fmt(m.get("fact_accuracy")),
+                    fmt(m.get("refusal_rate_oos")),
+                    fmt(m["ms_p50"], 1),
+                ]
+            )
     parts.append(md_table(header, rows))
     for run_ in result["runs"]:
         if run_["name"].startswith("sample_kb"):
             styles = run_["by_style"]
-            srows = [[s, e["n"], fmt(e["bm25_recall@1"]), fmt(e["dense_recall@1"]), fmt(e["hybrid_recall@1"]),
-                      fmt(e["ours_recall@1"]), fmt(e["ours_recall@5"]), fmt(e["ours_fact_accuracy"]),
-                      fmt(e["ours_answered"])]
-                     for s, e in styles.items() if s != "oos"]
+            srows = [
+                [
+                    s,
+                    e["n"],
+                    fmt(e["bm25_recall@1"]),
+                    fmt(e["dense_recall@1"]),
+                    fmt(e["hybrid_recall@1"]),
+                    fmt(e["ours_recall@1"]),
+                    fmt(e["ours_recall@5"]),
+                    fmt(e["ours_fact_accuracy"]),
+                    fmt(e["ours_answered"]),
+                ]
+                for s, e in styles.items()
+                if s != "oos"
+            ]
             if "oos" in styles:
-                srows.append(["oos", styles["oos"]["n"], "", "", "", "", "", "",
-                              f"refused {fmt(styles['oos']['ours_refusal_rate'])}"])
-            parts.append(f"Per style, {run_['name']}:\n\n" + md_table(
-                ["style", "n", "bm25 R@1", "dense R@1", "hybrid R@1", "ours R@1", "ours R@5", "ours fact acc.",
-                 "ours answered"], srows))
+                srows.append(["oos", styles["oos"]["n"], "", "", "", "", "", "", f"refused {fmt(styles['oos']['ours_refusal_rate'])}"])
+            parts.append(
+                f"Per style, {run_['name']}:\n\n"
+                + md_table(
+                    ["style", "n", "bm25 R@1", "dense R@1", "hybrid R@1", "ours R@1", "ours R@5", "ours fact acc.", "ours answered"], srows
+                )
+            )
     loss_lines = []
     for run_ in result["runs"]:
         lo = run_["ours_loses"]
-        loss_lines.append(f"- {run_['name']}: a baseline ranks a right item above `ours` on "
-                          f"{lo['vs_bm25']} (bm25) / {lo['vs_dense']} (dense) / {lo['vs_hybrid']} (hybrid) "
-                          f"questions; `ours` ranks higher on {lo['wins_vs_bm25']} / {lo['wins_vs_dense']} / "
-                          f"{lo['wins_vs_hybrid']}.")
+        loss_lines.append(
+            f"- {run_['name']}: a baseline ranks a right item above `ours` on "
+            f"{lo['vs_bm25']} (bm25) / {lo['vs_dense']} (dense) / {lo['vs_hybrid']} (hybrid) "
+            f"questions; `ours` ranks higher on {lo['wins_vs_bm25']} / {lo['wins_vs_dense']} / "
+            f"{lo['wins_vs_hybrid']}."
+        )
     parts.append("\n".join(loss_lines))
     return "\n\n".join(parts)
 

@@ -7,6 +7,7 @@
 Each benchmark runs in its own process (never two at once), so memory and timings do not leak
 from one into the next. The Markdown printed at the end is ready to paste into the README.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,17 +26,19 @@ PY = ".venv/bin/python"  # how the commands are shown: run from the repository r
 
 def commands(quick: bool) -> list[tuple[str, list[str]]]:
     sizes = "sample,10k" if quick else "sample,10k,100k"
-    return [("ingest_rate", ["-m", "bench.ingest_rate"]),
-            ("retrieval", ["-m", "bench.retrieval"]),
-            ("latency", ["-m", "bench.latency", "--sizes", sizes])]
+    return [
+        ("ingest_rate", ["-m", "bench.ingest_rate"]),
+        ("retrieval", ["-m", "bench.retrieval"]),
+        ("latency", ["-m", "bench.latency", "--sizes", sizes]),
+    ]
 
 
 def git_revision() -> str:
     try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True,
-                             check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "knowledge", "govbot", "data"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "knowledge", "govbot", "data"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
         return rev + ("+uncommitted changes" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -56,21 +59,39 @@ def run_one(name: str, args: list[str]) -> tuple[dict, float]:
 def markdown(results: dict) -> str:
     meta = results["meta"]
     m = meta["machine"]
-    lines = [f"Measured {meta['finished'][:10]} at commit {meta['git']} on {m['cores']} CPU cores "
-             f"(torch threads: {m['torch_threads']}, {m['torch_threads_from']}; "
-             f"1-min load average at start {m['load_avg'][0]:.1f}). Reproduce with:", "",
-             "```", *meta["commands"], "```", ""]
+    lines = [
+        f"Measured {meta['finished'][:10]} at commit {meta['git']} on {m['cores']} CPU cores "
+        f"(torch threads: {m['torch_threads']}, {m['torch_threads_from']}; "
+        f"1-min load average at start {m['load_avg'][0]:.1f}). Reproduce with:",
+        "",
+        "```",
+        *meta["commands"],
+        "```",
+        "",
+    ]
     if "retrieval" in results:
-        lines += ["### Retrieval quality", "",
-                  "Item-level recall@1 / recall@5 / MRR over in-scope questions; `ours` = the full answer pipeline "
-                  "(`answer.ranked_keys`); passage R@5 = a right item among the first 5 passages; OOS refused = share "
-                  "of out-of-scope questions answered with no_answer / refused / handoff; p50 ms = time per question "
-                  "in this run.", "", retrieval.markdown(results["retrieval"]), ""]
+        lines += [
+            "### Retrieval quality",
+            "",
+            "Item-level recall@1 / recall@5 / MRR over in-scope questions; `ours` = the full answer pipeline "
+            "(`answer.ranked_keys`); passage R@5 = a right item among the first 5 passages; OOS refused = share "
+            "of out-of-scope questions answered with no_answer / refused / handoff; p50 ms = time per question "
+            "in this run.",
+            "",
+            retrieval.markdown(results["retrieval"]),
+            "",
+        ]
     if "latency" in results:
-        lines += ["### Latency and scale", "", latency.markdown(results["latency"]), "",
-                  "100k index: district copies reuse their base item's passage vectors instead of being embedded "
-                  "(see bench/latency.py); the build time in brackets adds the embedding that was skipped, "
-                  "at the rate the 10k build measured.", ""]
+        lines += [
+            "### Latency and scale",
+            "",
+            latency.markdown(results["latency"]),
+            "",
+            "100k index: district copies reuse their base item's passage vectors instead of being embedded "
+            "(see bench/latency.py); the build time in brackets adds the embedding that was skipped, "
+            "at the rate the 10k build measured.",
+            "",
+        ]
     if "ingest_rate" in results:
         lines += ["### Ingestion rate", "", ingest_rate.markdown(results["ingest_rate"]), ""]
     return "\n".join(lines)
@@ -86,12 +107,19 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["BENCH_TORCH_THREADS"] = str(args.torch_threads)  # inherited by the child processes
     started = datetime.now(timezone.utc)
     env_prefix = f"BENCH_TORCH_THREADS={args.torch_threads} " if args.torch_threads else ""
-    results: dict = {"meta": {"started": started.isoformat(timespec="seconds"), "git": git_revision(),
-                              "machine": machine(), "quick": args.quick,
-                              "commands": [f"{env_prefix}{PY} {' '.join(a)}" for _, a in commands(args.quick)],
-                              "run_all": f"{PY} -m bench.run_all" + (" --quick" if args.quick else "")
-                              + (f" --torch-threads {args.torch_threads}" if args.torch_threads else ""),
-                              "seconds": {}}}
+    results: dict = {
+        "meta": {
+            "started": started.isoformat(timespec="seconds"),
+            "git": git_revision(),
+            "machine": machine(),
+            "quick": args.quick,
+            "commands": [f"{env_prefix}{PY} {' '.join(a)}" for _, a in commands(args.quick)],
+            "run_all": f"{PY} -m bench.run_all"
+            + (" --quick" if args.quick else "")
+            + (f" --torch-threads {args.torch_threads}" if args.torch_threads else ""),
+            "seconds": {},
+        }
+    }
     for name, cmd in commands(args.quick):
         results[name], seconds = run_one(name, cmd)
         results["meta"]["seconds"][name] = round(seconds)

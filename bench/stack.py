@@ -1,4 +1,5 @@
 """The running stack for the benchmarks that talk to it: a sample home and `govbot serve` on free ports."""
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,7 @@ def ensure_home(home: Path) -> dict:
     home.mkdir(parents=True, exist_ok=True)
     print(f"构建示例知识库：govbot load-sample（GOVBOT_HOME={home}）…", flush=True)
     start = time.perf_counter()
-    result = subprocess.run([str(GOVBOT), "load-sample"], cwd=REPO, env=env_for(home), capture_output=True,
-                            text=True, timeout=3600)
+    result = subprocess.run([str(GOVBOT), "load-sample"], cwd=REPO, env=env_for(home), capture_output=True, text=True, timeout=3600)
     if result.returncode != 0:
         raise RuntimeError(f"govbot load-sample failed ({result.returncode}): {result.stderr[-2000:]}")
     return {"built": True, "items": item_count(home), "seconds": round(time.perf_counter() - start, 1)}
@@ -69,20 +69,22 @@ class Stack:
     def start(self) -> float:
         """Start and wait until /api/health says ready; returns the seconds that took."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = env_for(self.home, GOVBOT_RASA_PORT=str(self.rasa_port), GOVBOT_ACTION_PORT=str(self.action_port),
-                      **self.extra_env)
-        print(f"启动 govbot serve（API {self.api_port}，Rasa {self.rasa_port}，动作服务 {self.action_port}）…",
-              flush=True)
+        env = env_for(self.home, GOVBOT_RASA_PORT=str(self.rasa_port), GOVBOT_ACTION_PORT=str(self.action_port), **self.extra_env)
+        print(f"启动 govbot serve（API {self.api_port}，Rasa {self.rasa_port}，动作服务 {self.action_port}）…", flush=True)
         start = time.perf_counter()
         with open(self.log_path, "w") as log:
             self.process = subprocess.Popen(
-                [str(GOVBOT), "serve", "--host", "127.0.0.1", "--port", str(self.api_port)], cwd=REPO, env=env,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+                [str(GOVBOT), "serve", "--host", "127.0.0.1", "--port", str(self.api_port)],
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline, last_note = time.time() + HEALTH_TIMEOUT_S, time.time()
         while True:
             if self.process.poll() is not None:
-                raise RuntimeError(f"govbot serve exited ({self.process.returncode}): "
-                                   f"{self.log_path.read_text(errors='replace')[-3000:]}")
+                raise RuntimeError(f"govbot serve exited ({self.process.returncode}): {self.log_path.read_text(errors='replace')[-3000:]}")
             try:
                 response = httpx.get(f"{self.base}/api/health", timeout=5)
                 if response.status_code == 200:
@@ -91,8 +93,7 @@ class Stack:
             except (httpx.HTTPError, ValueError):
                 missing = "api"
             if time.time() > deadline:
-                raise RuntimeError(f"the stack was not healthy after {HEALTH_TIMEOUT_S} s (missing: {missing}); "
-                                   f"see {self.log_path}")
+                raise RuntimeError(f"the stack was not healthy after {HEALTH_TIMEOUT_S} s (missing: {missing}); see {self.log_path}")
             if time.time() - last_note > 60:
                 print(f"  等待就绪（{time.perf_counter() - start:.0f} s，缺少：{missing}）…", flush=True)
                 last_note = time.time()

@@ -25,6 +25,7 @@ later through the real `Knowledge.ingest` path):
 The sample KB itself is not copied: the benchmark ingests it next to the synthetic files, so the
 eval questions keep their right answers. All of it is deterministic (fixed seeds).
 """
+
 from __future__ import annotations
 
 import json
@@ -152,17 +153,30 @@ SERVICES: list[tuple[str, str, list[str]]] = [
     ("政务服务", "示例市政务服务管理局", ["差评申诉", "帮办代办"]),
 ]
 
-DISTRICTS = ["城东区", "城西区", "南湖区", "高新区", "城北区", "江北区", "临港区", "东山县", "西岭县", "北湖区",
-             "滨江区", "经开区"]
-ROADS = ["人民路", "解放路", "建设大道", "中山路", "湖滨路", "创新大道", "朝阳路", "西湖路", "长江路", "文化路",
-         "新华路", "滨江大道"]
-DOC_ABBR = {"示例市民政局": "民", "示例市人力资源和社会保障局": "人社", "示例市医疗保障局": "医保", "示例市公安局": "公",
-            "示例市公安局交通警察支队": "公交管", "示例市市场监督管理局": "市监", "示例市卫生健康委员会": "卫健",
-            "示例市教育局": "教", "示例市自然资源和规划局": "自然资源", "示例市住房和城乡建设局": "住建",
-            "示例市交通运输局": "交", "示例市城市管理局": "城管", "示例市生态环境局": "环",
-            "示例市税务局": "税", "示例市退役军人事务局": "退役军人", "示例市司法局": "司",
-            "示例市残疾人联合会": "残联", "示例市水务集团有限公司": "水务", "示例市燃气有限公司": "燃气",
-            "示例市政务服务管理局": "政务"}
+DISTRICTS = ["城东区", "城西区", "南湖区", "高新区", "城北区", "江北区", "临港区", "东山县", "西岭县", "北湖区", "滨江区", "经开区"]
+ROADS = ["人民路", "解放路", "建设大道", "中山路", "湖滨路", "创新大道", "朝阳路", "西湖路", "长江路", "文化路", "新华路", "滨江大道"]
+DOC_ABBR = {
+    "示例市民政局": "民",
+    "示例市人力资源和社会保障局": "人社",
+    "示例市医疗保障局": "医保",
+    "示例市公安局": "公",
+    "示例市公安局交通警察支队": "公交管",
+    "示例市市场监督管理局": "市监",
+    "示例市卫生健康委员会": "卫健",
+    "示例市教育局": "教",
+    "示例市自然资源和规划局": "自然资源",
+    "示例市住房和城乡建设局": "住建",
+    "示例市交通运输局": "交",
+    "示例市城市管理局": "城管",
+    "示例市生态环境局": "环",
+    "示例市税务局": "税",
+    "示例市退役军人事务局": "退役军人",
+    "示例市司法局": "司",
+    "示例市残疾人联合会": "残联",
+    "示例市水务集团有限公司": "水务",
+    "示例市燃气有限公司": "燃气",
+    "示例市政务服务管理局": "政务",
+}
 
 # Q&A frames per guide field: (standard question, colloquial phrasings)
 QA_FRAMES: dict[str, tuple[str, list[str]]] = {
@@ -176,8 +190,7 @@ QA_FRAMES: dict[str, tuple[str, list[str]]] = {
     "咨询电话": ("{title}的咨询电话是多少？", ["{noun}打哪个电话问", "问{noun}的事找谁", "{noun}有没有咨询电话"]),
     "法律依据": ("{title}的政策依据是什么？", ["{noun}按哪个文件办", "{noun}有什么规定"]),
 }
-GUIDE_LABELS = ["事项名称", "办理对象", "受理条件", "所需材料", "办理流程", "办理时限", "收费标准", "办理地点", "咨询电话",
-                "法律依据"]
+GUIDE_LABELS = ["事项名称", "办理对象", "受理条件", "所需材料", "办理流程", "办理时限", "收费标准", "办理地点", "咨询电话", "法律依据"]
 _SENTENCE = re.compile(r"[^。；]+[。；]?")
 _CN = "一二三四五六七八九十"
 _LEVEL1 = re.compile(rf"^[{_CN}]+、")
@@ -262,12 +275,23 @@ class Generator:
         fields = {label: self._field(label, title, noun, dept) for label in GUIDE_LABELS}
         fields["事项名称"] = title
         road = self.rng.choice(ROADS)
-        fields["办理地点"] = (f"示例市政务服务中心（示例市城东区示例大道100号）{self.rng.randint(1, 60)}号窗口，"
-                          f"或{dept}业务大厅（示例市{road}{self.rng.randint(1, 300)}号）；也可通过“示例办”APP网上申请。")
+        fields["办理地点"] = (
+            f"示例市政务服务中心（示例市城东区示例大道100号）{self.rng.randint(1, 60)}号窗口，"
+            f"或{dept}业务大厅（示例市{road}{self.rng.randint(1, 300)}号）；也可通过“示例办”APP网上申请。"
+        )
         fields["咨询电话"] = f"{dept}咨询电话{self.phone()}，或拨打12345政务服务便民热线。"
-        return {"kind": "guide", "key": f"syn-guide-{n:04d}", "title": title, "department": dept, "region": "示例市",
-                "effective_date": "2024-01-01", "expiry_date": None, "status": "published", "fields": fields,
-                "_meta": {"noun": noun, "action": action}}
+        return {
+            "kind": "guide",
+            "key": f"syn-guide-{n:04d}",
+            "title": title,
+            "department": dept,
+            "region": "示例市",
+            "effective_date": "2024-01-01",
+            "expiry_date": None,
+            "status": "published",
+            "fields": fields,
+            "_meta": {"noun": noun, "action": action},
+        }
 
     def qas(self, guide: dict) -> list[dict]:
         noun, action = guide["_meta"]["noun"], guide["_meta"]["action"]
@@ -278,14 +302,22 @@ class Generator:
             values = {"title": guide["title"], "noun": noun, "action": action}
             answer = "".join(_SENTENCE.findall(guide["fields"][label])[:3])[:180]
             year = self.rng.choice([2022, 2023, 2024])
-            out.append({"kind": "qa", "key": f"{guide['key'].replace('guide', 'qa')}-{i:02d}",
-                        "question": question.format(**values),
-                        "similar": [s.format(**values) for s in self.rng.sample(similar, min(len(similar), self.rng.choice([2, 3])))],
-                        "answer": answer,
-                        "source_document": f"《示例市{noun}管理办法》（示例{DOC_ABBR[guide['department']]}发〔{year}〕"
-                                           f"{self.rng.randint(1, 40)}号）",
-                        "department": guide["department"], "region": "示例市", "effective_date": "2024-01-01",
-                        "expiry_date": None, "status": "published"})
+            out.append(
+                {
+                    "kind": "qa",
+                    "key": f"{guide['key'].replace('guide', 'qa')}-{i:02d}",
+                    "question": question.format(**values),
+                    "similar": [s.format(**values) for s in self.rng.sample(similar, min(len(similar), self.rng.choice([2, 3])))],
+                    "answer": answer,
+                    "source_document": f"《示例市{noun}管理办法》（示例{DOC_ABBR[guide['department']]}发〔{year}〕"
+                    f"{self.rng.randint(1, 40)}号）",
+                    "department": guide["department"],
+                    "region": "示例市",
+                    "effective_date": "2024-01-01",
+                    "expiry_date": None,
+                    "status": "published",
+                }
+            )
         return out
 
     def document(self, n: int) -> tuple[str, str]:
@@ -294,11 +326,16 @@ class Generator:
         year = self.rng.choice([2022, 2023, 2024, 2025])
         kind = self.rng.choice(["工作实施方案", "管理办法", "工作要点", "实施细则"])
         name = f"示例市{noun}{kind}"
-        lines = [f"{dept}关于印发{name}的通知", f"示例{DOC_ABBR[dept]}发〔{year}〕{self.rng.randint(1, 60)}号",
-                 "各区人民政府，市政府各部门，各有关单位：",
-                 f"现将《{name}》印发给你们，请结合实际认真贯彻执行。", dept,
-                 f"{year}年{self.rng.randint(1, 12)}月{self.rng.randint(1, 28)}日", name,
-                 f"为进一步做好{noun}相关工作，规范办理流程，提升服务质量，结合本市实际，制定本{kind[-2:]}。"]
+        lines = [
+            f"{dept}关于印发{name}的通知",
+            f"示例{DOC_ABBR[dept]}发〔{year}〕{self.rng.randint(1, 60)}号",
+            "各区人民政府，市政府各部门，各有关单位：",
+            f"现将《{name}》印发给你们，请结合实际认真贯彻执行。",
+            dept,
+            f"{year}年{self.rng.randint(1, 12)}月{self.rng.randint(1, 28)}日",
+            name,
+            f"为进一步做好{noun}相关工作，规范办理流程，提升服务质量，结合本市实际，制定本{kind[-2:]}。",
+        ]
         chosen = self.rng.sample(self.sections, self.rng.randint(3, 6))
         for number, section in enumerate(chosen):
             lines.append(_LEVEL1.sub(_CN[number % 10] + "、", section[0], count=1))
@@ -338,7 +375,7 @@ def sample_passages() -> int:
 
 def _write_records(folder: Path, stem: str, records: list[dict]) -> None:
     for start in range(0, len(records), RECORDS_PER_FILE):
-        part = records[start:start + RECORDS_PER_FILE]
+        part = records[start : start + RECORDS_PER_FILE]
         lines = [json.dumps(COMMENT, ensure_ascii=False)]
         lines += [json.dumps({k: v for k, v in r.items() if k != "_meta"}, ensure_ascii=False) for r in part]
         (folder / f"{stem}_{start // RECORDS_PER_FILE:03d}.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -374,14 +411,20 @@ def write_base(folder: Path, passages: int, seed: int = 20240601) -> dict:
             total += _passages_of_record(qa, "x")
     _write_records(folder, "guides", guides)
     _write_records(folder, "qa", qas)
-    return {"folder": str(folder), "guides": len(guides), "qas": len(qas), "documents": docs,
-            "passages_expected": total, "services_distinct": min(n, len(services))}
+    return {
+        "folder": str(folder),
+        "guides": len(guides),
+        "qas": len(qas),
+        "documents": docs,
+        "passages_expected": total,
+        "services_distinct": min(n, len(services)),
+    }
 
 
 # --- district variants -------------------------------------------------------------------------
 def _district_department(dept: str, district: str) -> str:
     if dept.startswith("示例市") and not dept.endswith("公司"):
-        return f"示例市{district}{dept[len('示例市'):]}"
+        return f"示例市{district}{dept[len('示例市') :]}"
     return dept
 
 
@@ -404,8 +447,7 @@ def variant_record(record: dict, j: int, rng: random.Random) -> dict:
         fields["咨询电话"] = f"{new_dept}咨询电话0000-8{rng.randrange(100000, 999999)}，或拨打12345政务服务便民热线。"
         out.update(title=district + record["title"], fields=fields)
     elif record["kind"] == "qa":
-        out.update(question=district + record["question"],
-                   answer=_district_text(record["answer"], district, dept, new_dept, address))
+        out.update(question=district + record["question"], answer=_district_text(record["answer"], district, dept, new_dept, address))
     return out
 
 
@@ -414,8 +456,7 @@ def variant_document(text: str, j: int) -> str:
     district = DISTRICTS[j % len(DISTRICTS)]
     lines = text.splitlines()
     head_end = next(i for i, line in enumerate(lines) if _LEVEL1.match(line))
-    head = [line.replace("示例市", f"示例市{district}").replace("各区人民政府", "各街道办事处")
-            for line in lines[:head_end]]
+    head = [line.replace("示例市", f"示例市{district}").replace("各区人民政府", "各街道办事处") for line in lines[:head_end]]
     return "\n".join(head + lines[head_end:]) + "\n"
 
 
@@ -438,16 +479,25 @@ def write_variants(base: Path, folder: Path, passages: int, seed: int = 7) -> di
         district = DISTRICTS[rounds % len(DISTRICTS)]
         for h in hotline:  # the district's own departments in the directory
             dept = _district_department(h["title"], district)
-            entries.append(dict(h, key=f"{h['key']}-{rounds:02d}", title=dept, department=dept,
-                                region=f"示例市{district}", handles=h["handles"].replace(h["title"], dept),
-                                phone=f"0000-8{rng.randrange(100000, 999999)}",
-                                address=f"示例市{district}{rng.choice(ROADS)}{rng.randint(1, 300)}号"))
+            entries.append(
+                dict(
+                    h,
+                    key=f"{h['key']}-{rounds:02d}",
+                    title=dept,
+                    department=dept,
+                    region=f"示例市{district}",
+                    handles=h["handles"].replace(h["title"], dept),
+                    phone=f"0000-8{rng.randrange(100000, 999999)}",
+                    address=f"示例市{district}{rng.choice(ROADS)}{rng.randint(1, 300)}号",
+                )
+            )
             total += 1
         for path in doc_paths:
             if total >= passages:
                 break
             (folder / "documents" / f"{path.stem}~d{rounds:02d}.txt").write_text(
-                variant_document(path.read_text(encoding="utf-8"), rounds), encoding="utf-8")
+                variant_document(path.read_text(encoding="utf-8"), rounds), encoding="utf-8"
+            )
             docs += 1
             total += doc_passages[path.name]
         for record in records:
@@ -457,10 +507,15 @@ def write_variants(base: Path, folder: Path, passages: int, seed: int = 7) -> di
             total += record_passages[record["key"]]
     _write_records(folder, "guides_qa", out_records)
     _write_records(folder, "hotline", entries)
-    return {"folder": str(folder), "rounds": rounds,
-            "districts": [DISTRICTS[r % len(DISTRICTS)] for r in range(1, rounds + 1)],
-            "records": len(out_records), "documents": docs, "hotline_entries": len(entries),
-            "passages_expected": total}
+    return {
+        "folder": str(folder),
+        "rounds": rounds,
+        "districts": [DISTRICTS[r % len(DISTRICTS)] for r in range(1, rounds + 1)],
+        "records": len(out_records),
+        "documents": docs,
+        "hotline_entries": len(entries),
+        "passages_expected": total,
+    }
 
 
 def base_key(key: str) -> str:

@@ -37,6 +37,7 @@ The clock, inside the page, with performance.now() (no Python or CDP overhead in
 Python also waits (Playwright `wait_for_function`) for the reply to be there and checks that the
 new bot reply is visible and not empty; its own wall time is recorded as a cross-check only.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -50,20 +51,27 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 
-from bench.common import (CACHE, RESULTS, SAMPLE_EVAL, finish, fmt, latency_summary,
-                          load_avg, md_table)
+from bench.common import CACHE, RESULTS, SAMPLE_EVAL, finish, fmt, latency_summary, load_avg, md_table
 from bench.stack import Stack, ensure_home
 
 HOME = CACHE / "homes" / "webchat"
 DEFAULT_OUT = RESULTS / "webchat.json"
 TARGET_MS = 500
 CHROMIUM = "/usr/bin/chromium"  # as tests/conftest.py: Playwright cannot download browsers here
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 REPLY_TIMEOUT_MS = 60_000
 
 
 # --- the home and the stack (bench/wechat.py uses these too) --------------------------------
+
 
 def in_scope_questions(seed: int) -> list[dict]:
     rows = [json.loads(line) for line in SAMPLE_EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -130,8 +138,9 @@ def ask(page, text: str) -> dict:
     page.evaluate("window.__bench.arm()")
     wall_start = time.perf_counter()
     page.press(".govbot-form textarea", "Enter")
-    page.wait_for_function(f"document.querySelectorAll('.govbot-msg.bot').length > {count}"
-                           " && window.__bench.paint !== null", timeout=REPLY_TIMEOUT_MS)
+    page.wait_for_function(
+        f"document.querySelectorAll('.govbot-msg.bot').length > {count} && window.__bench.paint !== null", timeout=REPLY_TIMEOUT_MS
+    )
     wall_ms = (time.perf_counter() - wall_start) * 1000
     reply = page.locator(".govbot-msg.bot").nth(count)
     visible = reply.is_visible()
@@ -139,14 +148,22 @@ def ask(page, text: str) -> dict:
     r = page.evaluate("window.__bench.result()")
     if r["t0"] is None:
         raise RuntimeError("the Enter keydown was not seen by the page")
-    return {"text": text, "visible_ms": round(r["paint"] - r["t0"], 1), "dom_ms": round(r["dom"] - r["t0"], 1),
-            "fetch_ms": None if r["fetch_ms"] is None else round(r["fetch_ms"], 1),
-            "server_ms": None if r["server_ms"] is None else round(r["server_ms"], 1),
-            "python_wall_ms": round(wall_ms, 1), "posts": r["posts"], "visible": bool(visible and r["height"] > 0),
-            "reply": (r["text"] or "")[:160], "notice": r["status_notice"]}
+    return {
+        "text": text,
+        "visible_ms": round(r["paint"] - r["t0"], 1),
+        "dom_ms": round(r["dom"] - r["t0"], 1),
+        "fetch_ms": None if r["fetch_ms"] is None else round(r["fetch_ms"], 1),
+        "server_ms": None if r["server_ms"] is None else round(r["server_ms"], 1),
+        "python_wall_ms": round(wall_ms, 1),
+        "posts": r["posts"],
+        "visible": bool(visible and r["height"] > 0),
+        "reply": (r["text"] or "")[:160],
+        "notice": r["status_notice"],
+    }
 
 
 # --- the run --------------------------------------------------------------------------------
+
 
 def run(args) -> dict:
     from playwright.sync_api import sync_playwright
@@ -157,7 +174,7 @@ def run(args) -> dict:
     need = args.warm_up + args.questions
     if need > len(rows):
         raise SystemExit(f"only {len(rows)} in-scope questions; asked for {need}")
-    warm, measured = rows[:args.warm_up], rows[args.warm_up:need]
+    warm, measured = rows[: args.warm_up], rows[args.warm_up : need]
     stack = Stack(home, "webchat")
     results, contexts, errors = [], 0, []
     try:
@@ -181,8 +198,7 @@ def run(args) -> dict:
                 try:
                     result = ask(page, row["question"])
                 except Exception as exc:  # a reply that never came: counted, and the session replaced
-                    errors.append({"id": row["id"], "text": row["question"],
-                                   "error": f"{type(exc).__name__}: {exc}"[:300]})
+                    errors.append({"id": row["id"], "text": row["question"], "error": f"{type(exc).__name__}: {exc}"[:300]})
                     context.close()
                     context, page, in_context = *open_page(browser, stack.base), 0
                     contexts += 1
@@ -214,7 +230,8 @@ def run(args) -> dict:
         "over_target": len(over),
         "not_visible": sum(not r["visible"] for r in results),
         "first_turn_of_session_visible_ms": latency_summary([r["visible_ms"] for r in results if r["new_session"]])
-        if any(r["new_session"] for r in results) else None,
+        if any(r["new_session"] for r in results)
+        else None,
     }
     summary["target_met"] = bool(visible) and not errors and summary["visible_ms"]["p95_ms"] <= TARGET_MS
     return {
@@ -224,12 +241,19 @@ def run(args) -> dict:
         "home": {"path": str(home), **home_info},
         "stack_ready_s": ready_s,
         "target": {"visible_p95_ms": TARGET_MS},
-        "settings": {"questions": args.questions, "warm_up": args.warm_up, "session_every": args.session_every,
-                     "pause_ms": args.pause_ms, "seed": args.seed, "browser_contexts": contexts},
+        "settings": {
+            "questions": args.questions,
+            "warm_up": args.warm_up,
+            "session_every": args.session_every,
+            "pause_ms": args.pause_ms,
+            "seed": args.seed,
+            "browser_contexts": contexts,
+        },
         "summary": summary,
         "slowest": [{k: r[k] for k in ("id", "text", "visible_ms", "server_ms", "new_session")} for r in over[:10]]
-        or sorted(({k: r[k] for k in ("id", "text", "visible_ms", "server_ms", "new_session")} for r in results),
-                  key=lambda r: -r["visible_ms"])[:5],
+        or sorted(
+            ({k: r[k] for k in ("id", "text", "visible_ms", "server_ms", "new_session")} for r in results), key=lambda r: -r["visible_ms"]
+        )[:5],
         "errors": errors,
         "questions": results,
     }
@@ -242,21 +266,29 @@ def markdown(result: dict) -> str:
         v = s[key] or {}
         return [name, fmt(v.get("p50_ms"), 0), fmt(v.get("p95_ms"), 0), fmt(v.get("max_ms"), 0), fmt(v.get("n"))]
 
-    rows = [row("send → answer visible (next frame painted)", "visible_ms"),
-            row("send → answer node in the DOM", "dom_ms"),
-            row("POST /api/chat, whole fetch (Resource Timing)", "post_fetch_ms"),
-            row("POST /api/chat, server part (requestStart → responseStart)", "post_server_ms"),
-            row("Playwright wall time (cross-check)", "python_wall_ms"),
-            row("first question of a session, visible", "first_turn_of_session_visible_ms")]
+    rows = [
+        row("send → answer visible (next frame painted)", "visible_ms"),
+        row("send → answer node in the DOM", "dom_ms"),
+        row("POST /api/chat, whole fetch (Resource Timing)", "post_fetch_ms"),
+        row("POST /api/chat, server part (requestStart → responseStart)", "post_server_ms"),
+        row("Playwright wall time (cross-check)", "python_wall_ms"),
+        row("first question of a session, visible", "first_turn_of_session_visible_ms"),
+    ]
     verdict = "met" if s["target_met"] else "MISSED"
-    return "\n".join([
-        "### Web chat: send → answer visible (headless Chromium, loopback, engine warm)", "",
-        md_table(["measure", "p50 ms", "p95 ms", "max ms", "n"], rows), "",
-        f"Target p95 <= {result['target']['visible_p95_ms']} ms: **{verdict}**; over {TARGET_MS} ms: "
-        f"{s['over_target']} of {s['measured']}; errors (no reply): {s['errors']}; replies not visible: "
-        f"{s['not_visible']}. {result['settings']['browser_contexts']} browser sessions, a new one every "
-        f"{result['settings']['session_every']} questions.", "",
-        f"Command: `{result['command']}`"])
+    return "\n".join(
+        [
+            "### Web chat: send → answer visible (headless Chromium, loopback, engine warm)",
+            "",
+            md_table(["measure", "p50 ms", "p95 ms", "max ms", "n"], rows),
+            "",
+            f"Target p95 <= {result['target']['visible_p95_ms']} ms: **{verdict}**; over {TARGET_MS} ms: "
+            f"{s['over_target']} of {s['measured']}; errors (no reply): {s['errors']}; replies not visible: "
+            f"{s['not_visible']}. {result['settings']['browser_contexts']} browser sessions, a new one every "
+            f"{result['settings']['session_every']} questions.",
+            "",
+            f"Command: `{result['command']}`",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -269,10 +301,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = p.parse_args(argv)
     args.command = ".venv/bin/python -m bench.webchat" + "".join(
-        f" {flag} {shlex.quote(str(value))}" for flag, value, default in
-        (("--questions", args.questions, 60), ("--warm-up", args.warm_up, 5),
-         ("--session-every", args.session_every, 10), ("--pause-ms", args.pause_ms, 300), ("--seed", args.seed, 4),
-         ("--out", args.out, DEFAULT_OUT)) if str(value) != str(default))
+        f" {flag} {shlex.quote(str(value))}"
+        for flag, value, default in (
+            ("--questions", args.questions, 60),
+            ("--warm-up", args.warm_up, 5),
+            ("--session-every", args.session_every, 10),
+            ("--pause-ms", args.pause_ms, 300),
+            ("--seed", args.seed, 4),
+            ("--out", args.out, DEFAULT_OUT),
+        )
+        if str(value) != str(default)
+    )
     return finish(run(args), markdown, args.out)
 
 

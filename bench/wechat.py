@@ -49,6 +49,7 @@ Pushes are matched to messages per citizen, in order (see `attribute`); a push n
 take is a duplicate or a stray. Finally the transcript of every citizen
 (GET /api/chat/wx:{openid}/history) must hold each message once: a retry is not processed again.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -85,8 +86,16 @@ LIMIT_MS = 5000  # WeChat waits 5 s for the callback's reply
 MAX_BYTES = 2048
 PART = re.compile(r"\n（(\d+)/(\d+)）$")
 ASYNC_WAIT_S = 60  # how long a citizen waits for a pushed answer before the benchmark calls it lost
-DEFAULTS = {"messages": 200, "openids": 50, "concurrency": 10, "burst": 80, "retries": 30, "aes_share": 0.25,
-            "oos_share": 0.15, "seed": 12345}
+DEFAULTS = {
+    "messages": 200,
+    "openids": 50,
+    "concurrency": 10,
+    "burst": 80,
+    "retries": 30,
+    "aes_share": 0.25,
+    "oos_share": 0.15,
+    "seed": 12345,
+}
 
 
 def sign(*parts: str) -> str:
@@ -94,6 +103,7 @@ def sign(*parts: str) -> str:
 
 
 # --- a fake of WeChat's API -------------------------------------------------------------------
+
 
 class FakeWeChatApi:
     """GET /cgi-bin/token and POST /cgi-bin/message/custom/send on loopback, recording pushes."""
@@ -126,8 +136,7 @@ class FakeWeChatApi:
                     return self._json({"errcode": 404, "errmsg": "not found"})
                 with fake.lock:
                     fake.token_calls += 1
-                    if q.get("grant_type") != "client_credential" or q.get("appid") != APP_ID \
-                            or q.get("secret") != APP_SECRET:
+                    if q.get("grant_type") != "client_credential" or q.get("appid") != APP_ID or q.get("secret") != APP_SECRET:
                         return self._json({"errcode": 40125, "errmsg": "invalid appsecret"})
                     token = f"ACCESS-{uuid.uuid4().hex[:12]}"
                     fake.tokens.append(token)
@@ -147,9 +156,15 @@ class FakeWeChatApi:
                     return self._json({"errcode": 47001, "errmsg": "data format error"})
                 with fake.lock:
                     code = 0 if q.get("access_token") in fake.tokens else 40001
-                    fake.pushes.append({"touser": body.get("touser"), "msgtype": body.get("msgtype"),
-                                        "content": (body.get("text") or {}).get("content") or "", "t": t,
-                                        "errcode": code})
+                    fake.pushes.append(
+                        {
+                            "touser": body.get("touser"),
+                            "msgtype": body.get("msgtype"),
+                            "content": (body.get("text") or {}).get("content") or "",
+                            "t": t,
+                            "errcode": code,
+                        }
+                    )
                 return self._json({"errcode": code, "errmsg": "ok" if code == 0 else "invalid credential"})
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -172,6 +187,7 @@ class FakeWeChatApi:
 
 # --- citizens ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Message:
     openid: str
@@ -188,14 +204,16 @@ class Message:
 
 
 def message_xml(m: Message) -> str:
-    return ("<xml>"
-            f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-            f"<FromUserName><![CDATA[{m.openid}]]></FromUserName>"
-            f"<CreateTime>{int(time.time())}</CreateTime>"
-            "<MsgType><![CDATA[text]]></MsgType>"
-            f"<Content><![CDATA[{m.text}]]></Content>"
-            f"<MsgId>{m.msg_id}</MsgId>"
-            "</xml>")
+    return (
+        "<xml>"
+        f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{m.openid}]]></FromUserName>"
+        f"<CreateTime>{int(time.time())}</CreateTime>"
+        "<MsgType><![CDATA[text]]></MsgType>"
+        f"<Content><![CDATA[{m.text}]]></Content>"
+        f"<MsgId>{m.msg_id}</MsgId>"
+        "</xml>"
+    )
 
 
 class WeChatServer:
@@ -211,22 +229,19 @@ class WeChatServer:
     async def post(self, m: Message, kind: str) -> dict:
         xml = message_xml(m)
         timestamp, nonce = str(int(time.time())), str(random.randrange(10**9))
-        params = {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-                  "openid": m.openid}
+        params = {"signature": sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "openid": m.openid}
         body = xml
         if m.secure:
             import xmltodict
 
             envelope = xmltodict.parse(self.crypto.encrypt_message(xml, nonce, timestamp))["xml"]
-            body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{envelope['Encrypt']}]]>" \
-                   "</Encrypt></xml>"
+            body = f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName><Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
             params.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
         start = time.perf_counter()
         if kind == "original":
             m.sent = start
         try:
-            response = await self.http.post(self.url, params=params, content=body.encode("utf-8"),
-                                            headers={"Content-Type": "text/xml"})
+            response = await self.http.post(self.url, params=params, content=body.encode("utf-8"), headers={"Content-Type": "text/xml"})
             ms = (time.perf_counter() - start) * 1000
             status, text, ctype = response.status_code, response.text, response.headers.get("content-type", "")
         except httpx.HTTPError as exc:
@@ -276,7 +291,7 @@ def part_of(text: str) -> tuple[int, int] | None:
 
 
 def expected_pushes(m: Message) -> str:
-    """"none" | "rest:<n>" (parts 2..n after a passive part 1/n) | "answer" (the whole answer pushed)."""
+    """ "none" | "rest:<n>" (parts 2..n after a passive part 1/n) | "answer" (the whole answer pushed)."""
     passive = [r["reply"] for r in m.requests if r["reply"] is not None]
     if not passive:
         return "answer"
@@ -345,24 +360,30 @@ def questions(seed: int, n: int, oos_share: float) -> list[dict]:
     rng.shuffle(oos)
     n_oos = round(n * oos_share)
     picked = [dict(r, oos=True) for r in oos[:n_oos]]
-    picked += [dict(r, oos=False) for r in (ins * (n // len(ins) + 1))[:n - len(picked)]]
+    picked += [dict(r, oos=False) for r in (ins * (n // len(ins) + 1))[: n - len(picked)]]
     rng.shuffle(picked)
     return picked
 
 
 # --- the run ----------------------------------------------------------------------------------
 
+
 async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], dict]:
     rng = random.Random(args.seed)
     # new citizens every run: a reused home keeps the transcripts and Rasa trackers of earlier runs
-    openids = ["o" + hashlib.sha1(f"bench-wechat-{args.run_tag}-{i}".encode()).hexdigest()[:27]
-               for i in range(args.openids)]
+    openids = ["o" + hashlib.sha1(f"bench-wechat-{args.run_tag}-{i}".encode()).hexdigest()[:27] for i in range(args.openids)]
     rows = questions(args.seed, args.messages, args.oos_share)
     msg_ids = iter(range(7_400_000_000_000_000_000 + rng.randrange(10**12), 8 * 10**18))
 
     def make(openid: str, row: dict, phase: str) -> Message:
-        return Message(openid=openid, text=row["question"], oos=row["oos"], secure=rng.random() < args.aes_share,
-                       phase=phase, msg_id=str(next(msg_ids)))
+        return Message(
+            openid=openid,
+            text=row["question"],
+            oos=row["oos"],
+            secure=rng.random() < args.aes_share,
+            phase=phase,
+            msg_id=str(next(msg_ids)),
+        )
 
     burst_n = min(args.burst, 2 * args.openids, args.messages)
     steady_n = args.messages - burst_n
@@ -370,7 +391,7 @@ async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], di
     # every citizen (up to the burst's size) sends one message at once; the rest of the burst are
     # second messages, each from one of the first citizens, 0.1-0.5 s after its first
     burst = [make(openids[i % args.openids], rows[steady_n + i], "burst") for i in range(burst_n)]
-    for m in burst[args.openids:]:
+    for m in burst[args.openids :]:
         m.second = True
     retry_steady = set(rng.sample(range(steady_n), min(args.retries // 2, steady_n)))
     retry_burst = set(rng.sample(range(burst_n), min(args.retries - len(retry_steady), burst_n)))
@@ -423,10 +444,8 @@ async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], di
         transcripts = {}
         for openid in openids:
             r = await http.get(f"{base}/api/chat/wx:{openid}/history")
-            transcripts[openid] = [x["text"] for x in r.json()["messages"] if x["role"] == "citizen"] \
-                if r.status_code == 200 else None
-    return messages, {"steady_s": round(steady_s, 1), "burst_s": round(burst_s, 1), "transcripts": transcripts,
-                      "openids": openids}
+            transcripts[openid] = [x["text"] for x in r.json()["messages"] if x["role"] == "citizen"] if r.status_code == 200 else None
+    return messages, {"steady_s": round(steady_s, 1), "burst_s": round(burst_s, 1), "transcripts": transcripts, "openids": openids}
 
 
 def attribute(messages: list[Message], fake: FakeWeChatApi) -> list[dict]:
@@ -458,11 +477,15 @@ def attribute(messages: list[Message], fake: FakeWeChatApi) -> list[dict]:
             if expect == "answer":
                 if not got and (part is None or part[0] == 1):
                     taker = m
-                elif got and part is not None and got[0] is not None and got[0][1] == part[1] \
-                        and part[0] not in [g[0] for g in got]:
+                elif got and part is not None and got[0] is not None and got[0][1] == part[1] and part[0] not in [g[0] for g in got]:
                     taker = m
-            elif expect.startswith("rest:") and part is not None and part[1] == int(expect[5:]) \
-                    and part[0] >= 2 and part[0] not in [g[0] for g in got if g]:
+            elif (
+                expect.startswith("rest:")
+                and part is not None
+                and part[1] == int(expect[5:])
+                and part[0] >= 2
+                and part[0] not in [g[0] for g in got if g]
+            ):
                 taker = m
             if taker:
                 break
@@ -484,14 +507,22 @@ def run(args) -> dict:
     home = HOME.resolve()
     home_info = ensure_home(home)
     with FakeWeChatApi() as fake:
-        env = {"GOVBOT_WECHAT_TOKEN": TOKEN, "GOVBOT_WECHAT_AES_KEY": AES_KEY, "GOVBOT_WECHAT_APP_ID": APP_ID,
-               "GOVBOT_WECHAT_APP_SECRET": APP_SECRET, "GOVBOT_WECHAT_API_BASE": fake.base}
+        env = {
+            "GOVBOT_WECHAT_TOKEN": TOKEN,
+            "GOVBOT_WECHAT_AES_KEY": AES_KEY,
+            "GOVBOT_WECHAT_APP_ID": APP_ID,
+            "GOVBOT_WECHAT_APP_SECRET": APP_SECRET,
+            "GOVBOT_WECHAT_API_BASE": fake.base,
+        }
         stack = Stack(home, "wechat", env)
         try:
             ready_s = stack.start()
             print(f"就绪（{ready_s} s）。{args.messages} 条消息，{args.openids} 个用户 …", flush=True)
-            warm = httpx.post(f"{stack.base}/api/chat", json={"session_id": f"bench-wx-warm-{uuid.uuid4().hex[:8]}",
-                                                               "text": "居住证怎么办理？"}, timeout=60)
+            warm = httpx.post(
+                f"{stack.base}/api/chat",
+                json={"session_id": f"bench-wx-warm-{uuid.uuid4().hex[:8]}", "text": "居住证怎么办理？"},
+                timeout=60,
+            )
             warm.raise_for_status()
             messages, info = asyncio.run(drive(stack.base, fake, args))
         finally:
@@ -501,8 +532,7 @@ def run(args) -> dict:
     from govbot.settings import Settings
 
     reply_timeout_s = Settings(home=home).wechat_reply_timeout_s
-    return summarize(messages, orphans, info, args, {"path": str(home), **home_info}, ready_s, token_calls,
-                     reply_timeout_s)
+    return summarize(messages, orphans, info, args, {"path": str(home), **home_info}, ready_s, token_calls, reply_timeout_s)
 
 
 def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, reply_timeout_s) -> dict:
@@ -514,8 +544,11 @@ def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, re
     passive = [m for m in messages if any(r["reply"] is not None for r in m.requests)]
     asynchronous = [m for m in messages if m not in passive]
     # a retry of a message whose passive reply was lost gets that same reply again: one answer
-    answers_given = {id(m): len({r["reply"] for r in m.requests if r["reply"] is not None}) + (
-        1 if verdicts[id(m)]["expect"] == "answer" and verdicts[id(m)]["pushed"] else 0) for m in messages}
+    answers_given = {
+        id(m): len({r["reply"] for r in m.requests if r["reply"] is not None})
+        + (1 if verdicts[id(m)]["expect"] == "answer" and verdicts[id(m)]["pushed"] else 0)
+        for m in messages
+    }
     async_delivered = [m for m in asynchronous if verdicts[id(m)]["ok"]]
     async_ms = [(m.answer_complete_t - m.sent) * 1000 for m in asynchronous if m.answer_complete_t]
     split_passive = [m for m in passive if verdicts[id(m)]["expect"].startswith("rest")]
@@ -524,18 +557,22 @@ def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, re
     for openid, texts in transcripts.items():
         sent = [m.text for m in sorted((m for m in messages if m.openid == openid), key=lambda m: m.sent)]
         if texts is None or sorted(texts) != sorted(sent):
-            transcript_problems.append({"openid": openid, "sent": len(sent),
-                                        "in_transcript": None if texts is None else len(texts)})
+            transcript_problems.append({"openid": openid, "sent": len(sent), "in_transcript": None if texts is None else len(texts)})
 
     def phase(name):
         ms = [r["ms"] for m in messages if m.phase == name for r in m.requests]
         return latency_summary(ms) if ms else None
 
-    invalid = [{"openid": m.openid, "msg_id": m.msg_id, "kind": r["kind"], "problem": r["problem"]}
-               for m in messages for r in m.requests if not r["valid"]]
+    invalid = [
+        {"openid": m.openid, "msg_id": m.msg_id, "kind": r["kind"], "problem": r["problem"]}
+        for m in messages
+        for r in m.requests
+        if not r["valid"]
+    ]
     over = [r for r in requests if r["ms"] >= LIMIT_MS]
-    delivery_problems = [{"openid": m.openid, "msg_id": m.msg_id, "text": m.text, **verdicts[id(m)]}
-                         for m in messages if not verdicts[id(m)]["ok"]]
+    delivery_problems = [
+        {"openid": m.openid, "msg_id": m.msg_id, "text": m.text, **verdicts[id(m)]} for m in messages if not verdicts[id(m)]["ok"]
+    ]
     retried = [m for m in messages if any(r["kind"] == "retry" for r in m.requests)]
     summary = {
         "messages": len(messages),
@@ -549,8 +586,9 @@ def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, re
         "within_5s": len(requests) - len(over),
         "within_5s_share": round((len(requests) - len(over)) / len(requests), 4),
         "headroom_ms": round(LIMIT_MS - max(all_ms), 1),  # 5 s minus the slowest response
-        "async_response_ms": latency_summary([r["ms"] for m in asynchronous for r in m.requests
-                                              if r["kind"] == "original"]) if asynchronous else None,
+        "async_response_ms": latency_summary([r["ms"] for m in asynchronous for r in m.requests if r["kind"] == "original"])
+        if asynchronous
+        else None,
         "invalid_responses": len(invalid),
         "passive": len(passive),
         "passive_split_long_answers": len(split_passive),
@@ -573,10 +611,15 @@ def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, re
         "secure_mode_messages": sum(m.secure for m in messages),
         "out_of_scope_messages": sum(m.oos for m in messages),
     }
-    summary["target_met"] = (summary["within_5s"] == len(requests) and not invalid and not delivery_problems
-                             and summary["messages_answered_more_than_once"] == 0
-                             and summary["messages_never_answered"] == 0 and not orphans
-                             and not transcript_problems)
+    summary["target_met"] = (
+        summary["within_5s"] == len(requests)
+        and not invalid
+        and not delivery_problems
+        and summary["messages_answered_more_than_once"] == 0
+        and summary["messages_never_answered"] == 0
+        and not orphans
+        and not transcript_problems
+    )
     slowest = sorted(((r["ms"], m) for m in messages for r in m.requests), key=lambda x: -x[0])[:10]
     return {
         "command": args.command,
@@ -594,14 +637,24 @@ def summarize(messages, orphans, info, args, home_info, ready_s, token_calls, re
         "transcript_problems": transcript_problems,
         "pushes_unmatched": [{k: p[k] for k in ("touser", "content", "errcode")} for p in orphans],
         "slowest": [{"ms": ms, "phase": m.phase, "text": m.text, "passive": m in passive} for ms, m in slowest],
-        "messages": [{"openid": m.openid, "msg_id": m.msg_id, "phase": m.phase, "secure": m.secure, "oos": m.oos,
-                      "text": m.text,
-                      "requests": [{k: r[k] for k in ("kind", "ms", "status", "valid", "problem")}
-                                   | {"passive": r["reply"] is not None,
-                                      "reply": (r["reply"] or "")[:80],
-                                      "at_ms": round((r["start"] - m.sent) * 1000, 1)} for r in m.requests],
-                      "pushes": [{"content": p["content"][:80], "at_ms": round((p["t"] - m.sent) * 1000, 1)}
-                                 for p in m.pushes], "delivery": verdicts[id(m)]} for m in messages],
+        "messages": [
+            {
+                "openid": m.openid,
+                "msg_id": m.msg_id,
+                "phase": m.phase,
+                "secure": m.secure,
+                "oos": m.oos,
+                "text": m.text,
+                "requests": [
+                    {k: r[k] for k in ("kind", "ms", "status", "valid", "problem")}
+                    | {"passive": r["reply"] is not None, "reply": (r["reply"] or "")[:80], "at_ms": round((r["start"] - m.sent) * 1000, 1)}
+                    for r in m.requests
+                ],
+                "pushes": [{"content": p["content"][:80], "at_ms": round((p["t"] - m.sent) * 1000, 1)} for p in m.pushes],
+                "delivery": verdicts[id(m)],
+            }
+            for m in messages
+        ],
     }
 
 
@@ -619,26 +672,25 @@ def markdown(result: dict) -> str:
     s = result["summary"]
 
     def lat(v):
-        return [fmt(v.get("p50_ms"), 0), fmt(v.get("p95_ms"), 0), fmt(v.get("max_ms"), 0), fmt(v.get("n"))] \
-            if v else ["-"] * 4
+        return [fmt(v.get("p50_ms"), 0), fmt(v.get("p95_ms"), 0), fmt(v.get("max_ms"), 0), fmt(v.get("n"))] if v else ["-"] * 4
 
-    rows = [["all responses (originals + retries)", *lat(s["response_ms_all"])],
-            ["originals", *lat(s["response_ms_originals"])],
-            ["retries (same MsgId)", *lat(s["response_ms_retries"])],
-            ["phase A, steady traffic", *lat(s["response_ms_steady"])],
-            ["phase B, burst", *lat(s["response_ms_burst"])],
-            ["originals answered \"success\" (the slow path)", *lat(s["async_response_ms"])],
-            ["async answers: sent → pushed answer complete", *lat(s["async_answer_ms"])]]
+    rows = [
+        ["all responses (originals + retries)", *lat(s["response_ms_all"])],
+        ["originals", *lat(s["response_ms_originals"])],
+        ["retries (same MsgId)", *lat(s["response_ms_retries"])],
+        ["phase A, steady traffic", *lat(s["response_ms_steady"])],
+        ["phase B, burst", *lat(s["response_ms_burst"])],
+        ['originals answered "success" (the slow path)', *lat(s["async_response_ms"])],
+        ["async answers: sent → pushed answer complete", *lat(s["async_answer_ms"])],
+    ]
     checks = [
         ["responses within 5 s", f"{s['within_5s']}/{s['requests']} ({fmt(100 * s['within_5s_share'], 1)}%)"],
         ["headroom: 5 s minus the slowest response", f"{fmt(s['headroom_ms'], 0)} ms"],
         ["invalid responses (not success / not a valid passive reply)", fmt(s["invalid_responses"])],
-        ["answered passively / asynchronously", f"{s['passive']} / {s['async']} (steady {s['async_steady']}, "
-                                                f"burst {s['async_burst']})"],
+        ["answered passively / asynchronously", f"{s['passive']} / {s['async']} (steady {s['async_steady']}, burst {s['async_burst']})"],
         ["long answers: passive part 1/n + rest pushed", fmt(s["passive_split_long_answers"])],
         ["async answers delivered exactly once", f"{s['async_delivered']}/{s['async']}"],
-        ["messages answered more than once / never", f"{s['messages_answered_more_than_once']} / "
-                                                     f"{s['messages_never_answered']}"],
+        ["messages answered more than once / never", f"{s['messages_answered_more_than_once']} / {s['messages_never_answered']}"],
         ["messages with a delivery problem (missing, duplicated, extra)", fmt(s["messages_with_delivery_problems"])],
         ["retried messages answered exactly once", f"{s['retried_answered_exactly_once']}/{s['retried_messages']}"],
         ["pushes not matched to any message", fmt(s["pushes_unmatched"])],
@@ -647,16 +699,24 @@ def markdown(result: dict) -> str:
     ]
     cfg = result["settings"]
     verdict_text = "met" if s["target_met"] else "MISSED"
-    return "\n".join([
-        "### WeChat callback: reply within 5 s, slow answers asynchronously", "",
-        f"{s['messages']} messages from {cfg['openids']} citizens ({s['secure_mode_messages']} in secure mode, "
-        f"{s['out_of_scope_messages']} out of scope), {s['retries']} retries; phase A {cfg['messages'] - cfg['burst']} "
-        f"messages at concurrency {cfg['concurrency']}, phase B a burst of {cfg['burst']}; "
-        f"wechat_reply_timeout_s {cfg['wechat_reply_timeout_s']}.", "",
-        md_table(["response time", "p50 ms", "p95 ms", "max ms", "n"], rows), "",
-        md_table(["check", "value"], checks), "",
-        f"Target (100% within 5 s, every answer once): **{verdict_text}**", "",
-        f"Command: `{result['command']}`"])
+    return "\n".join(
+        [
+            "### WeChat callback: reply within 5 s, slow answers asynchronously",
+            "",
+            f"{s['messages']} messages from {cfg['openids']} citizens ({s['secure_mode_messages']} in secure mode, "
+            f"{s['out_of_scope_messages']} out of scope), {s['retries']} retries; phase A {cfg['messages'] - cfg['burst']} "
+            f"messages at concurrency {cfg['concurrency']}, phase B a burst of {cfg['burst']}; "
+            f"wechat_reply_timeout_s {cfg['wechat_reply_timeout_s']}.",
+            "",
+            md_table(["response time", "p50 ms", "p95 ms", "max ms", "n"], rows),
+            "",
+            md_table(["check", "value"], checks),
+            "",
+            f"Target (100% within 5 s, every answer once): **{verdict_text}**",
+            "",
+            f"Command: `{result['command']}`",
+        ]
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -674,9 +734,11 @@ def main(argv: list[str] | None = None) -> int:
     args.run_tag = uuid.uuid4().hex[:8]
     if args.burst > 2 * args.openids:
         p.error("--burst can be at most 2 x --openids (at most two messages per citizen in the burst)")
-    args.command = ".venv/bin/python -m bench.wechat" + "".join(
-        f" --{k.replace('_', '-')} {getattr(args, k)}" for k, v in DEFAULTS.items() if getattr(args, k) != v) + (
-        f" --out {shlex.quote(str(args.out))}" if args.out != DEFAULT_OUT else "")
+    args.command = (
+        ".venv/bin/python -m bench.wechat"
+        + "".join(f" --{k.replace('_', '-')} {getattr(args, k)}" for k, v in DEFAULTS.items() if getattr(args, k) != v)
+        + (f" --out {shlex.quote(str(args.out))}" if args.out != DEFAULT_OUT else "")
+    )
     return finish(run(args), markdown, args.out)
 
 

@@ -5,6 +5,7 @@ Passwords are hashed with Argon2id. A login gives a session token, usable as a c
 unsafe requests must echo the CSRF token in `X-CSRF-Token`) or as a bearer token (exempt).
 The audit log is append-only: rows are inserted, never updated or deleted.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -25,7 +26,8 @@ SESSION_HOURS = 12
 _hasher = PasswordHasher()
 
 users = Table(
-    "users", metadata,
+    "users",
+    metadata,
     Column("username", String(64), primary_key=True),
     Column("password_hash", String(200), nullable=False),
     Column("role", String(16), nullable=False),
@@ -34,14 +36,16 @@ users = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 sessions = Table(
-    "sessions", metadata,
+    "sessions",
+    metadata,
     Column("token", String(64), primary_key=True),
     Column("username", String(64), nullable=False),
     Column("csrf", String(64), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
 )
 audit = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("time", DateTime(timezone=True), nullable=False),
     Column("actor", String(64), nullable=False),
@@ -94,8 +98,16 @@ class Accounts:
         with self.engine.begin() as conn:
             if conn.execute(select(users.c.username).where(users.c.username == username)).first():
                 raise AccountError(f"用户“{username}”已存在")
-            conn.execute(insert(users).values(username=username, password_hash=_hasher.hash(password), role=role,
-                                              department=department, active=True, created_at=_now()))
+            conn.execute(
+                insert(users).values(
+                    username=username,
+                    password_hash=_hasher.hash(password),
+                    role=role,
+                    department=department,
+                    active=True,
+                    created_at=_now(),
+                )
+            )
         user = User(username, role, department)
         self.record(actor, "user.add", username, after=user.public())
         return user
@@ -112,15 +124,20 @@ class Accounts:
             return None
         session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(24), User(row.username, row.role, row.department))
         with self.engine.begin() as conn:
-            conn.execute(insert(sessions).values(token=session.token, username=username, csrf=session.csrf,
-                                                 expires_at=_now() + timedelta(hours=SESSION_HOURS)))
+            conn.execute(
+                insert(sessions).values(
+                    token=session.token, username=username, csrf=session.csrf, expires_at=_now() + timedelta(hours=SESSION_HOURS)
+                )
+            )
         self.record(username, "login", username, ip=ip)
         return session
 
     def session(self, token: str) -> Session | None:
-        query = (select(sessions, users.c.role, users.c.department)
-                 .join(users, users.c.username == sessions.c.username)
-                 .where(sessions.c.token == token, users.c.active.is_(True)))
+        query = (
+            select(sessions, users.c.role, users.c.department)
+            .join(users, users.c.username == sessions.c.username)
+            .where(sessions.c.token == token, users.c.active.is_(True))
+        )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         if row is None or row.expires_at.replace(tzinfo=row.expires_at.tzinfo or timezone.utc) < _now():
@@ -131,20 +148,31 @@ class Accounts:
         with self.engine.begin() as conn:
             conn.execute(update(sessions).where(sessions.c.token == token).values(expires_at=_now()))
 
-    def record(self, actor: str, action: str, target: str = "", *, ip: str = "", before=None, after=None,
-               note: str = "") -> None:
+    def record(self, actor: str, action: str, target: str = "", *, ip: str = "", before=None, after=None, note: str = "") -> None:
         """Append one audit row (personal data in notes is masked)."""
         with self.engine.begin() as conn:
-            conn.execute(insert(audit).values(time=_now(), actor=actor, action=action, target=target, ip=ip,
-                                              before=before, after=after, note=mask(note)))
+            conn.execute(
+                insert(audit).values(
+                    time=_now(), actor=actor, action=action, target=target, ip=ip, before=before, after=after, note=mask(note)
+                )
+            )
 
     def audit_log(self, actor: str | None = None, action: str | None = None, limit: int = 500) -> list[dict]:
         return self.search_audit(actor=actor, action=action, limit=limit)[0]
 
-    def search_audit(self, *, actor: str | None = None, action: str | None = None, target: str | None = None,
-                     text: str = "", since: date | datetime | None = None, until: date | None = None,
-                     actors: list[str] | None = None, limit: int = 200,
-                     offset: int = 0) -> tuple[list[dict], int]:
+    def search_audit(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        target: str | None = None,
+        text: str = "",
+        since: date | datetime | None = None,
+        until: date | None = None,
+        actors: list[str] | None = None,
+        limit: int = 200,
+        offset: int = 0,
+    ) -> tuple[list[dict], int]:
         """Newest first; `action` matches a prefix (item. → every item action); `since` is a day (UTC) or a
         moment; `until` is an inclusive day."""
         conditions = []
@@ -163,8 +191,9 @@ class Accounts:
             conditions.append(audit.c.time < datetime.combine(until + timedelta(days=1), time.min, timezone.utc))
         for word in text.split():
             pattern = f"%{word}%"
-            conditions.append(or_(audit.c.target.like(pattern), audit.c.note.like(pattern),
-                                  audit.c.action.like(pattern), audit.c.actor.like(pattern)))
+            conditions.append(
+                or_(audit.c.target.like(pattern), audit.c.note.like(pattern), audit.c.action.like(pattern), audit.c.actor.like(pattern))
+            )
         query = select(audit).where(*conditions).order_by(audit.c.id.desc()).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(audit).where(*conditions)).scalar()

@@ -2,6 +2,7 @@
 
 Exit codes: 0 success, 1 unexpected failure, 2 bad input (with a message on stderr).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,11 +22,13 @@ class UsageError(Exception):
 
 def _knowledge():
     from govbot.engine import open_knowledge
+
     return open_knowledge(get_settings())
 
 
 def _progress(desc: str, unit: str):
     from tqdm import tqdm
+
     return tqdm(total=0, desc=desc, unit=unit, file=sys.stderr, disable=not sys.stderr.isatty(), leave=False)
 
 
@@ -36,11 +39,12 @@ def _ingest(paths: list[Path], options) -> int:
         report = kb.ingest(paths, options, progress=files.update, index_progress=passages)
     for f in report.files:
         detail = f"新增 {f.added}，更新 {f.updated}，未变 {f.unchanged}" if f.outcome != "error" else f.reason
-        label = {"added": "已导入", "updated": "已更新", "unchanged": "无变化", "skipped": "已导入过，跳过",
-                 "error": "失败"}[f.outcome]
+        label = {"added": "已导入", "updated": "已更新", "unchanged": "无变化", "skipped": "已导入过，跳过", "error": "失败"}[f.outcome]
         print(f"{label}\t{f.path}\t{detail}" if f.outcome != "skipped" else f"{label}\t{f.path}")
-    print(f"共 {len(report.files)} 个文件：新增条目 {report.count('added')}，更新 {report.count('updated')}，"
-          f"失败文件 {len(report.errors)}；索引共 {len(kb.index)} 段。")
+    print(
+        f"共 {len(report.files)} 个文件：新增条目 {report.count('added')}，更新 {report.count('updated')}，"
+        f"失败文件 {len(report.errors)}；索引共 {len(kb.index)} 段。"
+    )
     if report.errors:
         print(f"有 {len(report.errors)} 个文件未能导入，其余文件已导入。", file=sys.stderr)
         return 2
@@ -54,8 +58,12 @@ def cmd_ingest(args) -> int:
     paths = expand_paths([Path(p) for p in args.paths])
     if not paths:
         raise UsageError("没有找到可导入的文件")
-    options = IngestOptions(kind=Kind(args.kind) if args.kind else None, region=args.region,
-                            department=args.department, status=Status(args.status) if args.status else None)
+    options = IngestOptions(
+        kind=Kind(args.kind) if args.kind else None,
+        region=args.region,
+        department=args.department,
+        status=Status(args.status) if args.status else None,
+    )
     return _ingest(paths, options)
 
 
@@ -80,8 +88,9 @@ def _has_content() -> bool:
 
 
 def _print_answer(answer) -> None:
-    status = {"answered": "已回答", "clarify": "需要确认", "no_answer": "无答案", "handoff": "转人工",
-              "refused": "不予回答"}[answer.status.value]
+    status = {"answered": "已回答", "clarify": "需要确认", "no_answer": "无答案", "handoff": "转人工", "refused": "不予回答"}[
+        answer.status.value
+    ]
     print(answer.answer)
     for s in answer.sources:
         meta = "，".join(x for x in (s.doc_number, s.department, s.region, s.date) if x)
@@ -119,8 +128,7 @@ def cmd_ask(args) -> int:
 
 
 def cmd_eval(args) -> int:
-    from knowledge.evaluation import (evaluate, format_risk_coverage, format_table, load_eval, operating_point,
-                                      risk_coverage)
+    from knowledge.evaluation import evaluate, format_risk_coverage, format_table, load_eval, operating_point, risk_coverage
 
     try:
         rows = load_eval(Path(args.file))
@@ -135,8 +143,19 @@ def cmd_eval(args) -> int:
     thresholds = {"": pipeline.threshold} if pipeline.threshold is not None else kb.reader.thresholds
     model = {"version": kb.reader.version, "threshold": thresholds}
     if args.json:
-        print(json.dumps({"model": model, "metrics": metrics, "by_style": result.by_style(), "risk_coverage": table,
-                          **({"rows": result.rows} if args.rows else {})}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {
+                    "model": model,
+                    "metrics": metrics,
+                    "by_style": result.by_style(),
+                    "risk_coverage": table,
+                    **({"rows": result.rows} if args.rows else {}),
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         bars = "，".join(f"{kind or '其余'} {value:.2f}" for kind, value in thresholds.items())
         print(f"阅读模型 {model['version']}，阈值（按答案类别）：{bars}")
@@ -193,8 +212,15 @@ def cmd_train_reader(args) -> int:
 
     kbs = [k.strip() for k in args.kb.split(",")] if args.kb else None
     try:
-        card = run(get_settings().ensure_dirs(), out=args.out, use_home=args.home, kbs=kbs, limit=args.limit,
-                   log=lambda m: print(m, file=sys.stderr), cross=args.cross)
+        card = run(
+            get_settings().ensure_dirs(),
+            out=args.out,
+            use_home=args.home,
+            kbs=kbs,
+            limit=args.limit,
+            log=lambda m: print(m, file=sys.stderr),
+            cross=args.cross,
+        )
     except TrainingError as exc:
         raise UsageError(str(exc)) from exc
     print(summary(card))
@@ -267,8 +293,9 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--out", type=Path, help="模型保存目录（默认：随代码发布的模型，或 --home 时 $GOVBOT_HOME/reader）")
     tr.add_argument("--kb", help="只用这些知识库的数据（逗号分隔：sample,seeds,guangdong）")
     tr.add_argument("--limit", type=int, help="只用 N 个训练问题（均匀抽取各文件，试跑）")
-    tr.add_argument("--cross", action="store_true",
-                    help="再训练交叉编码器复核前三个候选（实验：约 30 分钟，目前不如只用梯度提升树，见 docs/reader.md）")
+    tr.add_argument(
+        "--cross", action="store_true", help="再训练交叉编码器复核前三个候选（实验：约 30 分钟，目前不如只用梯度提升树，见 docs/reader.md）"
+    )
     tr.set_defaults(func=cmd_train_reader)
     return p
 

@@ -7,6 +7,7 @@ advisory lock on PostgreSQL), so that two processes that start together do not b
 tables. `serve` migrates before it starts anything; every other opener calls `ensure_schema`,
 which costs one query when the database is already there.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -32,6 +33,7 @@ def schema() -> MetaData:
     import govbot.insights.tables  # noqa: F401
     import govbot.records  # noqa: F401
     from knowledge.store.schema import metadata
+
     return metadata
 
 

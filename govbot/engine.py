@@ -1,5 +1,6 @@
 """The knowledge engine as govbot runs it: the `knowledge` library over govbot's settings, with
 every answer given to a citizen written to the question log (`govbot.insights`)."""
+
 from __future__ import annotations
 
 from govbot.database import ensure_schema

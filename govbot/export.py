@@ -1,4 +1,5 @@
 """CSV exports that department staff open in Excel."""
+
 from __future__ import annotations
 
 import csv

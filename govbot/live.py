@@ -9,6 +9,7 @@ returns at once when a newer one was drawn meanwhile, so a change between readin
 never slept through. Tickets of the least recently changed conversations are forgotten beyond
 `max_keys`; a forgotten ticket only costs one extra read.
 """
+
 from __future__ import annotations
 
 import asyncio

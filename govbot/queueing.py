@@ -6,6 +6,7 @@ these notices. Outside office hours, or when nobody has claimed the conversation
 tracking number and a callback request, and the conversation goes back to the bot.
 The stage of that exchange is kept in the transcript (the notice's `event`), not in new state.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,7 +28,7 @@ def _hours(settings: Settings) -> tuple[time, time]:
 
 
 def _clock(value: str) -> time:
-    """"08:30" -> 08:30; "24:00" (the end of the day) -> the last moment of the day."""
+    """ "08:30" -> 08:30; "24:00" (the end of the day) -> the last moment of the day."""
     return time.max if value.strip() == "24:00" else time.fromisoformat(value.strip())
 
 
@@ -38,8 +39,11 @@ def in_office_hours(settings: Settings, now: datetime | None = None) -> bool:
 
 
 def office_hours_text(settings: Settings) -> str:
-    days = "每天" if len(set(settings.office_days)) >= 7 else \
-        "周" + "、".join("一二三四五六日"[int(d) - 1] for d in sorted(set(settings.office_days)))
+    days = (
+        "每天"
+        if len(set(settings.office_days)) >= 7
+        else "周" + "、".join("一二三四五六日"[int(d) - 1] for d in sorted(set(settings.office_days)))
+    )
     return f"{days} {settings.office_hours.replace('-', '—')}"
 
 
@@ -53,8 +57,11 @@ def position(records: Records, conversation: dict) -> int:
 def queued_notice(settings: Settings, records: Records, conversation_id: str) -> tuple[str, str]:
     """(text, event) told to the citizen right after the handoff."""
     if not in_office_hours(settings):
-        return (f"现在是非工作时间（人工服务时间：{office_hours_text(settings)}）。您可以直接回复留言"
-                "（问题、地点和联系电话），我们会登记工单，在工作时间回电。", OFFER)
+        return (
+            f"现在是非工作时间（人工服务时间：{office_hours_text(settings)}）。您可以直接回复留言"
+            "（问题、地点和联系电话），我们会登记工单，在工作时间回电。",
+            OFFER,
+        )
     ahead = position(records, records.conversation(conversation_id)) - 1
     minutes = max(1, math.ceil((ahead + 1) * settings.minutes_per_citizen))
     where = f"您前面还有 {ahead} 位市民，" if ahead else "您是下一位，"

@@ -5,6 +5,7 @@ They live in the same database as the content (SQLite by default). Transcripts o
 masked text; a phone number a citizen gives for a callback is kept once, in the vault, and read
 back only to put it on the work order.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -22,7 +23,8 @@ from knowledge.store.schema import metadata
 from knowledge.store.sql import open_engine
 
 conversations = Table(
-    "conversations", metadata,
+    "conversations",
+    metadata,
     Column("id", String(100), primary_key=True),  # the chat's session_id
     Column("channel", String(20), nullable=False, default="web"),
     Column("status", String(10), nullable=False, default="bot"),  # bot | waiting | human
@@ -34,7 +36,8 @@ conversations = Table(
 )
 
 messages = Table(
-    "messages", metadata,
+    "messages",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(100), nullable=False, index=True),
     Column("role", String(10), nullable=False),  # citizen | bot | operator
@@ -44,7 +47,8 @@ messages = Table(
 )
 
 work_orders = Table(
-    "work_orders", metadata,
+    "work_orders",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("tracking_number", String(32), nullable=False, unique=True),
     Column("conversation_id", String(100), nullable=False, default=""),
@@ -59,7 +63,8 @@ work_orders = Table(
 )
 
 feedback = Table(
-    "feedback", metadata,
+    "feedback",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(100), nullable=False, default=""),
     Column("helpful", Boolean, nullable=False),
@@ -70,7 +75,8 @@ feedback = Table(
 )
 
 pii_vault = Table(
-    "pii_vault", metadata,
+    "pii_vault",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(100), nullable=False, index=True),
     Column("masked", String(60), nullable=False),
@@ -103,8 +109,16 @@ class Records:
         with self.engine.begin() as conn:
             row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
             if row is None:
-                values = dict(id=conversation_id, channel=channel, status="bot", department="", operator="",
-                              waiting_since=None, created_at=now(), updated_at=now())
+                values = dict(
+                    id=conversation_id,
+                    channel=channel,
+                    status="bot",
+                    department="",
+                    operator="",
+                    waiting_since=None,
+                    created_at=now(),
+                    updated_at=now(),
+                )
                 conn.execute(insert(conversations).values(**values))
                 return values
             return dict(row._mapping)
@@ -114,8 +128,7 @@ class Records:
             row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
         return dict(row._mapping) if row else None
 
-    def set_status(self, conversation_id: str, status: str, department: str | None = None,
-                   operator: str = "") -> None:
+    def set_status(self, conversation_id: str, status: str, department: str | None = None, operator: str = "") -> None:
         values = {"status": status, "updated_at": now(), "operator": operator}
         if status == "waiting":
             values["waiting_since"] = now()
@@ -129,9 +142,14 @@ class Records:
     def leave_queue(self, conversation_id: str) -> bool:
         """Back to the bot from `waiting` (a message was left); False if an operator claimed it first."""
         with self.engine.begin() as conn:
-            result = conn.execute(update(conversations).where(
-                conversations.c.id == conversation_id, conversations.c.status == "waiting",
-            ).values(status="bot", operator="", updated_at=now()))
+            result = conn.execute(
+                update(conversations)
+                .where(
+                    conversations.c.id == conversation_id,
+                    conversations.c.status == "waiting",
+                )
+                .values(status="bot", operator="", updated_at=now())
+            )
         self.changes.notify(conversation_id)
         return result.rowcount == 1
 
@@ -139,10 +157,14 @@ class Records:
         """Take a conversation; False if someone else holds it (one UPDATE: no double claim)."""
         self.conversation(conversation_id)
         with self.engine.begin() as conn:
-            result = conn.execute(update(conversations).where(
-                conversations.c.id == conversation_id,
-                (conversations.c.operator == "") | (conversations.c.operator == operator),
-            ).values(status="human", operator=operator, updated_at=now()))
+            result = conn.execute(
+                update(conversations)
+                .where(
+                    conversations.c.id == conversation_id,
+                    (conversations.c.operator == "") | (conversations.c.operator == operator),
+                )
+                .values(status="human", operator=operator, updated_at=now())
+            )
         self.changes.notify(conversation_id)
         return result.rowcount == 1
 
@@ -158,15 +180,14 @@ class Records:
     # --- transcript -------------------------------------------------------------------------
     def add_message(self, conversation_id: str, role: str, text: str, payload: dict | None = None) -> int:
         with self.engine.begin() as conn:
-            seq = conn.execute(insert(messages).values(
-                conversation_id=conversation_id, role=role, text=mask(text), payload=payload or {},
-                time=now())).inserted_primary_key[0]
+            seq = conn.execute(
+                insert(messages).values(conversation_id=conversation_id, role=role, text=mask(text), payload=payload or {}, time=now())
+            ).inserted_primary_key[0]
         self.changes.notify(conversation_id)
         return seq
 
     def history(self, conversation_id: str, after: int = 0) -> list[Message]:
-        query = (select(messages).where(messages.c.conversation_id == conversation_id, messages.c.seq > after)
-                 .order_by(messages.c.seq))
+        query = select(messages).where(messages.c.conversation_id == conversation_id, messages.c.seq > after).order_by(messages.c.seq)
         with self.engine.connect() as conn:
             return [Message(r.seq, r.role, r.text, r.payload, r.time.isoformat()) for r in conn.execute(query)]
 
@@ -177,26 +198,40 @@ class Records:
         if originals:
             with self.engine.begin() as conn:
                 for original in originals:
-                    conn.execute(insert(pii_vault).values(conversation_id=conversation_id, masked=mask(original),
-                                                          raw=original, created_at=now()))
+                    conn.execute(
+                        insert(pii_vault).values(conversation_id=conversation_id, masked=mask(original), raw=original, created_at=now())
+                    )
         return mask(raw_text)
 
     def reveal(self, conversation_id: str, masked_value: str) -> str:
         """The original of a masked value given in this conversation ('' if unknown)."""
-        query = (select(pii_vault.c.raw).where(pii_vault.c.conversation_id == conversation_id,
-                                               pii_vault.c.masked == masked_value)
-                 .order_by(pii_vault.c.id.desc()))
+        query = (
+            select(pii_vault.c.raw)
+            .where(pii_vault.c.conversation_id == conversation_id, pii_vault.c.masked == masked_value)
+            .order_by(pii_vault.c.id.desc())
+        )
         with self.engine.connect() as conn:
             return conn.execute(query).scalar() or ""
 
     # --- work orders and feedback -----------------------------------------------------------
-    def create_work_order(self, *, conversation_id: str, type: str, content: str, address: str, phone: str,
-                          callback: bool, department: str) -> str:
+    def create_work_order(
+        self, *, conversation_id: str, type: str, content: str, address: str, phone: str, callback: bool, department: str
+    ) -> str:
         tracking = f"GD{now():%Y%m%d}{secrets.randbelow(10**6):06d}"
         with self.engine.begin() as conn:
-            conn.execute(insert(work_orders).values(
-                tracking_number=tracking, conversation_id=conversation_id, type=type, content=mask(content),
-                address=address, phone=phone, callback=callback, department=department, created_at=now()))
+            conn.execute(
+                insert(work_orders).values(
+                    tracking_number=tracking,
+                    conversation_id=conversation_id,
+                    type=type,
+                    content=mask(content),
+                    address=address,
+                    phone=phone,
+                    callback=callback,
+                    department=department,
+                    created_at=now(),
+                )
+            )
         return tracking
 
     def work_order(self, tracking_number: str) -> dict | None:
@@ -206,14 +241,23 @@ class Records:
 
     def add_feedback(self, *, conversation_id: str, helpful: bool, question: str, answer: str, sources: list) -> int:
         with self.engine.begin() as conn:
-            return conn.execute(insert(feedback).values(
-                conversation_id=conversation_id, helpful=helpful, question=mask(question), answer=answer,
-                sources=sources, created_at=now())).inserted_primary_key[0]
+            return conn.execute(
+                insert(feedback).values(
+                    conversation_id=conversation_id,
+                    helpful=helpful,
+                    question=mask(question),
+                    answer=answer,
+                    sources=sources,
+                    created_at=now(),
+                )
+            ).inserted_primary_key[0]
 
     def feedback_for(self, conversation_id: str) -> list[dict]:
         with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(
-                select(feedback).where(feedback.c.conversation_id == conversation_id).order_by(feedback.c.id))]
+            return [
+                dict(r._mapping)
+                for r in conn.execute(select(feedback).where(feedback.c.conversation_id == conversation_id).order_by(feedback.c.id))
+            ]
 
     def count(self, table: Table) -> int:
         with self.engine.connect() as conn:
@@ -228,5 +272,3 @@ def open_records(url: str) -> Records:
 def records_for(settings: Settings) -> Records:
     settings.ensure_dirs()
     return open_records(settings.db_url)
-
-

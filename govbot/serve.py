@@ -1,5 +1,6 @@
 """`govbot serve`: train the Rasa model if the training data changed, then run Rasa, the action
 server and the FastAPI app together until interrupted (or until one of them dies)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,9 +41,22 @@ def ensure_model(settings: Settings, log=print) -> Path:
         return model
     settings.rasa_model_cache.mkdir(parents=True, exist_ok=True)
     log(f"训练 Rasa 模型 {name} …")
-    command = [str(rasa_bin(settings)), "train", "--config", "config.yml", "--domain", "bot/domain.yml",
-               "--data", "data/nlu.yml", "data/rules.yml", "data/stories.yml",
-               "--out", str(settings.rasa_model_cache), "--fixed-model-name", name]
+    command = [
+        str(rasa_bin(settings)),
+        "train",
+        "--config",
+        "config.yml",
+        "--domain",
+        "bot/domain.yml",
+        "--data",
+        "data/nlu.yml",
+        "data/rules.yml",
+        "data/stories.yml",
+        "--out",
+        str(settings.rasa_model_cache),
+        "--fixed-model-name",
+        name,
+    ]
     with open(settings.ensure_dirs().log_dir / "rasa-train.log", "w") as out:
         result = subprocess.run(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **QUIET})
     if result.returncode != 0 or not model.exists():
@@ -56,22 +70,45 @@ def write_endpoints(settings: Settings) -> Path:
     folder.mkdir(exist_ok=True)
     path = folder / "endpoints.yml"
     path.write_text(
-        f"action_endpoint:\n  url: \"{settings.action_url}/webhook\"\n"
-        f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: \"{folder / 'tracker.db'}\"\n",
-        encoding="utf-8")
+        f'action_endpoint:\n  url: "{settings.action_url}/webhook"\n'
+        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n',
+        encoding="utf-8",
+    )
     return path
 
 
 def commands(settings: Settings, host: str, port: int, model: Path) -> dict[str, list[str]]:
     endpoints = str(write_endpoints(settings))
     return {
-        "actions": [sys.executable, "-m", "actions.server", "--port", str(settings.action_port),
-                    "--endpoints", endpoints],
-        "rasa": [str(rasa_bin(settings)), "run", "--enable-api", "-i", "127.0.0.1", "--port", str(settings.rasa_port),
-                 "--model", str(model), "--endpoints", endpoints,
-                 "--credentials", "bot/credentials.yml"],
-        "api": [sys.executable, "-m", "uvicorn", "--factory", "api.app:app_factory", "--host", host,
-                "--port", str(port), "--log-level", "warning"],
+        "actions": [sys.executable, "-m", "actions.server", "--port", str(settings.action_port), "--endpoints", endpoints],
+        "rasa": [
+            str(rasa_bin(settings)),
+            "run",
+            "--enable-api",
+            "-i",
+            "127.0.0.1",
+            "--port",
+            str(settings.rasa_port),
+            "--model",
+            str(model),
+            "--endpoints",
+            endpoints,
+            "--credentials",
+            "bot/credentials.yml",
+        ],
+        "api": [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.app:app_factory",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
     }
 
 
@@ -92,8 +129,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
     processes: dict[str, subprocess.Popen] = {}
     for name, command in commands(settings, host, port, model).items():
         log = open(settings.log_dir / f"{name}.log", "a")
-        processes[name] = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                           start_new_session=True)
+        processes[name] = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     print(f"govbot 正在启动：http://{host}:{port}（就绪检查 /api/health，日志在 {settings.log_dir}）", flush=True)
 
     stopping = False
@@ -108,8 +144,7 @@ def serve(settings: Settings, host: str, port: int) -> int:
     while not stopping:
         for name, process in processes.items():
             if process.poll() is not None:
-                print(f"{name} 已退出（代码 {process.returncode}），详见 {settings.log_dir / (name + '.log')}",
-                      file=sys.stderr)
+                print(f"{name} 已退出（代码 {process.returncode}），详见 {settings.log_dir / (name + '.log')}", file=sys.stderr)
                 stopping, code = True, 1
         time.sleep(0.5)
     for process in processes.values():

@@ -4,6 +4,7 @@ Values come from (highest first): keyword arguments, environment variables `GOVB
 the TOML settings file (`$GOVBOT_SETTINGS_FILE`, default `$GOVBOT_HOME/settings.toml`),
 then the defaults below.
 """
+
 from __future__ import annotations
 
 import os
@@ -27,6 +28,7 @@ def _settings_file() -> Path:
 class Settings(KnowledgeSettings, BaseSettings):
     """The knowledge library's settings (`knowledge.settings.KnowledgeSettings`: state, retrieval,
     answering, the LLM composer) and the rest of govbot's."""
+
     model_config = SettingsConfigDict(env_prefix="GOVBOT_", extra="ignore")
 
     # --- dialogue (Rasa in .venv-rasa, the action server in the app venv) --------------------
@@ -67,9 +69,14 @@ class Settings(KnowledgeSettings, BaseSettings):
         return self.home / "logs"
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource):
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ):
         return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=_settings_file())
 
     def ensure_dirs(self) -> "Settings":

@@ -4,6 +4,7 @@ An item is one unit a department owns and answers for: a service guide (办事�
 Q&A, a policy document, or a hotline directory entry. Kind-specific fields live in `fields`
 (English keys); the Chinese labels below are what citizens and spreadsheets use.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -42,15 +43,21 @@ GUIDE_FIELDS: dict[str, str] = {
     "complaint_phone": "监督投诉电话",
     "legal_basis": "法律依据",
 }
-QA_FIELDS: dict[str, str] = {"question": "问题", "similar": "相似问法", "answer": "答案",
-                             "source_document": "来源文件"}
+QA_FIELDS: dict[str, str] = {"question": "问题", "similar": "相似问法", "answer": "答案", "source_document": "来源文件"}
 DOCUMENT_FIELDS: dict[str, str] = {"text": "正文", "issuing_body": "发文机关"}
-HOTLINE_FIELDS: dict[str, str] = {"handles": "职责范围", "keywords": "关键词", "hours": "工作时间",
-                                  "phone": "联系电话", "address": "地址"}
-FIELDS: dict[Kind, dict[str, str]] = {Kind.GUIDE: GUIDE_FIELDS, Kind.QA: QA_FIELDS,
-                                      Kind.DOCUMENT: DOCUMENT_FIELDS, Kind.HOTLINE: HOTLINE_FIELDS}
-REQUIRED: dict[Kind, tuple[str, ...]] = {Kind.GUIDE: ("name",), Kind.QA: ("question", "answer"),
-                                         Kind.DOCUMENT: ("text",), Kind.HOTLINE: ("handles",)}
+HOTLINE_FIELDS: dict[str, str] = {"handles": "职责范围", "keywords": "关键词", "hours": "工作时间", "phone": "联系电话", "address": "地址"}
+FIELDS: dict[Kind, dict[str, str]] = {
+    Kind.GUIDE: GUIDE_FIELDS,
+    Kind.QA: QA_FIELDS,
+    Kind.DOCUMENT: DOCUMENT_FIELDS,
+    Kind.HOTLINE: HOTLINE_FIELDS,
+}
+REQUIRED: dict[Kind, tuple[str, ...]] = {
+    Kind.GUIDE: ("name",),
+    Kind.QA: ("question", "answer"),
+    Kind.DOCUMENT: ("text",),
+    Kind.HOTLINE: ("handles",),
+}
 KIND_LABELS = {Kind.GUIDE: "办事指南", Kind.QA: "政策问答", Kind.DOCUMENT: "政策文件", Kind.HOTLINE: "部门目录"}
 
 DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fa5A-Za-z]{1,12}[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]\s*第?\s*\d{1,4}\s*号")
@@ -59,6 +66,7 @@ DOC_NUMBER_RE = re.compile(r"[\u4e00-\u9fa5A-Za-z]{1,12}[〔\[［(（【]\s*(?:1
 @dataclass
 class ItemDraft:
     """What ingestion or an editor hands to the store: an item without identity or version."""
+
     kind: Kind
     title: str
     fields: dict

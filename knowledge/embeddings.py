@@ -1,4 +1,5 @@
 """The e5 embedding model behind LangChain's Embeddings interface (with e5's prefixes)."""
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,13 @@ class E5Embeddings(Embeddings):
     def encode(self, texts: list[str], prefix: str) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode([prefix + t for t in texts], batch_size=self.batch_size,
-                                    normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
+        vectors = self.model.encode(
+            [prefix + t for t in texts],
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
         return vectors.astype(np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

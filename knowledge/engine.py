@@ -4,6 +4,7 @@ Every process that answers holds one `Knowledge`. Before answering it compares t
 change counter with the one its index has applied (one cheap query) and applies what changed,
 so publishing, abolishing or editing an item is reflected at once in every process.
 """
+
 from __future__ import annotations
 
 import logging
@@ -36,6 +37,7 @@ BIG_CHANGE = 200  # changed items from which a sync runs in the background (see 
 class AnswerRecord:
     """One answer given to a citizen, as `Knowledge.on_answer` receives it. The question is as the
     citizen wrote it: whoever keeps it must mask it (govbot's question log does)."""
+
     question: str
     status: str
     confidence: float
@@ -53,12 +55,12 @@ class Knowledge:
     was (`AnswerRecord`), for whoever keeps a log of them (govbot's question log); a failing hook
     is logged, never raised."""
 
-    def __init__(self, settings: KnowledgeSettings | None = None, composer=None,
-                 on_answer: Callable[["AnswerRecord"], None] | None = None):
+    def __init__(self, settings: KnowledgeSettings | None = None, composer=None, on_answer: Callable[["AnswerRecord"], None] | None = None):
         self.settings = (settings or KnowledgeSettings()).ensure_dirs()
         self.on_answer = on_answer
         if composer is None and self.settings.llm_enabled:
             from knowledge.answer.llm import LlmComposer
+
             composer = LlmComposer.from_settings(self.settings)
         self.store: ContentStore = open_store(self.settings)
         self.embeddings = load_embeddings(str(self.settings.model_dir), self.settings.embed_batch_size)
@@ -123,7 +125,7 @@ class Knowledge:
         texts = [p.index_text for p in passages]
         texts += [s for p in passages for s in answer_sentences(p)]
         for start in range(0, len(texts), 256):
-            self.index.encode_passages(texts[start:start + 256])
+            self.index.encode_passages(texts[start : start + 256])
             if embedded:
                 embedded(min(start + 256, len(texts)), len(texts))
 
@@ -139,16 +141,16 @@ class Knowledge:
             log.info("index not saved (another process is saving it): %s", exc)
 
     # --- ingestion ----------------------------------------------------------------------------
-    def ingest(self, paths: list[Path], options: IngestOptions | None = None, progress=None,
-               index_progress=None) -> IngestReport:
+    def ingest(self, paths: list[Path], options: IngestOptions | None = None, progress=None, index_progress=None) -> IngestReport:
         report = ingest_paths(self.store, paths, options or IngestOptions(), progress)
         self.refresh(index_progress)
         self.save_index()
         return report
 
     # --- answering ----------------------------------------------------------------------------
-    def ask(self, question: str, *, context_key: str = "", today: date | None = None, channel: str = "",
-            conversation_id: str = "") -> Answer:
+    def ask(
+        self, question: str, *, context_key: str = "", today: date | None = None, channel: str = "", conversation_id: str = ""
+    ) -> Answer:
         self.catch_up()
         with self._lock:
             answer = self.pipeline.answer(question, context_key=context_key, today=today)
@@ -197,15 +199,27 @@ class Knowledge:
             routed = ""
             if source is None and answer.status in (AnswerStatus.NO_ANSWER, AnswerStatus.CLARIFY):
                 with self._lock:
-                    directory = {m.key: m.title for m in self.index.meta.values() if m.kind == "hotline"
-                                 and self.settings.hotline_number not in m.title}
+                    directory = {
+                        m.key: m.title
+                        for m in self.index.meta.values()
+                        if m.kind == "hotline" and self.settings.hotline_number not in m.title
+                    }
                 routed = next((directory[k] for k in answer.ranked_keys if k in directory), "")
                 routed = routed or (fallback_department(self.settings.hotline_number) if answer.ranked_keys else "")
-            self.on_answer(AnswerRecord(
-                question=answer.question, status=answer.status.value, confidence=answer.confidence,
-                item_id=source.id if source else None, item_key=answer.item_key,
-                item_title=source.title if source else "", department=source.department if source else "",
-                routed_department=routed, channel=channel, conversation_id=conversation_id))
+            self.on_answer(
+                AnswerRecord(
+                    question=answer.question,
+                    status=answer.status.value,
+                    confidence=answer.confidence,
+                    item_id=source.id if source else None,
+                    item_key=answer.item_key,
+                    item_title=source.title if source else "",
+                    department=source.department if source else "",
+                    routed_department=routed,
+                    channel=channel,
+                    conversation_id=conversation_id,
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - a log must never cost a citizen an answer
             log.warning("answer not reported: %s", exc)
 

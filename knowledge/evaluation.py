@@ -4,6 +4,7 @@ Each line: {"id", "question", "docs": [item keys or source file names], "expect_
 "style", "oos": bool}. In-scope questions measure recall@1/@5, MRR and fact accuracy (the
 answer contains an expected snippet); out-of-scope ones measure how often we say no_answer.
 """
+
 from __future__ import annotations
 
 import json
@@ -45,7 +46,9 @@ class EvalResult:
         mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None  # noqa: E731
         latencies = sorted(r["ms"] for r in self.rows)
         return {
-            "questions": len(self.rows), "in_scope": len(ins), "out_of_scope": len(oos),
+            "questions": len(self.rows),
+            "in_scope": len(ins),
+            "out_of_scope": len(oos),
             "recall@1": mean([r["rank"] == 1 for r in ins]),
             "recall@5": mean([0 < r["rank"] <= 5 for r in ins]),
             "mrr": mean([1 / r["rank"] if r["rank"] else 0.0 for r in ins]),
@@ -59,8 +62,14 @@ class EvalResult:
         styles: dict[str, list[dict]] = {}
         for r in self._in_scope():
             styles.setdefault(r["style"], []).append(r)
-        return {s: {"n": len(rs), "recall@1": round(sum(r["rank"] == 1 for r in rs) / len(rs), 3),
-                    "fact_accuracy": round(sum(r["fact"] for r in rs) / len(rs), 3)} for s, rs in sorted(styles.items())}
+        return {
+            s: {
+                "n": len(rs),
+                "recall@1": round(sum(r["rank"] == 1 for r in rs) / len(rs), 3),
+                "fact_accuracy": round(sum(r["fact"] for r in rs) / len(rs), 3),
+            }
+            for s, rs in sorted(styles.items())
+        }
 
 
 def matches(row: dict, key: str, source: str) -> bool:
@@ -75,17 +84,26 @@ def evaluate(answer_fn, rows: list[dict]) -> EvalResult:
         start = time.perf_counter()
         answer = answer_fn(row["question"])
         ms = (time.perf_counter() - start) * 1000
-        rank = next((i for i, (k, s) in enumerate(zip(answer.ranked_keys, answer.ranked_sources), 1)
-                     if matches(row, k, s)), 0)
+        rank = next((i for i, (k, s) in enumerate(zip(answer.ranked_keys, answer.ranked_sources), 1) if matches(row, k, s)), 0)
         expected = [_norm(e) for e in row.get("expect_any") or []]
         answered = answer.status == AnswerStatus.ANSWERED
         fact = answered and any(e in _norm(answer.answer) for e in expected)
-        result.rows.append({"id": row.get("id", ""), "question": row["question"], "style": row.get("style", ""),
-                            "oos": bool(row.get("oos")), "rank": rank, "status": answer.status.value,
-                            "fact": fact, "refused": answer.status in REFUSING or (
-                                row.get("expect") == "clarify" and answer.status == AnswerStatus.CLARIFY),
-                            "confidence": round(answer.confidence, 3), "answer": answer.answer,
-                            "top": answer.ranked_keys[:3], "ms": round(ms, 1)})
+        result.rows.append(
+            {
+                "id": row.get("id", ""),
+                "question": row["question"],
+                "style": row.get("style", ""),
+                "oos": bool(row.get("oos")),
+                "rank": rank,
+                "status": answer.status.value,
+                "fact": fact,
+                "refused": answer.status in REFUSING or (row.get("expect") == "clarify" and answer.status == AnswerStatus.CLARIFY),
+                "confidence": round(answer.confidence, 3),
+                "answer": answer.answer,
+                "top": answer.ranked_keys[:3],
+                "ms": round(ms, 1),
+            }
+        )
     return result
 
 
@@ -94,10 +112,13 @@ def operating_point(result: EvalResult) -> dict:
     rows, ins = result.rows, result._in_scope()
     answered = [r for r in rows if r["status"] == "answered"]
     wrong = [r for r in answered if r["oos"] or not r["fact"]]
-    return {"threshold": None, "answered": round(len(answered) / max(1, len(rows)), 4),
-            "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
-            "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
-            "wrong_rate": round(len(wrong) / max(1, len(rows)), 4)}
+    return {
+        "threshold": None,
+        "answered": round(len(answered) / max(1, len(rows)), 4),
+        "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
+        "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
+        "wrong_rate": round(len(wrong) / max(1, len(rows)), 4),
+    }
 
 
 def risk_coverage(result: EvalResult, thresholds=None, chosen: float | None = None) -> list[dict]:
@@ -111,25 +132,30 @@ def risk_coverage(result: EvalResult, thresholds=None, chosen: float | None = No
     for t in thresholds:
         answered = [r for r in rows if r["status"] == "answered" and r["confidence"] >= t]
         wrong = [r for r in answered if r["oos"] or not r["fact"]]
-        table.append({"threshold": t, "answered": round(len(answered) / max(1, len(rows)), 4),
-                      "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
-                      "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
-                      "wrong_rate": round(len(wrong) / max(1, len(rows)), 4)})
+        table.append(
+            {
+                "threshold": t,
+                "answered": round(len(answered) / max(1, len(rows)), 4),
+                "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
+                "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
+                "wrong_rate": round(len(wrong) / max(1, len(rows)), 4),
+            }
+        )
     return table
 
 
 def format_risk_coverage(table: list[dict], chosen: float | None, operating: dict | None = None) -> str:
     """One line per threshold (the same for every kind of answer); ◀ marks the configured one, and
     `operating` (the run at the model's thresholds, one per kind) comes last."""
-    lines = ["| threshold | answered (all) | answered (in scope) | fact (in scope) | wrong-answer rate |",
-             "|---|---|---|---|---|"]
+    lines = ["| threshold | answered (all) | answered (in scope) | fact (in scope) | wrong-answer rate |", "|---|---|---|---|---|"]
     for row in table + ([operating] if operating and chosen is None else []):
         if row["threshold"] is None:
             label = "model ◀"
         else:
             label = f"{row['threshold']:.2f}" + (" ◀" if chosen is not None and abs(row["threshold"] - chosen) < 1e-9 else "")
-        lines.append(f"| {label} | {row['answered']:.3f} | {row['answered_in_scope']:.3f} | "
-                     f"{row['fact_in_scope']:.3f} | {row['wrong_rate']:.3f} |")
+        lines.append(
+            f"| {label} | {row['answered']:.3f} | {row['answered_in_scope']:.3f} | {row['fact_in_scope']:.3f} | {row['wrong_rate']:.3f} |"
+        )
     return "\n".join(lines)
 
 

@@ -5,6 +5,7 @@ live, the department's gold questions (and those that point at the item) are ans
 with the index as it is and with the change applied, and every answer that changes is shown.
 A gold question that loses its answer blocks the publish unless the reviewer confirms.
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
@@ -29,6 +30,7 @@ class Gold:
 @dataclass
 class Outcome:
     """Which item answered a question, and how."""
+
     status: str
     item_id: int | None
     title: str
@@ -36,8 +38,7 @@ class Outcome:
     @classmethod
     def of(cls, answer: Answer) -> "Outcome":
         answered = answer.status == AnswerStatus.ANSWERED and answer.sources
-        return cls(answer.status.value, answer.sources[0].id if answered else None,
-                   answer.sources[0].title if answered else "")
+        return cls(answer.status.value, answer.sources[0].id if answered else None, answer.sources[0].title if answered else "")
 
 
 @dataclass
@@ -55,12 +56,10 @@ class GoldResult:
             return "lost"
         if now and not was:
             return "gained"
-        return "same" if (self.before.item_id, self.before.status) == (self.after.item_id, self.after.status) \
-            else "changed"
+        return "same" if (self.before.item_id, self.before.status) == (self.after.item_id, self.after.status) else "changed"
 
     def to_dict(self) -> dict:
-        return {**asdict(self.gold), "before": asdict(self.before), "after": asdict(self.after),
-                "change": self.change}
+        return {**asdict(self.gold), "before": asdict(self.before), "after": asdict(self.after), "change": self.change}
 
 
 class GoldQuestions:
@@ -70,9 +69,11 @@ class GoldQuestions:
 
     def add(self, department: str, question: str, item_id: int, actor: str) -> Gold:
         with self.engine.begin() as conn:
-            gold_id = conn.execute(insert(gold_table).values(
-                department=department, question=question, item_id=item_id, created_by=actor,
-                created_at=datetime.now(timezone.utc))).inserted_primary_key[0]
+            gold_id = conn.execute(
+                insert(gold_table).values(
+                    department=department, question=question, item_id=item_id, created_by=actor, created_at=datetime.now(timezone.utc)
+                )
+            ).inserted_primary_key[0]
         return Gold(gold_id, department, question, item_id, actor)
 
     def get(self, gold_id: int) -> Gold | None:

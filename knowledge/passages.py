@@ -6,6 +6,7 @@
 - a policy document gives one passage per structural chunk, with its heading path;
 - a hotline directory entry gives one passage describing what the department handles.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

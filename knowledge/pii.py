@@ -1,4 +1,5 @@
 """Mask personal data (身份证号, 手机号, bank cards, e-mail) before anything is stored or logged."""
+
 from __future__ import annotations
 
 import re

@@ -1,6 +1,7 @@
 """What the knowledge library needs to be told: where its state lives, how to search, when to
 answer. A plain pydantic model, passed in by whoever uses the library; `govbot.settings.Settings`
 extends it with everything else and reads it from the environment and the settings file."""
+
 from __future__ import annotations
 
 import os

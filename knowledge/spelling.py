@@ -5,6 +5,7 @@ the question that the knowledge base never uses, but which sounds exactly like a
 does use (a word of an item title), is taken to mean that term. The citizen's own words are
 kept for display; search and answer selection use the repaired text.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -36,14 +37,14 @@ class Speller:
         fixes: list[tuple[int, int, str]] = []
         for size in range(MAX_LEN, MIN_LEN - 1, -1):
             for start in range(len(text) - size + 1):
-                window = text[start:start + size]
-                if any(taken[start:start + size]) or not _all_cjk(window) or window in self.known:
+                window = text[start : start + size]
+                if any(taken[start : start + size]) or not _all_cjk(window) or window in self.known:
                     continue
                 word = self.by_sound.get(sound(window))
                 # a typo changes a character or two of a word, not all of it (签一 is not 迁移)
                 if word and word != window and 2 * sum(a == b for a, b in zip(word, window)) >= size:
                     fixes.append((start, start + size, word))
-                    taken[start:start + size] = [True] * size
+                    taken[start : start + size] = [True] * size
         for start, end, word in sorted(fixes, reverse=True):
             text = text[:start] + word + text[end:]
         return text

@@ -1,4 +1,5 @@
 """Chinese text handling shared by indexing and answering: normalising, tokenising, sentences."""
+
 from __future__ import annotations
 
 import logging
@@ -28,6 +29,7 @@ def _jieba() -> jieba.Tokenizer:
 @lru_cache(maxsize=1)
 def _tagger():
     import jieba.posseg
+
     return jieba.posseg.POSTokenizer(_jieba())
 
 
@@ -44,6 +46,7 @@ def word_frequency(word: str) -> int:
 @lru_cache(maxsize=1)
 def _t2s():
     import opencc
+
     return opencc.OpenCC("t2s")
 
 
@@ -110,10 +113,12 @@ def char_bigrams(text: str) -> list[str]:
 
 # words that appear in many service names (or name a category of them) and so do not tell
 # services apart: "补贴怎么申请" names no particular 补贴
-GENERIC_TITLE_WORDS = frozenset("办理 申请 申领 登记 服务 咨询 报修 投诉 举报 管理 办 证 人员 含 市内 跨市 及 与 "
-                                "补贴 津贴 补助 材料 证件 手续 "
-                                # what a question asks about any service, not a service
-                                "费用 收费 免费 条件 资格 要求 流程 步骤 程序 时限 期限 地点 地址 电话 对象 依据 规定".split())
+GENERIC_TITLE_WORDS = frozenset(
+    "办理 申请 申领 登记 服务 咨询 报修 投诉 举报 管理 办 证 人员 含 市内 跨市 及 与 "
+    "补贴 津贴 补助 材料 证件 手续 "
+    # what a question asks about any service, not a service
+    "费用 收费 免费 条件 资格 要求 流程 步骤 程序 时限 期限 地点 地址 电话 对象 依据 规定".split()
+)
 
 
 def title_words(title: str) -> set[str]:

@@ -10,6 +10,7 @@ of it in every department. Editors and reviewers act only on their own departmen
 Every change is a new version in the store; steps are checked atomically against the state
 the actor saw, so two people acting at once never overwrite each other.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -23,10 +24,17 @@ from knowledge.store.base import ContentStore, StaleItem
 EDITORS = ("editor", "reviewer", "admin")
 REVIEWERS = ("reviewer", "admin")
 LIST_FIELDS = ("similar", "keywords")
-STATUS_LABELS = {Status.DRAFT: "草稿", Status.SUBMITTED: "待审核", Status.PUBLISHED: "已发布",
-                 Status.ABOLISHED: "已废止"}
-ITEM_LABELS = {"title": "标题", "department": "部门", "region": "地区", "effective_date": "生效日期",
-               "expiry_date": "失效日期", "source": "来源", "doc_number": "文号", "doc_date": "发文日期"}
+STATUS_LABELS = {Status.DRAFT: "草稿", Status.SUBMITTED: "待审核", Status.PUBLISHED: "已发布", Status.ABOLISHED: "已废止"}
+ITEM_LABELS = {
+    "title": "标题",
+    "department": "部门",
+    "region": "地区",
+    "effective_date": "生效日期",
+    "expiry_date": "失效日期",
+    "source": "来源",
+    "doc_number": "文号",
+    "doc_date": "发文日期",
+}
 
 
 class Actor(Protocol):
@@ -37,6 +45,7 @@ class Actor(Protocol):
 
 class WorkflowError(Exception):
     """A refused step; `code` is the HTTP status the API answers with."""
+
     code = 400
 
     def __init__(self, message: str, **details):
@@ -64,6 +73,7 @@ class Invalid(WorkflowError):
 @dataclass
 class ItemInput:
     """What an editor sends: the item-level values and the kind's fields (English keys)."""
+
     kind: Kind
     fields: dict
     title: str = ""
@@ -142,15 +152,17 @@ class Workflow:
     def _update(self, item: Item, draft: ItemDraft, expect_version: int, actor: Actor, note: str) -> Item:
         draft.status = Status.DRAFT
         try:  # the store checks the version in the same UPDATE: no separate (racy) check here
-            return self.store.update_item(item.id, draft, expect_version=expect_version, actor=actor.username,
-                                          note=note)
+            return self.store.update_item(item.id, draft, expect_version=expect_version, actor=actor.username, note=note)
         except StaleItem as exc:
             raise self._stale(exc.current) from None
 
     @staticmethod
     def _stale(current: Item) -> Conflict:
-        return Conflict(f"该条目已被他人修改（当前为 v{current.version}，{STATUS_LABELS[current.status]}），"
-                        "请刷新后在最新版本上修改", version=current.version, status=current.status.value)
+        return Conflict(
+            f"该条目已被他人修改（当前为 v{current.version}，{STATUS_LABELS[current.status]}），请刷新后在最新版本上修改",
+            version=current.version,
+            status=current.status.value,
+        )
 
     def submit(self, actor: Actor, item_id: int) -> Item:
         item = self.item(actor, item_id)
@@ -198,14 +210,28 @@ class Workflow:
                 raise Invalid(f"替代条目 #{successor_id} 不存在或就是本条目")
             if successor.status == Status.ABOLISHED:
                 raise Invalid(f"替代条目 #{successor_id} 已废止")
-        return self._step(item, Status.ABOLISHED, actor, {item.status}, reason=reason.strip(),
-                          successor_id=successor_id)
+        return self._step(item, Status.ABOLISHED, actor, {item.status}, reason=reason.strip(), successor_id=successor_id)
 
-    def _step(self, item: Item, status: Status, actor: Actor, expect: set[Status], reason: str = "",
-              successor_id: int | None = None, expect_version: int | None = None) -> Item:
+    def _step(
+        self,
+        item: Item,
+        status: Status,
+        actor: Actor,
+        expect: set[Status],
+        reason: str = "",
+        successor_id: int | None = None,
+        expect_version: int | None = None,
+    ) -> Item:
         try:
-            return self.store.set_status(item.id, status, actor=actor.username, reason=reason,
-                                         successor_id=successor_id, expect=expect, expect_version=expect_version)
+            return self.store.set_status(
+                item.id,
+                status,
+                actor=actor.username,
+                reason=reason,
+                successor_id=successor_id,
+                expect=expect,
+                expect_version=expect_version,
+            )
         except StaleItem as exc:
             raise self._stale(exc.current) from None
 
@@ -243,9 +269,20 @@ def build_draft(data: ItemInput, department: str, key: str) -> ItemDraft:
         raise Invalid(str(exc)) from None
     if effective and expiry and expiry <= effective:
         raise Invalid("失效日期必须晚于生效日期")
-    return ItemDraft(kind=data.kind, title=title, fields=fields, key=key, department=department,
-                     region=data.region.strip(), effective_date=effective, expiry_date=expiry, status=Status.DRAFT,
-                     source=data.source.strip() or "控制台", doc_number=data.doc_number.strip(), doc_date=doc_date)
+    return ItemDraft(
+        kind=data.kind,
+        title=title,
+        fields=fields,
+        key=key,
+        department=department,
+        region=data.region.strip(),
+        effective_date=effective,
+        expiry_date=expiry,
+        status=Status.DRAFT,
+        source=data.source.strip() or "控制台",
+        doc_number=data.doc_number.strip(),
+        doc_date=doc_date,
+    )
 
 
 def diff_items(old: Item, new: Item) -> list[dict]:
@@ -253,8 +290,10 @@ def diff_items(old: Item, new: Item) -> list[dict]:
     changes = []
     pairs = [(name, label, getattr(old, name), getattr(new, name)) for name, label in ITEM_LABELS.items()]
     labels = FIELDS[new.kind]
-    pairs += [(name, labels.get(name, name), old.fields.get(name), new.fields.get(name))
-              for name in list(labels) + sorted(set(old.fields) | set(new.fields) - set(labels))]
+    pairs += [
+        (name, labels.get(name, name), old.fields.get(name), new.fields.get(name))
+        for name in list(labels) + sorted(set(old.fields) | set(new.fields) - set(labels))
+    ]
     seen = set()
     for name, label, before, after in pairs:
         if name in seen:

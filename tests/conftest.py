@@ -1,4 +1,5 @@
 """Shared fixtures: real CLI, real store, real index, real embedding model. No mocks."""
+
 from __future__ import annotations
 
 import json
@@ -17,11 +18,11 @@ REPO = Path(__file__).resolve().parents[1]
 GOVBOT = Path(sys.executable).parent / "govbot"
 
 
-def run_cli(home: Path, *args: str, stdin: str | None = None, cwd: Path = REPO,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    home: Path, *args: str, stdin: str | None = None, cwd: Path = REPO, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     env = {**os.environ, "GOVBOT_HOME": str(home), **(env or {})}
-    return subprocess.run([str(GOVBOT), *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd,
-                          timeout=600)
+    return subprocess.run([str(GOVBOT), *args], input=stdin, capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
 
 
 @pytest.fixture(scope="session")
@@ -77,10 +78,16 @@ def _free_port() -> int:
 def stack(sample_home):
     """`govbot serve` on free ports over the sample knowledge base (trains Rasa once if needed)."""
     api, rasa, actions = _free_port(), _free_port(), _free_port()
-    env = {**os.environ, "GOVBOT_HOME": str(sample_home), "GOVBOT_RASA_PORT": str(rasa),
-           "GOVBOT_ACTION_PORT": str(actions)}
-    process = subprocess.Popen([str(GOVBOT), "serve", "--port", str(api)], cwd=REPO, env=env,
-                               start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {**os.environ, "GOVBOT_HOME": str(sample_home), "GOVBOT_RASA_PORT": str(rasa), "GOVBOT_ACTION_PORT": str(actions)}
+    process = subprocess.Popen(
+        [str(GOVBOT), "serve", "--port", str(api)],
+        cwd=REPO,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{api}"
     deadline = time.time() + 900
     try:
@@ -103,8 +110,15 @@ def stack(sample_home):
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium, driven by Playwright (it cannot download browsers here)
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture(scope="module")  # per module: Playwright's sync API keeps an event loop running while open

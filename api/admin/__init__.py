@@ -4,6 +4,7 @@ Editors and reviewers act within their own department; admins everywhere. Refusa
 another department's item → 403; a workflow step out of order or a stale edit → 409 (with the
 reason); bad input → 422. Every content, workflow and account action lands in the audit log.
 """
+
 from fastapi import APIRouter
 
 from api.admin import audit, gold, imports, items, session

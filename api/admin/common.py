@@ -1,4 +1,5 @@
 """What every admin route shares: who may use the console, auditing, item JSON, error replies."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -29,24 +30,35 @@ def workflow(request: Request) -> Workflow:
     return Workflow(request.app.state.kb.store)
 
 
-def audit(request: Request, session: Session, action: str, target: str, *, before=None, after=None,
-          note: str = "") -> None:
-    request.app.state.accounts.record(session.user.username, action, target, ip=client_ip(request),
-                                      before=before, after=after, note=note)
+def audit(request: Request, session: Session, action: str, target: str, *, before=None, after=None, note: str = "") -> None:
+    request.app.state.accounts.record(session.user.username, action, target, ip=client_ip(request), before=before, after=after, note=note)
 
 
 def item_json(item: Item) -> dict:
     today = date.today()
     return {
-        "id": item.id, "key": item.key, "kind": item.kind.value, "kind_label": KIND_LABELS[item.kind],
-        "title": item.title, "fields": item.fields, "department": item.department, "region": item.region,
-        "effective_date": _iso(item.effective_date), "expiry_date": _iso(item.expiry_date),
-        "status": item.status.value, "status_label": STATUS_LABELS[item.status], "version": item.version,
+        "id": item.id,
+        "key": item.key,
+        "kind": item.kind.value,
+        "kind_label": KIND_LABELS[item.kind],
+        "title": item.title,
+        "fields": item.fields,
+        "department": item.department,
+        "region": item.region,
+        "effective_date": _iso(item.effective_date),
+        "expiry_date": _iso(item.expiry_date),
+        "status": item.status.value,
+        "status_label": STATUS_LABELS[item.status],
+        "version": item.version,
         "live_version": item.live_version,
         "answering": item.live_version is not None and in_window(item.effective_date, item.expiry_date, today),
-        "source": item.source, "doc_number": item.doc_number, "doc_date": _iso(item.doc_date),
-        "abolish_reason": item.abolish_reason, "successor_id": item.successor_id,
-        "created_at": _iso(item.created_at), "updated_at": _iso(item.updated_at),
+        "source": item.source,
+        "doc_number": item.doc_number,
+        "doc_date": _iso(item.doc_date),
+        "abolish_reason": item.abolish_reason,
+        "successor_id": item.successor_id,
+        "created_at": _iso(item.created_at),
+        "updated_at": _iso(item.updated_at),
     }
 
 

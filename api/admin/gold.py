@@ -1,4 +1,5 @@
 """Gold questions: each department's promise of what the bot answers, checked before publishing."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -45,6 +46,5 @@ def remove_gold(gold_id: int, request: Request, session: Session = Depends(conso
     if session.user.role != "admin" and gold.department != session.user.department:
         raise HTTPException(403, detail="只能删除本部门的标准问题")
     request.app.state.gold.remove(gold_id)
-    audit(request, session, "gold.remove", f"gold:{gold_id}", before={"question": gold.question,
-                                                                       "item_id": gold.item_id})
+    audit(request, session, "gold.remove", f"gold:{gold_id}", before={"question": gold.question, "item_id": gold.item_id})
     return {"ok": True}

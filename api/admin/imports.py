@@ -5,6 +5,7 @@ Editors import drafts into their own department; reviewers and admins may publis
 while the request runs, for a progress bar. A big published import returns once it is saved
 (`"indexing": true`); its embedding goes on in the background, reported under the same id.
 """
+
 from __future__ import annotations
 
 import threading
@@ -58,10 +59,17 @@ def _progress(request: Request) -> Progress:
 
 
 @router.post("/api/admin/import", summary="批量导入（Excel / CSV / Word / PDF）：dry_run=1 预览，否则提交")
-def import_file(request: Request, file: UploadFile = File(...), dry_run: bool = False, publish: bool = False,
-                kind: Kind | None = None, region: str = Query("", max_length=100),
-                department: str | None = Query(None, max_length=100, description="管理员：未填部门的行归入此部门"),
-                progress_id: str | None = Query(None, max_length=64), session: Session = Depends(console_user)) -> dict:
+def import_file(
+    request: Request,
+    file: UploadFile = File(...),
+    dry_run: bool = False,
+    publish: bool = False,
+    kind: Kind | None = None,
+    region: str = Query("", max_length=100),
+    department: str | None = Query(None, max_length=100, description="管理员：未填部门的行归入此部门"),
+    progress_id: str | None = Query(None, max_length=64),
+    session: Session = Depends(console_user),
+) -> dict:
     if publish and not dry_run:
         require_role(session, "reviewer", "admin")
     data = file.file.read(MAX_BYTES + 1)
@@ -74,34 +82,52 @@ def import_file(request: Request, file: UploadFile = File(...), dry_run: bool = 
         department = session.user.department  # editors and reviewers import into their own department
     kb = request.app.state.kb
     progress.set(progress_id, "checking")
-    preview = preview_import(file.filename or "upload", data, store=kb.store, department=department, region=region,
-                             kind=kind, progress=progress.reporter(progress_id, "checking"))
+    preview = preview_import(
+        file.filename or "upload",
+        data,
+        store=kb.store,
+        department=department,
+        region=region,
+        kind=kind,
+        progress=progress.reporter(progress_id, "checking"),
+    )
     if dry_run:
         progress.set(progress_id, "done")
         return preview.to_dict()
     status = Status.PUBLISHED if publish else Status.DRAFT
     try:
-        result = commit_import(kb.store, preview, status=status, actor=session.user.username,
-                               progress=progress.reporter(progress_id, "saving"))
+        result = commit_import(
+            kb.store, preview, status=status, actor=session.user.username, progress=progress.reporter(progress_id, "saving")
+        )
     except ImportRejected as exc:
         progress.set(progress_id, "rejected")
         raise Invalid(str(exc), preview=preview.to_dict()) from None
     background = publish and len(result.added) + len(result.updated) >= BIG_CHANGE
     if background:  # minutes of embedding: answers go on meanwhile (see Knowledge.catch_up)
+
         def index() -> None:
             kb.refresh(embedded=progress.reporter(progress_id, "indexing"))
             progress.set(progress_id, "done", len(preview.rows), len(preview.rows))
+
         progress.set(progress_id, "indexing")
         threading.Thread(target=index, name="import-index", daemon=True).start()
     else:
         kb.refresh()  # this process answers from it at once
         progress.set(progress_id, "done", len(preview.rows), len(preview.rows))
-    summary = {"added": len(result.added), "updated": len(result.updated),
-               "unchanged": len(preview.rows) - len(result.added) - len(result.updated)}
-    audit(request, session, "item.import", file.filename or "upload",
-          after={**summary, "status": status.value, "rows": len(preview.rows)})
-    return {"ok": True, "summary": preview.summary(), **summary, "status": status.value,
-            "item_ids": result.added + result.updated, "indexing": background}
+    summary = {
+        "added": len(result.added),
+        "updated": len(result.updated),
+        "unchanged": len(preview.rows) - len(result.added) - len(result.updated),
+    }
+    audit(request, session, "item.import", file.filename or "upload", after={**summary, "status": status.value, "rows": len(preview.rows)})
+    return {
+        "ok": True,
+        "summary": preview.summary(),
+        **summary,
+        "status": status.value,
+        "item_ids": result.added + result.updated,
+        "indexing": background,
+    }
 
 
 @router.get("/api/admin/import/progress/{progress_id}", summary="导入进度")
@@ -118,5 +144,4 @@ def template(name: str, session: Session = Depends(console_user)) -> Response:
     if name not in kinds:
         raise HTTPException(404, detail="只有问答（qa）和办事指南（guide）模板")
     filename = {"qa": "policy_qa_template.xlsx", "guide": "service_guide_template.xlsx"}[name]
-    return Response(template_workbook(kinds[name]), media_type=XLSX,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(template_workbook(kinds[name]), media_type=XLSX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

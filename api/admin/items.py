@@ -3,6 +3,7 @@
 Edits are checked against the version the editor saw (`version` in the body, or `If-Match`, or
 failing both the version this user last opened): a stale edit gets 409, never a lost update.
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -64,16 +65,31 @@ def _reads(request: Request) -> dict:
 
 
 @router.get("/api/admin/items", summary="检索知识条目（类型、部门、状态、关键词、即将到期）")
-def list_items(request: Request, session: Session = Depends(console_user), kind: Kind | None = None,
-               status: Status | None = None, department: str | None = None, q: str = Query("", max_length=100),
-               expiring_days: int | None = Query(None, ge=0, le=3650), page: int = Query(1, ge=1),
-               size: int = Query(50, ge=1, le=200)) -> dict:
+def list_items(
+    request: Request,
+    session: Session = Depends(console_user),
+    kind: Kind | None = None,
+    status: Status | None = None,
+    department: str | None = None,
+    q: str = Query("", max_length=100),
+    expiring_days: int | None = Query(None, ge=0, le=3650),
+    page: int = Query(1, ge=1),
+    size: int = Query(50, ge=1, le=200),
+) -> dict:
     if session.user.role != "admin":
         department = session.user.department
     expires_before = date.today() + timedelta(days=expiring_days) if expiring_days is not None else None
-    found, total = request.app.state.kb.store.find(ItemQuery(
-        kind=kind, status=status, department=department or None, text=q, expires_before=expires_before,
-        limit=size, offset=(page - 1) * size))
+    found, total = request.app.state.kb.store.find(
+        ItemQuery(
+            kind=kind,
+            status=status,
+            department=department or None,
+            text=q,
+            expires_before=expires_before,
+            limit=size,
+            offset=(page - 1) * size,
+        )
+    )
     return {"total": total, "page": page, "size": size, "items": [item_json(i) for i in found]}
 
 
@@ -96,8 +112,9 @@ def get_item(item_id: int, request: Request, session: Session = Depends(console_
 
 
 @router.put("/api/admin/items/{item_id}", summary="编辑条目（产生新版本；已发布条目的修改需重新审核后生效）")
-def edit_item(item_id: int, body: ItemBody, request: Request, session: Session = Depends(console_user),
-              if_match: str | None = Header(None)) -> dict:
+def edit_item(
+    item_id: int, body: ItemBody, request: Request, session: Session = Depends(console_user), if_match: str | None = Header(None)
+) -> dict:
     flow = workflow(request)
     before = flow.item(session.user, item_id)
     expect = body.version
@@ -117,16 +134,14 @@ def edit_item(item_id: int, body: ItemBody, request: Request, session: Session =
 @router.post("/api/admin/items/{item_id}/submit", summary="提交审核")
 def submit_item(item_id: int, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).submit(session.user, item_id)
-    audit(request, session, "item.submit", f"item:{item_id}", after={"status": item.status.value,
-                                                                      "version": item.version})
+    audit(request, session, "item.submit", f"item:{item_id}", after={"status": item.status.value, "version": item.version})
     return item_json(item)
 
 
 @router.post("/api/admin/items/{item_id}/return", summary="退回修改（审核人，需写明意见）")
 def return_item(item_id: int, body: Comment, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).send_back(session.user, item_id, body.comment)
-    audit(request, session, "item.return", f"item:{item_id}", after={"status": item.status.value},
-          note=body.comment)
+    audit(request, session, "item.return", f"item:{item_id}", after={"status": item.status.value}, note=body.comment)
     return item_json(item)
 
 
@@ -141,25 +156,32 @@ def _gold_check(request: Request, item) -> list[GoldResult]:
 def publish_check(item_id: int, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).item(session.user, item_id)
     results = _gold_check(request, item)
-    return {"item_id": item_id, "gold": [r.to_dict() for r in results],
-            "lost": sum(r.change == "lost" for r in results)}
+    return {"item_id": item_id, "gold": [r.to_dict() for r in results], "lost": sum(r.change == "lost" for r in results)}
 
 
 @router.post("/api/admin/items/{item_id}/publish", summary="发布（审核人）：先做标准问题检查，失去答案时需确认")
-def publish_item(item_id: int, request: Request, session: Session = Depends(console_user),
-                 body: PublishBody | None = None) -> dict:
+def publish_item(item_id: int, request: Request, session: Session = Depends(console_user), body: PublishBody | None = None) -> dict:
     flow = workflow(request)
     item = flow.check_publish(session.user, item_id)
     results = _gold_check(request, item)
     lost = [r.to_dict() for r in results if r.change == "lost"]
     if lost and not (body and body.confirm):
-        raise Conflict(f"发布后有 {len(lost)} 个标准问题将失去答案；请检查，确认无误后带 confirm 重新发布",
-                       gold=[r.to_dict() for r in results], lost=len(lost))
+        raise Conflict(
+            f"发布后有 {len(lost)} 个标准问题将失去答案；请检查，确认无误后带 confirm 重新发布",
+            gold=[r.to_dict() for r in results],
+            lost=len(lost),
+        )
     published = flow.publish(session.user, item_id)
     request.app.state.kb.refresh()  # this process answers from it at once; others on their next question
-    audit(request, session, "item.publish", f"item:{item_id}", before={"status": item.status.value},
-          after={"status": "published", "version": published.version},
-          note=f"确认发布，{len(lost)} 个标准问题失去答案" if lost else "")
+    audit(
+        request,
+        session,
+        "item.publish",
+        f"item:{item_id}",
+        before={"status": item.status.value},
+        after={"status": "published", "version": published.version},
+        note=f"确认发布，{len(lost)} 个标准问题失去答案" if lost else "",
+    )
     return {**item_json(published), "gold": [r.to_dict() for r in results]}
 
 
@@ -169,8 +191,15 @@ def abolish_item(item_id: int, body: AbolishBody, request: Request, session: Ses
     before = flow.item(session.user, item_id)
     item = flow.abolish(session.user, item_id, body.reason, body.successor_id)
     request.app.state.kb.refresh()
-    audit(request, session, "item.abolish", f"item:{item_id}", before={"status": before.status.value},
-          after={"status": "abolished", "successor_id": body.successor_id}, note=body.reason)
+    audit(
+        request,
+        session,
+        "item.abolish",
+        f"item:{item_id}",
+        before={"status": before.status.value},
+        after={"status": "abolished", "successor_id": body.successor_id},
+        note=body.reason,
+    )
     return item_json(item)
 
 
@@ -178,14 +207,28 @@ def abolish_item(item_id: int, body: AbolishBody, request: Request, session: Ses
 def item_versions(item_id: int, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).item(session.user, item_id)
     versions = request.app.state.kb.store.versions(item_id)
-    return {"item_id": item_id, "version": item.version, "live_version": item.live_version,
-            "versions": [{"version": v.version, "status": v.status.value, "actor": v.actor, "note": v.note,
-                          "created_at": v.created_at, "title": v.snapshot.get("title", "")} for v in versions]}
+    return {
+        "item_id": item_id,
+        "version": item.version,
+        "live_version": item.live_version,
+        "versions": [
+            {
+                "version": v.version,
+                "status": v.status.value,
+                "actor": v.actor,
+                "note": v.note,
+                "created_at": v.created_at,
+                "title": v.snapshot.get("title", ""),
+            }
+            for v in versions
+        ],
+    }
 
 
 @router.get("/api/admin/items/{item_id}/diff", summary="比较任意两个版本")
-def item_diff(item_id: int, request: Request, a: int = Query(..., ge=1), b: int = Query(..., ge=1),
-              session: Session = Depends(console_user)) -> dict:
+def item_diff(
+    item_id: int, request: Request, a: int = Query(..., ge=1), b: int = Query(..., ge=1), session: Session = Depends(console_user)
+) -> dict:
     return workflow(request).diff(session.user, item_id, a, b)
 
 
@@ -195,6 +238,13 @@ def rollback_item(item_id: int, body: RollbackBody, request: Request, session: S
     before = flow.item(session.user, item_id)
     expect = body.expect_version or _reads(request).get((session.user.username, item_id), before.version)
     item = flow.rollback(session.user, item_id, body.version, expect)
-    audit(request, session, "item.rollback", f"item:{item_id}", before=item_json(before), after=item_json(item),
-          note=f"回退到 v{body.version}")
+    audit(
+        request,
+        session,
+        "item.rollback",
+        f"item:{item_id}",
+        before=item_json(before),
+        after=item_json(item),
+        note=f"回退到 v{body.version}",
+    )
     return item_json(item)

@@ -1,4 +1,5 @@
 """Console login: the same accounts as the hotline staff, limited to the console's roles."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response

@@ -7,6 +7,7 @@ would be dispatched to (`routed_department`). A conversation belongs to the depa
 handed to, else to the one most of its questions belong to. Feedback belongs to the department of
 the first source shown, else to its conversation's. Rates are None when nothing was counted.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -26,8 +27,21 @@ TOP = 10
 RISING_MIN = 3  # a topic must have been asked at least this often in the last 7 days to be rising
 UNASSIGNED = "（未归属部门）"  # CSV label for figures no department could be given
 COUNTS = ("questions", "answered", "no_answer", "conversations", "handed_off", "feedback", "helpful")
-CSV_HEADER = ["周起始日（周一）", "部门", "提问数", "已回答", "未能回答", "回答率", "未回答率",
-              "会话数", "转人工会话数", "转人工率", "评价数", "有用评价数", "满意度"]
+CSV_HEADER = [
+    "周起始日（周一）",
+    "部门",
+    "提问数",
+    "已回答",
+    "未能回答",
+    "回答率",
+    "未回答率",
+    "会话数",
+    "转人工会话数",
+    "转人工率",
+    "评价数",
+    "有用评价数",
+    "满意度",
+]
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -36,10 +50,12 @@ def _rate(part: int, whole: int) -> float | None:
 
 def figures(counts: Counter) -> dict:
     out = {name: counts[name] for name in COUNTS}
-    out.update(answered_rate=_rate(counts["answered"], counts["questions"]),
-               no_answer_rate=_rate(counts["no_answer"], counts["questions"]),
-               handoff_rate=_rate(counts["handed_off"], counts["conversations"]),
-               satisfaction=_rate(counts["helpful"], counts["feedback"]))
+    out.update(
+        answered_rate=_rate(counts["answered"], counts["questions"]),
+        no_answer_rate=_rate(counts["no_answer"], counts["questions"]),
+        handoff_rate=_rate(counts["handed_off"], counts["conversations"]),
+        satisfaction=_rate(counts["helpful"], counts["feedback"]),
+    )
     return out
 
 
@@ -54,17 +70,43 @@ class _Data:
         since = min(self.start, self.now - timedelta(days=14))  # rising topics compare two rolling weeks
         q = question_log.c
         with engine.connect() as conn:
-            self.questions = [r for r in conn.execute(
-                select(q.time, q.question, q.normalized, q.status, q.item_id, q.item_title, q.department,
-                       q.routed_department, q.conversation_id)
-                .where(q.time >= since, q.time <= self.now).order_by(q.time.desc()).limit(MAX_ROWS))]
-            self.conversations = list(conn.execute(
-                select(conversations.c.id, conversations.c.status, conversations.c.department,
-                       conversations.c.waiting_since, conversations.c.created_at)
-                .where(conversations.c.created_at >= self.start, conversations.c.created_at <= self.now)))
-            self.feedback = list(conn.execute(
-                select(feedback.c.helpful, feedback.c.sources, feedback.c.conversation_id, feedback.c.created_at)
-                .where(feedback.c.created_at >= self.start, feedback.c.created_at <= self.now)))
+            self.questions = [
+                r
+                for r in conn.execute(
+                    select(
+                        q.time,
+                        q.question,
+                        q.normalized,
+                        q.status,
+                        q.item_id,
+                        q.item_title,
+                        q.department,
+                        q.routed_department,
+                        q.conversation_id,
+                    )
+                    .where(q.time >= since, q.time <= self.now)
+                    .order_by(q.time.desc())
+                    .limit(MAX_ROWS)
+                )
+            ]
+            self.conversations = list(
+                conn.execute(
+                    select(
+                        conversations.c.id,
+                        conversations.c.status,
+                        conversations.c.department,
+                        conversations.c.waiting_since,
+                        conversations.c.created_at,
+                    ).where(conversations.c.created_at >= self.start, conversations.c.created_at <= self.now)
+                )
+            )
+            self.feedback = list(
+                conn.execute(
+                    select(feedback.c.helpful, feedback.c.sources, feedback.c.conversation_id, feedback.c.created_at).where(
+                        feedback.c.created_at >= self.start, feedback.c.created_at <= self.now
+                    )
+                )
+            )
         votes: dict[str, Counter] = defaultdict(Counter)
         for r in self.questions:
             if r.conversation_id and self.department_of(r):
@@ -113,12 +155,18 @@ def top_questions(rows, n: int = TOP) -> list[dict]:
         if r.normalized:
             by_text[r.normalized].append(r)
     ranked = sorted(by_text.items(), key=lambda kv: (-len(kv[1]), -max(utc(r.time) for r in kv[1]).timestamp()))
-    return [{"question": max(rs, key=lambda r: utc(r.time)).question, "normalized": text, "count": len(rs),
-             "answered": sum(r.status == "answered" for r in rs)} for text, rs in ranked[:n]]
+    return [
+        {
+            "question": max(rs, key=lambda r: utc(r.time)).question,
+            "normalized": text,
+            "count": len(rs),
+            "answered": sum(r.status == "answered" for r in rs),
+        }
+        for text, rs in ranked[:n]
+    ]
 
 
-def rising_topics(rows, now: datetime, similarity: Similarity | None, n: int = TOP,
-                  minimum: int = RISING_MIN) -> list[dict]:
+def rising_topics(rows, now: datetime, similarity: Similarity | None, n: int = TOP, minimum: int = RISING_MIN) -> list[dict]:
     """Topics asked more in the last 7 days than in the 7 before: the answering item's title, or
     for unanswered questions (no_answer, clarify) the group of similar questions."""
     recent = [(r, rolling_week(r.time, now)) for r in rows]
@@ -126,8 +174,7 @@ def rising_topics(rows, now: datetime, similarity: Similarity | None, n: int = T
     topics: dict[tuple, dict] = {}
 
     def bump(key: tuple, label: str, kind: str, item_id: int | None, week: str) -> None:
-        topic = topics.setdefault(key, {"topic": label, "kind": kind, "item_id": item_id,
-                                        "this_week": 0, "last_week": 0})
+        topic = topics.setdefault(key, {"topic": label, "kind": kind, "item_id": item_id, "this_week": 0, "last_week": 0})
         topic[week] += 1
 
     unanswered = []
@@ -159,8 +206,9 @@ def rising_topics(rows, now: datetime, similarity: Similarity | None, n: int = T
     return out[:n]
 
 
-def analytics(engine: Engine, *, now: datetime, weeks: int = 8, department: str | None = None,
-              similarity: Similarity | None = None) -> dict:
+def analytics(
+    engine: Engine, *, now: datetime, weeks: int = 8, department: str | None = None, similarity: Similarity | None = None
+) -> dict:
     data = _Data(engine, now, weeks)
     counts = _scoped(data.counts(), department)
     by_week: dict[date, Counter] = defaultdict(Counter)
@@ -181,8 +229,10 @@ def analytics(engine: Engine, *, now: datetime, weeks: int = 8, department: str 
         "series": [{"week_start": week.isoformat(), **figures(by_week[week])} for week in data.weeks],
         "top_questions": top_questions(in_period),
         "rising": rising_topics(scoped, data.now, similarity),
-        "departments": sorted(({"department": name, **figures(c)} for name, c in by_department.items()),
-                              key=lambda d: (-d["questions"], -d["conversations"], d["department"])),
+        "departments": sorted(
+            ({"department": name, **figures(c)} for name, c in by_department.items()),
+            key=lambda d: (-d["questions"], -d["conversations"], d["department"]),
+        ),
     }
 
 
@@ -190,13 +240,29 @@ def department_weeks(engine: Engine, *, now: datetime, weeks: int = 8, departmen
     """One row per week and department with anything counted, oldest week first."""
     data = _Data(engine, now, weeks)
     counts = _scoped(data.counts(), department)
-    return [{"week_start": week.isoformat(), "department": name, **figures(counts[(week, name)])}
-            for week in data.weeks for name in sorted(n for w, n in counts if w == week)]
+    return [
+        {"week_start": week.isoformat(), "department": name, **figures(counts[(week, name)])}
+        for week in data.weeks
+        for name in sorted(n for w, n in counts if w == week)
+    ]
 
 
 def to_csv(rows: list[dict]) -> str:
     """The per-department weekly table as CSV text, with a BOM so that Excel reads it as UTF-8."""
-    keys = ["questions", "answered", "no_answer", "answered_rate", "no_answer_rate", "conversations", "handed_off",
-            "handoff_rate", "feedback", "helpful", "satisfaction"]
-    return excel_csv(CSV_HEADER, ([row["week_start"], row["department"] or UNASSIGNED,
-                                  *("" if row[k] is None else row[k] for k in keys)] for row in rows))
+    keys = [
+        "questions",
+        "answered",
+        "no_answer",
+        "answered_rate",
+        "no_answer_rate",
+        "conversations",
+        "handed_off",
+        "handoff_rate",
+        "feedback",
+        "helpful",
+        "satisfaction",
+    ]
+    return excel_csv(
+        CSV_HEADER,
+        ([row["week_start"], row["department"] or UNASSIGNED, *("" if row[k] is None else row[k] for k in keys)] for row in rows),
+    )

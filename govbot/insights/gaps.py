@@ -7,6 +7,7 @@ flags (`answer_flags`). Each group gets the department it concerns: the one most
 evidence names (the answering item's, the flag's, or where the question would be dispatched),
 else where `department_for` would dispatch its representative question.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -49,21 +50,56 @@ def collect(engine: Engine, since: datetime, limit: int = ROW_LIMIT) -> list[Sig
     """The evidence from `since` on: the latest `limit` rows of each source."""
     ensure_tables(engine)
     out: list[Signal] = []
-    unanswered = (select(question_log).where(question_log.c.status == "no_answer", question_log.c.time >= since)
-                  .order_by(question_log.c.time.desc()).limit(limit))
-    unhelpful = (select(feedback).where(feedback.c.helpful.is_(False), feedback.c.created_at >= since)
-                 .order_by(feedback.c.created_at.desc()).limit(limit))
+    unanswered = (
+        select(question_log)
+        .where(question_log.c.status == "no_answer", question_log.c.time >= since)
+        .order_by(question_log.c.time.desc())
+        .limit(limit)
+    )
+    unhelpful = (
+        select(feedback)
+        .where(feedback.c.helpful.is_(False), feedback.c.created_at >= since)
+        .order_by(feedback.c.created_at.desc())
+        .limit(limit)
+    )
     with engine.connect() as conn:
         for r in conn.execute(unanswered):
-            out.append(Signal("no_answer", r.question, r.normalized or normalize_question(r.question), utc(r.time),
-                              r.department or r.routed_department))
+            out.append(
+                Signal(
+                    "no_answer",
+                    r.question,
+                    r.normalized or normalize_question(r.question),
+                    utc(r.time),
+                    r.department or r.routed_department,
+                )
+            )
         for r in conn.execute(unhelpful):
             first = r.sources[0] if r.sources and isinstance(r.sources[0], dict) else {}
-            out.append(Signal("unhelpful", r.question, normalize_question(r.question), utc(r.created_at),
-                              str(first.get("department") or ""), first.get("id"), str(first.get("title") or "")))
+            out.append(
+                Signal(
+                    "unhelpful",
+                    r.question,
+                    normalize_question(r.question),
+                    utc(r.created_at),
+                    str(first.get("department") or ""),
+                    first.get("id"),
+                    str(first.get("title") or ""),
+                )
+            )
     for f in flags_since(engine, since, limit):
-        out.append(Signal("flag", f["question"], normalize_question(f["question"]), utc(f["time"]), f["department"],
-                          f["item_id"], kind=f["kind"], note=f["note"], operator=f["operator"]))
+        out.append(
+            Signal(
+                "flag",
+                f["question"],
+                normalize_question(f["question"]),
+                utc(f["time"]),
+                f["department"],
+                f["item_id"],
+                kind=f["kind"],
+                note=f["note"],
+                operator=f["operator"],
+            )
+        )
     return [s for s in out if s.normalized]
 
 
@@ -94,8 +130,7 @@ def _latest_wording(unit: list[Signal]) -> str:
     return max(unit, key=lambda s: s.time).question
 
 
-def describe(units: list[list[Signal]], now: datetime, department: str,
-             item_title: Callable[[int], str] | None = None) -> dict:
+def describe(units: list[list[Signal]], now: datetime, department: str, item_title: Callable[[int], str] | None = None) -> dict:
     signals = [s for u in units for s in u]
     leader = units[0]
     trend = Counter(rolling_week(s.time, now) for s in signals)
@@ -117,23 +152,32 @@ def describe(units: list[list[Signal]], now: datetime, department: str,
         "last_seen": iso(max(s.time for s in signals)),
         "trend": {"this_week": trend["this_week"], "last_week": trend["last_week"]},
         "items": sorted(items.values(), key=lambda i: -i["count"])[:EXAMPLES],
-        "flags": [{"kind": s.kind, "note": s.note, "operator": s.operator, "item_id": s.item_id, "time": iso(s.time)}
-                  for s in flags[:EXAMPLES]],
+        "flags": [
+            {"kind": s.kind, "note": s.note, "operator": s.operator, "item_id": s.item_id, "time": iso(s.time)} for s in flags[:EXAMPLES]
+        ],
     }
 
 
-def find_gaps(engine: Engine, *, now: datetime, days: int = 30, department: str | None = None,
-              similarity: Similarity | None = None, department_for: Callable[[str], str] | None = None,
-              item_title: Callable[[int], str] | None = None, limit: int = 100,
-              row_limit: int = ROW_LIMIT, catch_all: str = "") -> dict:
+def find_gaps(
+    engine: Engine,
+    *,
+    now: datetime,
+    days: int = 30,
+    department: str | None = None,
+    similarity: Similarity | None = None,
+    department_for: Callable[[str], str] | None = None,
+    item_title: Callable[[int], str] | None = None,
+    limit: int = 100,
+    row_limit: int = ROW_LIMIT,
+    catch_all: str = "",
+) -> dict:
     """Groups of similar unanswered / unhelpful / flagged questions of the last `days` days,
     most frequent first; only `department`'s when given. `catch_all`: the hotline's own dispatch
     centre (`fallback_department`), named for a group only when no department is."""
     now = utc(now)
     signals = collect(engine, now - timedelta(days=days), row_limit)
     groups = group_signals(signals, similarity)
-    groups.sort(key=lambda units: (-sum(len(u) for u in units),
-                                   -max(s.time for u in units for s in u).timestamp()))
+    groups.sort(key=lambda units: (-sum(len(u) for u in units), -max(s.time for u in units for s in u).timestamp()))
     out = []
     lookups = 0
     for units in groups:
@@ -145,5 +189,4 @@ def find_gaps(engine: Engine, *, now: datetime, days: int = 30, department: str 
         if department is not None and name != department:
             continue
         out.append(describe(units, now, name, item_title))
-    return {"department": department or "", "days": days, "generated_at": iso(now), "total": len(out),
-            "groups": out[:limit]}
+    return {"department": department or "", "days": days, "generated_at": iso(now), "total": len(out), "groups": out[:limit]}

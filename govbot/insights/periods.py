@@ -1,4 +1,5 @@
 """Time helpers: rows are stored in UTC; weeks are calendar weeks (Monday) in China Standard Time."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone

@@ -1,4 +1,5 @@
 """The question log: every question the engine answers, masked, one row each (one INSERT)."""
+
 from __future__ import annotations
 
 import logging
@@ -41,15 +42,36 @@ class QuestionLog:
         """`Knowledge.on_answer`: one row for an answer given to a citizen."""
         self.write(**asdict(answer))
 
-    def write(self, *, question: str, status: str, confidence: float = 0.0, item_id: int | None = None,
-              item_key: str = "", item_title: str = "", department: str = "", routed_department: str = "",
-              channel: str = "", conversation_id: str = "", time: datetime | None = None) -> bool:
+    def write(
+        self,
+        *,
+        question: str,
+        status: str,
+        confidence: float = 0.0,
+        item_id: int | None = None,
+        item_key: str = "",
+        item_title: str = "",
+        department: str = "",
+        routed_department: str = "",
+        channel: str = "",
+        conversation_id: str = "",
+        time: datetime | None = None,
+    ) -> bool:
         masked = mask(question)
-        row = {"time": time or datetime.now(timezone.utc), "question": masked,
-               "normalized": normalize_question(masked), "status": status, "confidence": round(float(confidence), 3),
-               "item_id": item_id, "item_key": item_key, "item_title": item_title, "department": department,
-               "routed_department": routed_department, "channel": channel[:20],
-               "conversation_id": conversation_id[:100]}
+        row = {
+            "time": time or datetime.now(timezone.utc),
+            "question": masked,
+            "normalized": normalize_question(masked),
+            "status": status,
+            "confidence": round(float(confidence), 3),
+            "item_id": item_id,
+            "item_key": item_key,
+            "item_title": item_title,
+            "department": department,
+            "routed_department": routed_department,
+            "channel": channel[:20],
+            "conversation_id": conversation_id[:100],
+        }
         try:
             with self.engine.begin() as conn:
                 conn.execute(insert(question_log).values(**row))

@@ -5,6 +5,7 @@ the “query: ” prefix on both sides: paraphrases (“养老金怎么领取”
 0.91-0.98, different services phrased alike (“退休金怎么领” / “失业金怎么领”) up to 0.93. At 0.93
 greedy grouping kept every unrelated pair apart and 91% of paraphrase pairs together.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,8 +29,14 @@ EMBED_BUDGET = 500  # new texts embedded per request; the rest are grouped by id
 class Similarity:
     """Vectors for normalised questions, computed with `encode` and kept in `question_vectors`."""
 
-    def __init__(self, engine: Engine, model_id: str, encode: Callable[[list[str]], np.ndarray],
-                 threshold: float = THRESHOLD, budget: int = EMBED_BUDGET):
+    def __init__(
+        self,
+        engine: Engine,
+        model_id: str,
+        encode: Callable[[list[str]], np.ndarray],
+        threshold: float = THRESHOLD,
+        budget: int = EMBED_BUDGET,
+    ):
         self.engine, self.model_id, self.encode = engine, model_id, encode
         self.threshold, self.budget = threshold, budget
         ensure_tables(engine)
@@ -43,6 +50,7 @@ class Similarity:
             if hasattr(embeddings, "encode"):  # E5Embeddings: one batch
                 return embeddings.encode(texts, "query: ")
             return np.asarray([embeddings.embed_query(t) for t in texts], dtype=np.float32)  # any LangChain Embeddings
+
         return cls(engine, kb.model_id, encode, **kwargs)
 
     def _key(self, text: str) -> str:
@@ -55,11 +63,12 @@ class Similarity:
         key_list = list(keys)
         with self.engine.connect() as conn:
             for start in range(0, len(key_list), 500):
-                chunk = key_list[start:start + 500]
-                for key, blob in conn.execute(select(question_vectors.c.key, question_vectors.c.vector)
-                                              .where(question_vectors.c.key.in_(chunk))):
+                chunk = key_list[start : start + 500]
+                for key, blob in conn.execute(
+                    select(question_vectors.c.key, question_vectors.c.vector).where(question_vectors.c.key.in_(chunk))
+                ):
                     found[keys[key]] = np.frombuffer(blob, dtype=np.float32)
-        missing = [t for t in keys.values() if t not in found][:self.budget]
+        missing = [t for t in keys.values() if t not in found][: self.budget]
         if missing:
             new = np.asarray(self.encode(missing), dtype=np.float32)
             new /= np.maximum(np.linalg.norm(new, axis=1, keepdims=True), 1e-12)
@@ -99,7 +108,7 @@ def greedy_groups(vectors: Sequence[np.ndarray | None], threshold: float) -> lis
     groups = 0
     for vector in vectors:
         if vector is not None and leader_group:
-            sims = leaders[:len(leader_group)] @ vector
+            sims = leaders[: len(leader_group)] @ vector
             best = int(np.argmax(sims))
             if sims[best] >= threshold:
                 out.append(leader_group[best])

@@ -1,4 +1,5 @@
 """The insights tables, in the same database as the content and the records."""
+
 from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Float, Integer, LargeBinary, String, Table, Text
@@ -8,7 +9,8 @@ from govbot.database import ensure_schema
 from knowledge.store.schema import metadata
 
 question_log = Table(
-    "question_log", metadata,
+    "question_log",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("time", DateTime(timezone=True), nullable=False, index=True),  # UTC
     Column("question", Text, nullable=False),  # masked
@@ -26,7 +28,8 @@ question_log = Table(
 )
 
 answer_flags = Table(
-    "answer_flags", metadata,
+    "answer_flags",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("time", DateTime(timezone=True), nullable=False, index=True),
     Column("operator", String(64), nullable=False),
@@ -39,7 +42,8 @@ answer_flags = Table(
 
 # e5 vectors of normalised questions, computed once per model and text (grouping similar questions)
 question_vectors = Table(
-    "question_vectors", metadata,
+    "question_vectors",
+    metadata,
     Column("key", String(40), primary_key=True),  # sha1 of model id + normalised text
     Column("vector", LargeBinary, nullable=False),  # float32, unit length
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -1,5 +1,6 @@
 """Alembic's entry point. `govbot migrate` passes the connection; `alembic -c govbot/migrations/alembic.ini`
 (for writing a new revision with --autogenerate) opens the settings' database."""
+
 from alembic import context
 
 from govbot.database import schema

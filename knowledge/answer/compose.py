@@ -5,6 +5,7 @@
   question (a guide's field the question asks for, a document's sentences), never a whole page;
 - the item quoted is the source cited.
 """
+
 from __future__ import annotations
 
 from knowledge.answer.quote import MAX_EXTRACT, SHORT_SENTENCE, Quote, candidate_documents, quote_documents, word_scorer
@@ -29,8 +30,9 @@ def compose_step(turn: Turn, index: HybridIndex, reader: Reader, verbatim_thresh
     turn.answer = compose_hit(turn, turn.hits[0], index, reader, turn.confidence, verbatim_threshold, quote)
 
 
-def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader, confidence: float, verbatim_threshold: float,
-                quote: Quote | None = None) -> Answer:
+def compose_hit(
+    turn: Turn, hit: Hit, index: HybridIndex, reader: Reader, confidence: float, verbatim_threshold: float, quote: Quote | None = None
+) -> Answer:
     kind = hit.meta.kind
     field = ""
     if kind == "qa":
@@ -50,8 +52,15 @@ def compose_hit(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader, confid
         quoted = quote.text if quote else best_sentences(turn, [p.text for p, _ in hit.passages[:3]], index)
         number = f"（{hit.meta.doc_number}）" if hit.meta.doc_number else ""
         text = f"根据《{hit.meta.title}》{number}：{quoted}"
-    return Answer(turn.raw, AnswerStatus.ANSWERED, text, confidence=confidence, sources=[source_of(hit, quoted)],
-                  item_key=hit.meta.key, guide_field=field)
+    return Answer(
+        turn.raw,
+        AnswerStatus.ANSWERED,
+        text,
+        confidence=confidence,
+        sources=[source_of(hit, quoted)],
+        item_key=hit.meta.key,
+        guide_field=field,
+    )
 
 
 def best_sentences(turn: Turn, texts: list[str], index: HybridIndex) -> str:
@@ -77,6 +86,16 @@ def best_sentences(turn: Turn, texts: list[str], index: HybridIndex) -> str:
 def source_of(hit: Hit, quoted: str) -> Source:
     m = hit.meta
     day = m.doc_date or m.effective_date
-    snippet = quoted if len(quoted) <= SNIPPET_CHARS else quoted[:SNIPPET_CHARS - 1] + "…"
-    return Source(id=m.item_id, kind=m.kind, title=m.title, doc_number=m.doc_number, department=m.department,
-                  region=m.region, date=day.isoformat() if day else "", source=m.source, snippet=snippet, key=m.key)
+    snippet = quoted if len(quoted) <= SNIPPET_CHARS else quoted[: SNIPPET_CHARS - 1] + "…"
+    return Source(
+        id=m.item_id,
+        kind=m.kind,
+        title=m.title,
+        doc_number=m.doc_number,
+        department=m.department,
+        region=m.region,
+        date=day.isoformat() if day else "",
+        source=m.source,
+        snippet=snippet,
+        key=m.key,
+    )

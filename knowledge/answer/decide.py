@@ -7,6 +7,7 @@ versions: a learned model, `knowledge/reader/choices.py`), we ask which one. A g
 the question asks for is empty ("无") is not answered from another field: we say what is not stated and give the
 guide's phone.
 """
+
 from __future__ import annotations
 
 from knowledge.answer.read import confidence, pick_field
@@ -17,7 +18,6 @@ from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import guide_fields, is_empty
 from knowledge.reader.choices import SHAPE_DEPTH, ask_features, asks, named, options
 from knowledge.reader.model import Reader
-
 
 
 def decide_step(turn: Turn, index: HybridIndex, reader: Reader, bar, hotline: str) -> None:
@@ -37,8 +37,14 @@ def decide_step(turn: Turn, index: HybridIndex, reader: Reader, bar, hotline: st
     if top.meta.kind == "guide":
         turn.field = pick_field(turn, top, index, reader)[:2]
         if is_empty(turn.field[1]):
-            turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, field_missing_reply(top, turn.field[0], index, hotline),
-                                 confidence=turn.confidence, item_key=top.meta.key, guide_field=turn.field[0])
+            turn.answer = Answer(
+                turn.raw,
+                AnswerStatus.NO_ANSWER,
+                field_missing_reply(top, turn.field[0], index, hotline),
+                confidence=turn.confidence,
+                item_key=top.meta.key,
+                guide_field=turn.field[0],
+            )
 
 
 def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[Option]:

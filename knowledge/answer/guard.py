@@ -1,4 +1,5 @@
 """Step 2: reject unusable questions; route what must not be answered from the knowledge base."""
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,7 @@ def guard_step(turn: Turn, index: HybridIndex, hotline: str, city: str = "") -> 
         return
     for rule in load("guard.yml"):
         if any(p in turn.text for p in rule["patterns"]):
-            turn.answer = Answer(turn.raw, AnswerStatus(rule["status"]), reply(rule["reply"], hotline, city),
-                                 confidence=1.0)
+            turn.answer = Answer(turn.raw, AnswerStatus(rule["status"]), reply(rule["reply"], hotline, city), confidence=1.0)
             return
     if mostly_foreign(turn.text):
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("language", hotline))

@@ -6,6 +6,7 @@ passages already chosen; every sentence it writes must be supported by them (mos
 character pairs and all of its numbers found in the passages), or its text is discarded and the
 extractive answer stands. A failing or slow model never costs the citizen the answer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -20,8 +21,10 @@ from knowledge.text import char_bigrams, sentences
 
 log = logging.getLogger("govbot.llm")
 
-SYSTEM = ("你是城市政务服务便民热线的智能助手。请只依据【材料】回答【问题】，用简洁、礼貌的简体中文，"
-          "不超过三句话。不得添加材料中没有的信息、数字、电话或网址；材料不足以回答时，原样输出材料中最相关的句子。")
+SYSTEM = (
+    "你是城市政务服务便民热线的智能助手。请只依据【材料】回答【问题】，用简洁、礼貌的简体中文，"
+    "不超过三句话。不得添加材料中没有的信息、数字、电话或网址；材料不足以回答时，原样输出材料中最相关的句子。"
+)
 MIN_SUPPORT = 0.6
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 
@@ -50,8 +53,14 @@ class LlmComposer:
     def from_settings(cls, settings) -> "LlmComposer":
         from langchain_openai import ChatOpenAI
 
-        model = ChatOpenAI(base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
-                           timeout=settings.llm_timeout_s, max_retries=0, temperature=0)
+        model = ChatOpenAI(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout_s,
+            max_retries=0,
+            temperature=0,
+        )
         return cls(model)
 
     def rewrite(self, answer: Answer, turn: Turn) -> Answer:

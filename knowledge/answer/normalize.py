@@ -1,4 +1,5 @@
 """Step 1: normalise the wording and read what the question names (district, department)."""
+
 from __future__ import annotations
 
 from knowledge.answer.rules import load

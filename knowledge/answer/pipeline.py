@@ -4,6 +4,7 @@ Each step is a small function that reads and extends the `Turn`; a step that set
 sets `turn.answer` and the remaining steps are skipped. Every answer ends with one status from
 the closed set in `AnswerStatus`.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -22,15 +23,13 @@ from knowledge.reader.model import Reader
 from knowledge.text import canonical, tokenize
 
 
-
 def fallback_department(hotline: str) -> str:
     """Where a case that no directory entry matches is dispatched: the hotline's own centre."""
     return f"{hotline}热线派单中心"
 
 
 class AnswerPipeline:
-    def __init__(self, index: HybridIndex, embeddings: E5Embeddings, settings: KnowledgeSettings, reader: Reader,
-                 composer=None):
+    def __init__(self, index: HybridIndex, embeddings: E5Embeddings, settings: KnowledgeSettings, reader: Reader, composer=None):
         self.index, self.embeddings, self.settings, self.reader = index, embeddings, settings, reader
         self.composer = composer  # optional LLM rewrite (knowledge.answer.llm.LlmComposer)
 
@@ -56,8 +55,9 @@ class AnswerPipeline:
             ("compose", lambda t: compose_step(t, self.index, self.reader, s.verbatim_threshold)),
         ]
 
-    def run(self, question: str, *, context_key: str = "", today: date | None = None,
-            threshold: float | None = None) -> tuple[Answer, Turn]:
+    def run(
+        self, question: str, *, context_key: str = "", today: date | None = None, threshold: float | None = None
+    ) -> tuple[Answer, Turn]:
         check_question(question, self.settings.max_question_chars)
         turn = Turn(raw=question.strip(), context_key=context_key)
         for _name, step in self.steps(today, self.bar(threshold)):
@@ -71,8 +71,7 @@ class AnswerPipeline:
             answer = self.composer.rewrite(answer, turn)
         return answer, turn
 
-    def answer(self, question: str, *, context_key: str = "", today: date | None = None,
-               threshold: float | None = None) -> Answer:
+    def answer(self, question: str, *, context_key: str = "", today: date | None = None, threshold: float | None = None) -> Answer:
         return self.run(question, context_key=context_key, today=today, threshold=threshold)[0]
 
     def department(self, text: str, today: date | None = None) -> Department:

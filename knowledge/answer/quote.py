@@ -10,6 +10,7 @@ The best sentence decides which document is quoted and cited. A short sentence (
 as "(七)推进预决算公开。") brings the next one; a runner-up sentence of the same document that
 ranks right behind it is quoted too, in document order, when both fit in `MAX_EXTRACT`.
 """
+
 from __future__ import annotations
 
 import re
@@ -66,8 +67,7 @@ def document_sentences(hits: list[Hit], index: HybridIndex, query_vector) -> tup
     for hit in hits:
         for pid in index.item_pids.get(hit.meta.item_id, []):
             owner[pid] = hit
-    found = [s for s in index.sentences.of(list(owner), query_vector)
-             if not repeats_title(s.text, owner[s.pid].meta.title)]
+    found = [s for s in index.sentences.of(list(owner), query_vector) if not repeats_title(s.text, owner[s.pid].meta.title)]
     return found, owner
 
 
@@ -97,8 +97,9 @@ def quote_documents(turn: Turn, hits: list[Hit], index: HybridIndex, reader: Rea
         scores = _fused(turn, index, found)
     order = sorted(range(len(found)), key=lambda i: (-scores[i], i))
     best = found[order[0]]
-    runner_up = next((found[i] for i in order[1:RUNNER_UP_DEPTH]
-                      if owner[found[i].pid] is owner[best.pid] and found[i].text != best.text), None)
+    runner_up = next(
+        (found[i] for i in order[1:RUNNER_UP_DEPTH] if owner[found[i].pid] is owner[best.pid] and found[i].text != best.text), None
+    )
     return Quote(owner[best.pid], _extract(best, runner_up, owner, index))
 
 

@@ -4,6 +4,7 @@ The best candidate's calibrated probability is the answer's confidence: the chan
 questions the model never saw, that answering with it is right. For a service guide the reader
 also picks the field that answers (`turn.field`), and whether that field is empty.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -90,4 +91,3 @@ def pick_field(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader) -> tupl
         if process is not None:
             return process[0], process[1], float(scores[best])
     return name, text, float(scores[best])
-

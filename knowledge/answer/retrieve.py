@@ -1,4 +1,5 @@
 """Step 3: hybrid search with the filters the question implies (in force today, region, department)."""
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,7 @@ _BRACKETS = re.compile(r"[（()）、，,]+")
 TOPIC_BOOST = 1.5  # a follow-up prefers the items of the service under discussion
 
 
-def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, settings: KnowledgeSettings,
-                  today: date | None = None) -> None:
+def retrieve_step(turn: Turn, index: HybridIndex, embeddings: E5Embeddings, settings: KnowledgeSettings, today: date | None = None) -> None:
     if turn.context_key:
         resolve_follow_up(turn, index)
     query = search_text(turn)
@@ -58,6 +58,12 @@ def search_text(turn: Turn) -> str:
 
 
 def _search(index: HybridIndex, query: str, vector, filters: Filters, settings: KnowledgeSettings) -> list[Hit]:
-    return index.search(query, vector, filters, lexical_k=settings.lexical_candidates,
-                        dense_k=settings.dense_candidates, rrf_k=settings.rrf_k,
-                        weights=(settings.lexical_weight, settings.dense_weight))
+    return index.search(
+        query,
+        vector,
+        filters,
+        lexical_k=settings.lexical_candidates,
+        dense_k=settings.dense_candidates,
+        rrf_k=settings.rrf_k,
+        weights=(settings.lexical_weight, settings.dense_weight),
+    )

@@ -1,4 +1,5 @@
 """Load the reviewable rule files (knowledge/rules/*.yml) once."""
+
 from __future__ import annotations
 
 from functools import lru_cache

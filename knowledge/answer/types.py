@@ -1,4 +1,5 @@
 """Values the answer pipeline passes between its steps and hands back."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -42,6 +43,7 @@ class Source:
 @dataclass
 class Department:
     """Where a case should be dispatched (派单), and why."""
+
     name: str
     reason: str
 
@@ -49,6 +51,7 @@ class Department:
 @dataclass
 class Option:
     """A choice offered when the question is ambiguous."""
+
     title: str
     key: str
 
@@ -67,13 +70,19 @@ class Answer:
     guide_field: str = ""  # the guide field that answered, if any
 
     def public(self) -> dict:
-        return {"question": self.question, "status": self.status.value, "answer": self.answer,
-                "confidence": round(self.confidence, 3), "sources": [s.public() for s in self.sources]}
+        return {
+            "question": self.question,
+            "status": self.status.value,
+            "answer": self.answer,
+            "confidence": round(self.confidence, 3),
+            "sources": [s.public() for s in self.sources],
+        }
 
 
 @dataclass
 class Turn:
     """The state one question accumulates as it goes through the steps."""
+
     raw: str
     context_key: str = ""
     topic_guide: int | None = None  # the guide of the service under discussion, when the question names none

@@ -1,4 +1,5 @@
 """Read an uploaded .csv into one table (header = first non-empty row)."""
+
 from __future__ import annotations
 
 import csv

@@ -4,6 +4,7 @@ The row count is checked first in openpyxl's read-only mode (cheap), so an overs
 refused before it is loaded whole. The workbook is then loaded normally, because only then does
 openpyxl expose merged cells, and a merged cell in the data means values silently missing.
 """
+
 from __future__ import annotations
 
 import io
@@ -93,11 +94,18 @@ def merged_cell_problems(ws, table: Table, prefix: str) -> list[Problem]:
         if merged.max_row <= table.header_row:
             continue
         first = max(merged.min_row, table.header_row + 1)
-        labels = [table.headers[c - 1] if c - 1 < len(table.headers) and table.headers[c - 1]
-                  else f"{get_column_letter(c)}列" for c in range(merged.min_col, merged.max_col + 1)]
+        labels = [
+            table.headers[c - 1] if c - 1 < len(table.headers) and table.headers[c - 1] else f"{get_column_letter(c)}列"
+            for c in range(merged.min_col, merged.max_col + 1)
+        ]
         rows = f"第{first}行" if first == merged.max_row else f"第{first}–{merged.max_row}行"
-        problems.append(Problem(first, "、".join(labels),
-                                f"{prefix}单元格 {merged.coord} 是合并单元格（{rows}，「{'、'.join(labels)}」列）："
-                                "合并后只有第一个单元格有内容，其余单元格的内容会丢失。"
-                                "请取消合并，并在每一行填写完整内容"))
+        problems.append(
+            Problem(
+                first,
+                "、".join(labels),
+                f"{prefix}单元格 {merged.coord} 是合并单元格（{rows}，「{'、'.join(labels)}」列）："
+                "合并后只有第一个单元格有内容，其余单元格的内容会丢失。"
+                "请取消合并，并在每一行填写完整内容",
+            )
+        )
     return problems

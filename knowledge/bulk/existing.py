@@ -1,4 +1,5 @@
 """The store as an import sees it: items by key and by what they are, and what a row would change."""
+
 from __future__ import annotations
 
 from dataclasses import fields as dc_fields

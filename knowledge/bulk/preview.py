@@ -7,6 +7,7 @@
 Keys do not depend on the file name, so re-importing a workbook (edited or not, under any name)
 updates the same items: unchanged rows are not saved again and nothing is duplicated.
 """
+
 from __future__ import annotations
 
 import logging
@@ -26,14 +27,26 @@ from knowledge.store.base import ContentStore, SaveResult
 log = logging.getLogger("govbot.import")
 
 SUFFIXES = (".xlsx", ".csv", ".docx", ".pdf")
-_HINTS = {".xls": "旧版 Excel（.xls）请在 Excel 中“另存为 .xlsx”后再上传",
-          ".doc": "旧版 Word（.doc）请在 Word 中“另存为 .docx”后再上传",
-          ".wps": "WPS 文档请另存为 .docx 后再上传", ".et": "WPS 表格请另存为 .xlsx 后再上传"}
+_HINTS = {
+    ".xls": "旧版 Excel（.xls）请在 Excel 中“另存为 .xlsx”后再上传",
+    ".doc": "旧版 Word（.doc）请在 Word 中“另存为 .docx”后再上传",
+    ".wps": "WPS 文档请另存为 .docx 后再上传",
+    ".et": "WPS 表格请另存为 .xlsx 后再上传",
+}
 PROGRESS_EVERY = 100  # rows
 
 
-def preview_import(filename: str, data: bytes, *, store: ContentStore, department: str | None, region: str = "",
-                   kind: Kind | None = None, max_rows: int = 10000, progress=None) -> ImportPreview:
+def preview_import(
+    filename: str,
+    data: bytes,
+    *,
+    store: ContentStore,
+    department: str | None,
+    region: str = "",
+    kind: Kind | None = None,
+    max_rows: int = 10000,
+    progress=None,
+) -> ImportPreview:
     """Read and check an uploaded file; nothing is saved. Never raises for a bad file: see `problems`."""
     name = PurePath(str(filename or "").replace("\\", "/")).name
     department = (department or "").strip() or None
@@ -41,15 +54,15 @@ def preview_import(filename: str, data: bytes, *, store: ContentStore, departmen
     suffix = PurePath(name).suffix.lower()
     if suffix not in SUFFIXES:
         shown = suffix or "无扩展名"
-        preview.problems.append(Problem(None, "", f"不支持的文件类型：{shown}。"
-                                        + _HINTS.get(suffix, "请上传 Excel（.xlsx）、CSV、Word（.docx）或 PDF 文件")))
+        preview.problems.append(
+            Problem(None, "", f"不支持的文件类型：{shown}。" + _HINTS.get(suffix, "请上传 Excel（.xlsx）、CSV、Word（.docx）或 PDF 文件"))
+        )
         return preview
     if not data or not data.strip():
         preview.problems.append(Problem(None, "", "文件是空的，请检查后重新上传"))
         return preview
 
-    context = ImportContext(filename=name, department=department, region=(region or "").strip(), kind=kind,
-                            view=StoreView(store))
+    context = ImportContext(filename=name, department=department, region=(region or "").strip(), kind=kind, view=StoreView(store))
     try:
         tables, document, problems = _read(name, suffix, data, context, max_rows)
     except Exception:  # the readers catch what they know; a bad upload must never be a 500
@@ -81,8 +94,9 @@ def preview_import(filename: str, data: bytes, *, store: ContentStore, departmen
     return preview
 
 
-def _read(name: str, suffix: str, data: bytes, context: ImportContext,
-          max_rows: int) -> tuple[list[Table], ItemDraft | None, list[Problem]]:
+def _read(
+    name: str, suffix: str, data: bytes, context: ImportContext, max_rows: int
+) -> tuple[list[Table], ItemDraft | None, list[Problem]]:
     """(tables, a document draft or None, whole-file problems) of one upload."""
     if suffix == ".xlsx":
         tables, problems = read_workbook(data, max_rows=max_rows)
@@ -90,10 +104,8 @@ def _read(name: str, suffix: str, data: bytes, context: ImportContext,
         tables, problems = read_csv_table(data)
     else:
         if context.kind not in (None, Kind.QA, Kind.DOCUMENT):
-            return [], None, [Problem(None, "", "Word 和 PDF 文件只能导入为政策问答或政策文件；"
-                                                "办事指南请使用 Excel 模板导入")]
-        table, document, problems = read_text_document(name, data, department=context.department,
-                                                       region=context.region, kind=context.kind)
+            return [], None, [Problem(None, "", "Word 和 PDF 文件只能导入为政策问答或政策文件；办事指南请使用 Excel 模板导入")]
+        table, document, problems = read_text_document(name, data, department=context.department, region=context.region, kind=context.kind)
         if table is not None and context.department is None:
             problems = [Problem(None, "", "缺少部门：文件中的问答没有部门信息，请选择要导入到哪个部门")]
         return ([table] if table else []), document, problems
@@ -103,28 +115,24 @@ def _read(name: str, suffix: str, data: bytes, context: ImportContext,
     return tables, None, problems
 
 
-def commit_import(store: ContentStore, preview: ImportPreview, *, status: Status, actor: str,
-                  progress=None) -> SaveResult:
+def commit_import(store: ContentStore, preview: ImportPreview, *, status: Status, actor: str, progress=None) -> SaveResult:
     """Save the preview's new and changed rows with `status`, in one transaction: all of them or none."""
     if status not in (Status.DRAFT, Status.PUBLISHED):
         raise ImportRejected("导入后的状态只能是草稿或已发布")
     if not preview.ok:
         errors = len(preview.errors)
-        raise ImportRejected(f"文件中有 {errors} 处错误，没有导入任何条目。请按提示修改后重新上传" if errors
-                             else "文件中没有可导入的条目")
+        raise ImportRejected(f"文件中有 {errors} 处错误，没有导入任何条目。请按提示修改后重新上传" if errors else "文件中没有可导入的条目")
     saving = [row for row in preview.rows if row.action in ("new", "changed")]
     if status == Status.PUBLISHED:  # publishing also publishes unchanged rows still waiting as drafts
         waiting = [row for row in preview.rows if row.action == "unchanged" and row.existing_id is not None]
         current = {item.id: item for item in store.items(ids=[row.existing_id for row in waiting])} if waiting else {}
-        saving += [row for row in waiting
-                   if row.existing_id in current and current[row.existing_id].status != Status.PUBLISHED]
+        saving += [row for row in waiting if row.existing_id in current and current[row.existing_id].status != Status.PUBLISHED]
     drafts = [replace(row.draft, status=status) for row in saving]
     if progress:
         progress(0, len(drafts))
     result = store.save_items(drafts, actor=actor) if drafts else SaveResult()
     known = set(result.item_ids)
-    result.unchanged += [row.existing_id for row in preview.rows
-                         if row.action == "unchanged" and row.existing_id not in known]
+    result.unchanged += [row.existing_id for row in preview.rows if row.action == "unchanged" and row.existing_id not in known]
     if progress:
         progress(len(drafts), len(drafts))
     return result

@@ -1,4 +1,5 @@
 """What a bulk-import preview holds: the rows that would be saved and the problems found."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -34,10 +35,19 @@ class PreviewRow:
 
     def to_dict(self) -> dict:
         d = self.draft
-        return {"row": self.row, "action": self.action, "existing_id": self.existing_id, "kind": d.kind.value,
-                "key": d.key, "title": d.title, "department": d.department, "region": d.region,
-                "effective_date": d.effective_date.isoformat() if d.effective_date else None,
-                "expiry_date": d.expiry_date.isoformat() if d.expiry_date else None, "fields": d.fields}
+        return {
+            "row": self.row,
+            "action": self.action,
+            "existing_id": self.existing_id,
+            "kind": d.kind.value,
+            "key": d.key,
+            "title": d.title,
+            "department": d.department,
+            "region": d.region,
+            "effective_date": d.effective_date.isoformat() if d.effective_date else None,
+            "expiry_date": d.expiry_date.isoformat() if d.expiry_date else None,
+            "fields": d.fields,
+        }
 
 
 @dataclass
@@ -62,6 +72,10 @@ class ImportPreview:
         return {"rows": len(self.rows), **counts, "errors": errors, "warnings": len(self.problems) - errors}
 
     def to_dict(self, limit: int = 200) -> dict:
-        return {"filename": self.filename, "ok": self.ok, "summary": self.summary(),
-                "problems": [p.to_dict() for p in self.problems],
-                "items": [row.to_dict() for row in self.rows[:limit]]}
+        return {
+            "filename": self.filename,
+            "ok": self.ok,
+            "summary": self.summary(),
+            "problems": [p.to_dict() for p in self.problems],
+            "items": [row.to_dict() for row in self.rows[:limit]],
+        }

@@ -3,6 +3,7 @@
 Each problem names its row and column and says how to fix it. A row with an error is left out
 of the preview rows (the commit is blocked anyway); warnings keep the row.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -87,8 +88,12 @@ class RowChecker:
                     unlabelled.add(i)
             self._row(table, number, record, columns, fallback, prefix)
         for i in sorted(unlabelled):
-            self._add(None, "", f"{prefix}第 {get_column_letter(i + 1)} 列没有表头，该列内容不会导入。"
-                                "如需导入，请在表头填写列名（如“相似问法”）", WARNING)
+            self._add(
+                None,
+                "",
+                f"{prefix}第 {get_column_letter(i + 1)} 列没有表头，该列内容不会导入。如需导入，请在表头填写列名（如“相似问法”）",
+                WARNING,
+            )
 
     def _prefix(self, table: Table) -> str:
         return f"工作表「{table.name}」：" if self.multi_table and table.name else ""
@@ -135,12 +140,14 @@ class RowChecker:
             self._add(None, "", f"{prefix}第{table.header_row}行不是可识别的表头，已跳过这个工作表", WARNING)
             return False
         if not columns.labels:
-            self._add(None, "", f"第{table.header_row}行的表头中没有可识别的列名。"
-                                "请使用导入模板的表头（如“问题”“答案”或“事项名称”）")
+            self._add(None, "", f"第{table.header_row}行的表头中没有可识别的列名。请使用导入模板的表头（如“问题”“答案”或“事项名称”）")
             return False
         if not kinds:
-            self._add(None, "", f"{prefix}无法判断表格内容的类型：请添加「问题」「答案」列（政策问答）或"
-                                "「事项名称」列（办事指南），也可添加「类型」列")
+            self._add(
+                None,
+                "",
+                f"{prefix}无法判断表格内容的类型：请添加「问题」「答案」列（政策问答）或「事项名称」列（办事指南），也可添加「类型」列",
+            )
             return False
         missing = []
         for kind in sorted(kinds, key=lambda k: k.value):
@@ -149,8 +156,9 @@ class RowChecker:
                 needed.append(("title", TITLE_REQUIRED[kind]))
             missing += [label for name, label in needed if name not in columns.labels and label not in missing]
         if missing:
-            self._add(None, "", f"{prefix}缺少必填列：{'、'.join(missing)}。请在表头（第{table.header_row}行）"
-                                "添加这些列，可下载导入模板对照")
+            self._add(
+                None, "", f"{prefix}缺少必填列：{'、'.join(missing)}。请在表头（第{table.header_row}行）添加这些列，可下载导入模板对照"
+            )
             return False
         if self.ctx.department is None and "department" not in columns.labels:
             self._add(None, "", f"{prefix}缺少部门：表格中没有「部门」列。请添加「部门」列并填写每一行的负责部门")
@@ -158,8 +166,7 @@ class RowChecker:
         return True
 
     # --- rows -----------------------------------------------------------------------------------
-    def _row(self, table: Table, number: int, record: dict, columns: _Columns, fallback: Kind | None,
-             prefix: str) -> None:
+    def _row(self, table: Table, number: int, record: dict, columns: _Columns, fallback: Kind | None, prefix: str) -> None:
         errors: list[Problem] = []
 
         def label(name: str) -> str:
@@ -190,14 +197,15 @@ class RowChecker:
                     dates[name] = parse_date(record[name])
                 except ValueError:
                     error(name, f"「{label(name)}」的日期“{record[name]}”无法识别，请填写为 2024-01-31 这样的日期")
-        if dates.get("effective_date") and dates.get("expiry_date") and \
-                dates["expiry_date"] <= dates["effective_date"]:
+        if dates.get("effective_date") and dates.get("expiry_date") and dates["expiry_date"] <= dates["effective_date"]:
             error("expiry_date", f"「{label('expiry_date')}」必须晚于「{label('effective_date')}」")
         given = str(record.get("department", ""))
         if self.ctx.department:
             if given and normalized(given) != normalized(self.ctx.department):
-                error("department", f"部门“{given}”不是您所属的部门“{self.ctx.department}”：只能导入本部门的条目。"
-                                    f"请改为“{self.ctx.department}”或留空")
+                error(
+                    "department",
+                    f"部门“{given}”不是您所属的部门“{self.ctx.department}”：只能导入本部门的条目。请改为“{self.ctx.department}”或留空",
+                )
             record["department"] = self.ctx.department
         elif not given:
             error("department", "缺少部门：请填写负责该条目的部门")
@@ -214,12 +222,27 @@ class RowChecker:
             self._add(number, "", prefix + str(exc))
             return
         where = (table.name, f"第{number}{'行' if table.labelled else '组问答'}")
-        self.add_draft(number, draft, where=where, explicit_key=bool(key), own_source=bool(record.get("source")),
-                       labels=columns.labels if table.labelled else {}, prefix=prefix)
+        self.add_draft(
+            number,
+            draft,
+            where=where,
+            explicit_key=bool(key),
+            own_source=bool(record.get("source")),
+            labels=columns.labels if table.labelled else {},
+            prefix=prefix,
+        )
 
-    def add_draft(self, number: int | None, draft: ItemDraft, *, where: tuple[str, str] = ("", ""),
-                  explicit_key: bool = False, own_source: bool = False, labels: dict | None = None,
-                  prefix: str = "") -> None:
+    def add_draft(
+        self,
+        number: int | None,
+        draft: ItemDraft,
+        *,
+        where: tuple[str, str] = ("", ""),
+        explicit_key: bool = False,
+        own_source: bool = False,
+        labels: dict | None = None,
+        prefix: str = "",
+    ) -> None:
         """Key, duplicates (in the file, in the store), ownership and action of one well-formed draft.
 
         `where` = (sheet name, "第3行"): how later rows refer to this one."""
@@ -236,37 +259,58 @@ class RowChecker:
         ident = identity(draft.kind, draft.department, text)
         errors: list[Problem] = []
         if ident in self._seen:
-            errors.append(Problem(number, text_column, f"{prefix}与{earlier(self._seen[ident])}"
-                                                      f"的{noun}重复：同一部门的{noun}只能出现一次，请删除或合并其中一行"))
+            errors.append(
+                Problem(
+                    number,
+                    text_column,
+                    f"{prefix}与{earlier(self._seen[ident])}的{noun}重复：同一部门的{noun}只能出现一次，请删除或合并其中一行",
+                )
+            )
         elif explicit_key and draft.key in self._keys:
-            errors.append(Problem(number, labels.get("key", ""),
-                                  f"{prefix}编号“{draft.key}”与{earlier(self._keys[draft.key])}重复，每一行的编号必须不同"))
+            errors.append(
+                Problem(
+                    number, labels.get("key", ""), f"{prefix}编号“{draft.key}”与{earlier(self._keys[draft.key])}重复，每一行的编号必须不同"
+                )
+            )
         self._seen.setdefault(ident, where)
         if explicit_key:
             self._keys.setdefault(draft.key, where)
         same = self.ctx.view.same_item(ident, draft.kind)
         if same is not None and same.key != draft.key:
-            hint = (f"如要更新该条目，请在「编号」列填写“{same.key}”；否则请删除这一行" if labels
-                    else "如要更新该条目，请在条目管理中直接修改")
-            errors.append(Problem(number, text_column,
-                                  f"{prefix}与已有条目 #{same.id} 重复：本部门已有相同的{noun}“{same.title}”。{hint}"))
+            hint = (
+                f"如要更新该条目，请在「编号」列填写“{same.key}”；否则请删除这一行" if labels else "如要更新该条目，请在条目管理中直接修改"
+            )
+            errors.append(Problem(number, text_column, f"{prefix}与已有条目 #{same.id} 重复：本部门已有相同的{noun}“{same.title}”。{hint}"))
         existing = self.ctx.view.by_key(draft.key, draft.kind, any_kind=explicit_key)
         if existing is not None and existing.kind != draft.kind:
-            errors.append(Problem(number, labels.get("key", ""),
-                                  f"{prefix}编号“{draft.key}”已被另一类条目（{KIND_LABELS[existing.kind]} "
-                                  f"#{existing.id}）使用，请换一个编号"))
-        elif existing is not None and self.ctx.department and \
-                normalized(existing.department) != normalized(self.ctx.department):
-            errors.append(Problem(number, labels.get("key", ""),
-                                  f"{prefix}编号“{draft.key}”是{existing.department or '其他部门'}的条目 #{existing.id}，"
-                                  "不能修改其他部门的条目，请换一个编号"))
+            errors.append(
+                Problem(
+                    number,
+                    labels.get("key", ""),
+                    f"{prefix}编号“{draft.key}”已被另一类条目（{KIND_LABELS[existing.kind]} #{existing.id}）使用，请换一个编号",
+                )
+            )
+        elif existing is not None and self.ctx.department and normalized(existing.department) != normalized(self.ctx.department):
+            errors.append(
+                Problem(
+                    number,
+                    labels.get("key", ""),
+                    f"{prefix}编号“{draft.key}”是{existing.department or '其他部门'}的条目 #{existing.id}，"
+                    "不能修改其他部门的条目，请换一个编号",
+                )
+            )
         if errors:
             self.problems += errors
             return
         action, draft = self.ctx.view.compare(draft, existing, own_source=own_source)
         if existing is not None and existing.status == Status.ABOLISHED:
-            self._add(number, text_column, f"{prefix}条目 #{existing.id} 已废止" +
-                      ("，导入后将重新启用" if action == "changed" else "，内容没有变化，导入后仍为废止状态"), WARNING)
+            self._add(
+                number,
+                text_column,
+                f"{prefix}条目 #{existing.id} 已废止"
+                + ("，导入后将重新启用" if action == "changed" else "，内容没有变化，导入后仍为废止状态"),
+                WARNING,
+            )
         self.rows.append(PreviewRow(number, draft, action, existing.id if existing else None))
 
     def _add(self, row: int | None, column: str, message: str, severity: str = ERROR) -> None:

@@ -4,6 +4,7 @@ Excel sheets, CSV files and the Q&A pairs of a Word/PDF document all become `Tab
 set of row checks (rows.py) serves every format. Also here: mapping header labels onto the
 content model's names, and the normalised text that duplicate checks and stable keys use.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ Q&A lists are recognised in two shapes:
               by its answer paragraphs; at least two such questions near the top.
 A document is read, cleaned and described exactly as `govbot ingest` does it (document_draft).
 """
+
 from __future__ import annotations
 
 import re
@@ -62,12 +63,13 @@ def _numbered_pairs(lines: list[str]) -> list[tuple[str, str]]:
     pairs = []
     for n, start in enumerate(starts):
         end = starts[n + 1] if n + 1 < len(starts) else len(lines)
-        pairs.append((NUMBERED_QUESTION.match(lines[start])["text"].strip(), "\n".join(lines[start + 1:end])))
+        pairs.append((NUMBERED_QUESTION.match(lines[start])["text"].strip(), "\n".join(lines[start + 1 : end])))
     return pairs
 
 
-def read_text_document(filename: str, data: bytes, *, department: str | None, region: str,
-                       kind: Kind | None = None) -> tuple[Table | None, ItemDraft | None, list[Problem]]:
+def read_text_document(
+    filename: str, data: bytes, *, department: str | None, region: str, kind: Kind | None = None
+) -> tuple[Table | None, ItemDraft | None, list[Problem]]:
     """(a table of Q&A pairs, or one document draft, and whole-file problems).
 
     `kind` QA insists on Q&A pairs, DOCUMENT keeps the file whole, None decides from the text."""
@@ -84,8 +86,7 @@ def read_text_document(filename: str, data: bytes, *, department: str | None, re
             rows = [(n, [question, answer]) for n, (question, answer) in enumerate(pairs, 1)]
             return Table(name="", header_row=0, headers=["问题", "答案"], rows=rows, labelled=False), None, []
         if kind == Kind.QA:
-            return None, None, [Problem(None, "", "文件中没有找到问答：请按“问：……”“答：……”的格式，"
-                                                  "或“1. 问题？”后接答案段落的格式编写")]
+            return None, None, [Problem(None, "", "文件中没有找到问答：请按“问：……”“答：……”的格式，或“1. 问题？”后接答案段落的格式编写")]
         try:
             draft = document_draft(path, filename, IngestOptions(department=department, region=region or None))
         except IngestError as exc:

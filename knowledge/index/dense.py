@@ -1,4 +1,5 @@
 """Dense retrieval: e5 vectors in a FAISS inner-product index, through LangChain's FAISS store."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -16,9 +17,13 @@ class DenseIndex:
     def __init__(self, embeddings: E5Embeddings, store: FAISS | None = None):
         self.embeddings = embeddings
         self._rows: dict[str, int] | None = None  # pid -> FAISS row, rebuilt after changes
-        self.store = store or FAISS(embedding_function=embeddings, index=faiss.IndexFlatIP(embeddings.dim),
-                                    docstore=InMemoryDocstore(), index_to_docstore_id={},
-                                    distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
+        self.store = store or FAISS(
+            embedding_function=embeddings,
+            index=faiss.IndexFlatIP(embeddings.dim),
+            docstore=InMemoryDocstore(),
+            index_to_docstore_id={},
+            distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT,
+        )
 
     def __len__(self) -> int:
         return self.store.index.ntotal
@@ -28,8 +33,7 @@ class DenseIndex:
             return
         if vectors is None:
             vectors = self.embeddings.encode(texts, "passage: ")
-        self.store.add_embeddings(list(zip(texts, vectors.tolist())), metadatas=[{"pid": p} for p in pids],
-                                  ids=pids)
+        self.store.add_embeddings(list(zip(texts, vectors.tolist())), metadatas=[{"pid": p} for p in pids], ids=pids)
         self._rows = None
 
     def remove(self, pids: list[str]) -> None:
@@ -63,6 +67,7 @@ class DenseIndex:
     @classmethod
     def load(cls, folder: Path, embeddings: E5Embeddings) -> "DenseIndex":
         # our own file, written by save() above: safe to unpickle
-        store = FAISS.load_local(str(folder), embeddings, allow_dangerous_deserialization=True,
-                                 distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT)
+        store = FAISS.load_local(
+            str(folder), embeddings, allow_dangerous_deserialization=True, distance_strategy=DistanceStrategy.MAX_INNER_PRODUCT
+        )
         return cls(embeddings, store)

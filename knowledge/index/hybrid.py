@@ -5,6 +5,7 @@ and expiry dates), its region and department are checked at query time from `Ite
 content leaves or enters the answers the moment its dates say, with no re-indexing.
 The index follows the store's change log (`sync`) and persists under $GOVBOT_HOME/index.
 """
+
 from __future__ import annotations
 
 import json
@@ -59,6 +60,7 @@ class Filters:
 @dataclass
 class Hit:
     """One item found, with its matched passages (best first) and the raw signals."""
+
     meta: ItemMeta
     score: float
     passages: list[tuple[Passage, float]] = field(default_factory=list)
@@ -107,9 +109,19 @@ class HybridIndex:
         live = [item for item in items if item.status == Status.PUBLISHED]
         batch: list[Passage] = []
         for item in live:
-            self.meta[item.id] = ItemMeta(item.id, item.key, item.kind.value, item.title, item.department,
-                                          item.region, item.effective_date, item.expiry_date, item.doc_number,
-                                          item.doc_date, item.source)
+            self.meta[item.id] = ItemMeta(
+                item.id,
+                item.key,
+                item.kind.value,
+                item.title,
+                item.department,
+                item.region,
+                item.effective_date,
+                item.expiry_date,
+                item.doc_number,
+                item.doc_date,
+                item.source,
+            )
             passages = item_passages(item)
             self.item_pids[item.id] = [p.pid for p in passages]
             batch.extend(passages)
@@ -118,7 +130,7 @@ class HybridIndex:
             progress.refresh()
         step = 256
         for start in range(0, len(batch), step):
-            part = batch[start:start + step]
+            part = batch[start : start + step]
             for passage in part:
                 self.passages[passage.pid] = passage
                 self.lexical.add(passage.pid, lexical_tokens(passage.index_text))
@@ -184,14 +196,15 @@ class HybridIndex:
         """District names: the part of a region that extends another region (示例市 → 示例市城东区)."""
         if self._districts is None:
             regions = {m.region for m in self.meta.values() if m.region}
-            self._districts = {r[len(p):] for r in regions for p in regions if r != p and r.startswith(p)}
+            self._districts = {r[len(p) :] for r in regions for p in regions if r != p and r.startswith(p)}
         return self._districts
 
     def service_words(self) -> set[str]:
         """The distinctive words of service-guide titles (居住证, 公积金 …): what names a service."""
         if self._service_words is None:
-            self._service_words = set().union(*(title_words(m.title) for m in self.meta.values()
-                                                 if m.kind == "guide")) if self.meta else set()
+            self._service_words = (
+                set().union(*(title_words(m.title) for m in self.meta.values() if m.kind == "guide")) if self.meta else set()
+            )
         return self._service_words
 
     def service_of(self, item_id: int) -> int | None:
@@ -207,8 +220,7 @@ class HybridIndex:
             elif meta.kind == "guide":
                 found = item_id
             else:
-                found = (self._closest_guide_by_meaning(meta) if meta.kind == "qa" else None) \
-                    or self._closest_guide(meta.title)
+                found = (self._closest_guide_by_meaning(meta) if meta.kind == "qa" else None) or self._closest_guide(meta.title)
             self._service_of[item_id] = found
         return self._service_of[item_id]
 
@@ -255,6 +267,7 @@ class HybridIndex:
         if self._speller is None:
             from knowledge.spelling import Speller
             from knowledge.text import colloquial_terms
+
             words = [m.title for m in self.meta.values()] + [word for word, _ in colloquial_terms()]
             self._speller = Speller(words, set(self.lexical.postings))
         return self._speller
@@ -262,8 +275,17 @@ class HybridIndex:
     def names_a_district(self, region: str) -> bool:
         return any(d in region for d in self.districts()) if region else False
 
-    def search(self, text: str, query_vector: np.ndarray, filters: Filters, *, lexical_k: int = 50,
-               dense_k: int = 50, rrf_k: int = 60, weights: tuple[float, float] = (1.0, 1.0)) -> list[Hit]:
+    def search(
+        self,
+        text: str,
+        query_vector: np.ndarray,
+        filters: Filters,
+        *,
+        lexical_k: int = 50,
+        dense_k: int = 50,
+        rrf_k: int = 60,
+        weights: tuple[float, float] = (1.0, 1.0),
+    ) -> list[Hit]:
         wide = 4 if filters.region else 1  # room for what the filter leaves out
         lexical = self.lexical.search(lexical_tokens(text), lexical_k * wide)
         dense = self.dense.search(query_vector, dense_k * wide)
@@ -300,9 +322,19 @@ class HybridIndex:
         state = {k: getattr(self, k) for k in ("lexical", "sentences", "passages", "item_pids", "meta", "synced_seq")}
         with open(tmp / "state.pkl", "wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        (tmp / "manifest.json").write_text(json.dumps(
-            {"format": FORMAT_VERSION, "model": self.model_id, "passages": len(self.passages),
-             "items": len(self.meta), "synced_seq": self.synced_seq}, ensure_ascii=False), encoding="utf-8")
+        (tmp / "manifest.json").write_text(
+            json.dumps(
+                {
+                    "format": FORMAT_VERSION,
+                    "model": self.model_id,
+                    "passages": len(self.passages),
+                    "items": len(self.meta),
+                    "synced_seq": self.synced_seq,
+                },
+                ensure_ascii=False,
+            ),
+            encoding="utf-8",
+        )
         old = folder.with_name(folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
         if folder.exists():

@@ -1,4 +1,5 @@
 """BM25 over jieba tokens, updatable in place (no rebuild to add or remove a passage)."""
+
 from __future__ import annotations
 
 import math
@@ -69,8 +70,7 @@ class BM25Index:
         arrays = self._arrays.get(token)
         if arrays is None:
             posting = self.postings[token]
-            arrays = (np.fromiter(posting.keys(), np.int64, len(posting)),
-                      np.fromiter(posting.values(), np.float32, len(posting)))
+            arrays = (np.fromiter(posting.keys(), np.int64, len(posting)), np.fromiter(posting.values(), np.float32, len(posting)))
             self._arrays[token] = arrays
         return arrays
 

@@ -7,6 +7,7 @@ the sentence's own vector and words (docs/answering.md, "Quoting documents"). Ea
 sentence is embedded once, through the same shared vector cache as the passages, and kept here
 by passage id with its words, so that answering embeds nothing but the question.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ class SentenceVectors:
         for pid, parts in split:
             if parts:
                 self.texts[pid] = parts
-                self.vectors[pid] = np.asarray(matrix[start:start + len(parts)], dtype=np.float32)
+                self.vectors[pid] = np.asarray(matrix[start : start + len(parts)], dtype=np.float32)
                 self.words[pid] = [(frozenset(tokenize(s)), frozenset(char_bigrams(s))) for s in parts]
                 start += len(parts)
 
@@ -73,6 +74,5 @@ class SentenceVectors:
         for pid in pids:
             if pid in self.vectors:
                 cosines = (self.vectors[pid] @ query_vector).tolist()
-                out += [Sentence(pid, n, text, c, *self.words[pid][n])
-                        for n, (text, c) in enumerate(zip(self.texts[pid], cosines))]
+                out += [Sentence(pid, n, text, c, *self.words[pid][n]) for n, (text, c) in enumerate(zip(self.texts[pid], cosines))]
         return out

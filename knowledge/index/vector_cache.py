@@ -4,6 +4,7 @@ Embedding is the slow part of indexing (tens of passages a second on two cores).
 publishes (the API) embeds a change once and leaves the vectors here; every other process that
 follows the change log (the action server, `govbot ask`) reads them instead of embedding again.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,8 +36,11 @@ class VectorCache:
 
     def put(self, vectors: dict[str, np.ndarray]) -> None:
         known = {row[0] for row in self._select([vectors_table.c.digest], list(vectors))}
-        rows = [{"model": self.model, "digest": d, "vector": np.asarray(v, dtype=np.float32).tobytes()}
-                for d, v in vectors.items() if d not in known]
+        rows = [
+            {"model": self.model, "digest": d, "vector": np.asarray(v, dtype=np.float32).tobytes()}
+            for d, v in vectors.items()
+            if d not in known
+        ]
         if not rows:
             return
         try:
@@ -49,7 +53,7 @@ class VectorCache:
         out: list[tuple] = []
         with self.engine.connect() as conn:
             for start in range(0, len(digests), CHUNK):
-                part = digests[start:start + CHUNK]  # model = ? AND digest IN (...): the primary key's index
+                part = digests[start : start + CHUNK]  # model = ? AND digest IN (...): the primary key's index
                 query = select(*columns).where(vectors_table.c.model == self.model, vectors_table.c.digest.in_(part))
                 out += [tuple(row) for row in conn.execute(query)]
         return out

@@ -10,6 +10,7 @@ heading, the text up to the first sentence end, to the path; the whole line stay
 Lines before the first heading form a preamble chunk with an empty path. The document title is
 not part of any path (the caller adds it).
 """
+
 from __future__ import annotations
 
 import re
@@ -21,7 +22,7 @@ HEADING_PATTERNS: list[tuple[int, re.Pattern]] = [
     (2, re.compile(rf"[(（][{_CN_NUM}]+[)）]\s*")),
     (3, re.compile(r"(?:\d{1,3}(?:[.．、](?!\d)|[)）])|[(（]\d{1,3}[)）])\s*")),
 ]
-HEADING_MAX_CHARS = 30          # a longer short heading is cut at its first comma
+HEADING_MAX_CHARS = 30  # a longer short heading is cut at its first comma
 SENTENCE_END = "。！？；!?;"
 _HEADING_STOP = re.compile(rf"[{SENTENCE_END}]")
 _COMMA = re.compile(r"[，,：:、]")
@@ -42,7 +43,7 @@ def heading_of(line: str) -> tuple[int, str] | None:
         match = pattern.match(line)
         if not match:
             continue
-        rest = line[match.end():]
+        rest = line[match.end() :]
         short = _HEADING_STOP.split(rest, maxsplit=1)[0].strip()
         if not short:
             return None
@@ -87,7 +88,7 @@ def _merge_heading_only(sections, min_chars: int):
     for path, body in reversed(sections):
         if merged:
             next_path, next_body = merged[-1]
-            is_parent = path and len(next_path) > len(path) and next_path[:len(path)] == path
+            is_parent = path and len(next_path) > len(path) and next_path[: len(path)] == path
             heading_only = "\n" not in body and len(body) <= 2 * HEADING_MAX_CHARS
             if is_parent and (heading_only or len(body) < min_chars):
                 merged[-1] = (next_path, body + "\n" + next_body)
@@ -112,8 +113,7 @@ def _split(body: str, max_chars: int, min_chars: int) -> list[str]:
             pieces.append([unit])
     if len(pieces) > 1:  # a tiny last piece takes sentences from the one before
         before, last = pieces[-2], pieces[-1]
-        while (len(before) > 1 and _size(last) < min_chars
-               and _size(before[-1:] + last) <= max_chars):
+        while len(before) > 1 and _size(last) < min_chars and _size(before[-1:] + last) <= max_chars:
             last.insert(0, before.pop())
     return ["".join(piece).strip() for piece in pieces if _size(piece)]
 

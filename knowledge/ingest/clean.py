@@ -11,6 +11,7 @@ name saying what it removes. They are applied in this order:
 5. BLOCK_RULES: a start line together with the lines that follow it and match its continuation;
 6. a dangling "附件：" label left at the very end is removed.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,13 +40,17 @@ LINE_RULES: list[tuple[str, str]] = [
 # A start line plus the lines right after it that match the continuation: (name, start,
 # continuation). The start line is only removed when at least one continuation line follows.
 BLOCK_RULES: list[tuple[str, str, str]] = [
-    ("门户网站的“联系我们”信息（网站运营方，不是政府部门）",
-     r"联系我们\s*[:：]?",
-     r"[•·●\-\s]*(?:服务热线|技术支持|监督举报邮箱|举报邮箱|电子邮箱|邮箱|注册地址|公司地址|地址"
-     r"|联系电话|电话|传真|邮编)\s*[:：].*"),
-    ("门户小部件（项目日历、政策订阅、政策匹配等）及其计数",
-     r"项目日历|政策订阅|政策匹配|政策解读|每日一听",
-     r"\d+|\d+\s*家企业|已入库项目|成功匹配政策|第一时间为您推送.*|深入分析解读政策|每日推送.*"),
+    (
+        "门户网站的“联系我们”信息（网站运营方，不是政府部门）",
+        r"联系我们\s*[:：]?",
+        r"[•·●\-\s]*(?:服务热线|技术支持|监督举报邮箱|举报邮箱|电子邮箱|邮箱|注册地址|公司地址|地址"
+        r"|联系电话|电话|传真|邮编)\s*[:：].*",
+    ),
+    (
+        "门户小部件（项目日历、政策订阅、政策匹配等）及其计数",
+        r"项目日历|政策订阅|政策匹配|政策解读|每日一听",
+        r"\d+|\d+\s*家企业|已入库项目|成功匹配政策|第一时间为您推送.*|深入分析解读政策|每日推送.*",
+    ),
 ]
 
 # Footer markers for the tail cut.

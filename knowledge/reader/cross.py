@@ -9,6 +9,7 @@ ships in a few MB over weights every installation already has.
 Contract as sentence-transformers' CrossEncoder: `fit(pairs, labels)`, `predict(pairs)` ->
 probabilities in [0, 1].
 """
+
 from __future__ import annotations
 
 import copy
@@ -40,8 +41,7 @@ class CrossReader:
             model.encoder.layer[i] = copy.deepcopy(encoder.encoder.layer[i])
         self.model, self.tokenizer = model, tokenizer
         self.head = torch.nn.Linear(config.hidden_size, 1)
-        self.trainable = [p for i in range(n - TOP_LAYERS, n) for p in model.encoder.layer[i].parameters()] \
-            + list(self.head.parameters())
+        self.trainable = [p for i in range(n - TOP_LAYERS, n) for p in model.encoder.layer[i].parameters()] + list(self.head.parameters())
         if top_state is not None:
             self._load_state(top_state)
 
@@ -49,12 +49,10 @@ class CrossReader:
     def _batch(self, pairs: list[tuple[str, str]]):
         questions = [f"query: {q}" for q, _ in pairs]
         texts = [f"passage: {t}" for _, t in pairs]
-        return self.tokenizer(questions, texts, truncation="longest_first", max_length=MAX_TOKENS,
-                              padding=True, return_tensors="pt")
+        return self.tokenizer(questions, texts, truncation="longest_first", max_length=MAX_TOKENS, padding=True, return_tensors="pt")
 
     def _logits(self, batch):
-        out = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"],
-                         token_type_ids=batch.get("token_type_ids"))
+        out = self.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], token_type_ids=batch.get("token_type_ids"))
         return self.head(out.last_hidden_state[:, 0]).squeeze(-1)
 
     def predict(self, pairs: list[tuple[str, str]], batch_size: int = 16) -> np.ndarray:
@@ -67,14 +65,24 @@ class CrossReader:
         out = np.zeros(len(pairs))
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 logits = self._logits(self._batch([pairs[i] for i in idx]))
                 out[idx] = torch.sigmoid(logits).numpy()
         return out
 
     # --- learning ---------------------------------------------------------------------------
-    def fit(self, pairs: list[tuple[str, str]], labels: list[float], *, epochs: int = 1, batch_size: int = 16,
-            lr: float = 4e-5, head_lr: float = 1e-3, seed: int = 13, progress=None) -> "CrossReader":
+    def fit(
+        self,
+        pairs: list[tuple[str, str]],
+        labels: list[float],
+        *,
+        epochs: int = 1,
+        batch_size: int = 16,
+        lr: float = 4e-5,
+        head_lr: float = 1e-3,
+        seed: int = 13,
+        progress=None,
+    ) -> "CrossReader":
         import torch
 
         torch.manual_seed(seed)
@@ -87,8 +95,9 @@ class CrossReader:
         layers = [p for p in self.trainable if all(p is not h for h in head)]
         optim = torch.optim.AdamW([{"params": layers, "lr": lr}, {"params": head, "lr": head_lr}], weight_decay=0.01)
         steps = epochs * math.ceil(len(pairs) / batch_size)
-        sched = torch.optim.lr_scheduler.LambdaLR(optim, lambda s: min(1.0, (s + 1) / max(1, steps // 10))
-                                                  * max(0.0, 1 - s / max(1, steps)))
+        sched = torch.optim.lr_scheduler.LambdaLR(
+            optim, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, 1 - s / max(1, steps))
+        )
         positives = sum(labels) or 1.0
         loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(max(1.0, (len(labels) - positives) / positives)))
         self.model.train()
@@ -99,7 +108,7 @@ class CrossReader:
             order = list(range(len(pairs)))
             rng.shuffle(order)
             for start in range(0, len(order), batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 batch = self._batch([pairs[i] for i in idx])
                 target = torch.tensor([labels[i] for i in idx], dtype=torch.float32)
                 loss = loss_fn(self._logits(batch), target)
@@ -118,8 +127,7 @@ class CrossReader:
     # --- files ------------------------------------------------------------------------------
     def _top_state(self) -> dict:
         n = self.model.config.num_hidden_layers
-        state = {f"layer.{i}.{k}": v for i in range(n - TOP_LAYERS, n)
-                 for k, v in self.model.encoder.layer[i].state_dict().items()}
+        state = {f"layer.{i}.{k}": v for i in range(n - TOP_LAYERS, n) for k, v in self.model.encoder.layer[i].state_dict().items()}
         state.update({f"head.{k}": v for k, v in self.head.state_dict().items()})
         return state
 
@@ -127,8 +135,7 @@ class CrossReader:
         n = self.model.config.num_hidden_layers
         for i in range(n - TOP_LAYERS, n):
             prefix = f"layer.{i}."
-            self.model.encoder.layer[i].load_state_dict(
-                {k[len(prefix):]: v.float() for k, v in state.items() if k.startswith(prefix)})
+            self.model.encoder.layer[i].load_state_dict({k[len(prefix) :]: v.float() for k, v in state.items() if k.startswith(prefix)})
         self.head.load_state_dict({k[5:]: v.float() for k, v in state.items() if k.startswith("head.")})
 
     def save(self, folder: Path) -> None:

@@ -15,6 +15,7 @@ the knowledge base answers (the item is the one it imitates); `ambiguous`: sever
 different services fit (`"items": [...]`) and the question does not say which: ask. The split of a question is the
 split of its item (`splits.py`).
 """
+
 from __future__ import annotations
 
 import json
@@ -55,10 +56,18 @@ class Labelled:
     def eval_row(self) -> dict:
         """The `govbot eval` format: docs, expect_any, oos (a missing field counts as a refusal,
         an ambiguous question is right when it is asked back: `"expect": "clarify"`)."""
-        return {"id": self.id, "question": self.question, "docs": list(self.items or [self.item]) if self.in_scope else [],
-                "expect_any": [self.span] if self.span else [], "style": self.style,
-                "oos": self.label != "answer", "kb": self.kb, "label": self.label, "split": self.split,
-                **({"expect": "clarify"} if self.label == "ambiguous" else {})}
+        return {
+            "id": self.id,
+            "question": self.question,
+            "docs": list(self.items or [self.item]) if self.in_scope else [],
+            "expect_any": [self.span] if self.span else [],
+            "style": self.style,
+            "oos": self.label != "answer",
+            "kb": self.kb,
+            "label": self.label,
+            "split": self.split,
+            **({"expect": "clarify"} if self.label == "ambiguous" else {}),
+        }
 
 
 def read_file(path: Path) -> list[Labelled]:
@@ -74,12 +83,22 @@ def read_file(path: Path) -> list[Labelled]:
         if label not in LABELS or kb not in KBS or not row.get("question") or not row.get("item"):
             raise ValueError(f"{path}:{n}: needs question, item, kb in {KBS} and label in {LABELS}")
         raw_field = str(row.get("field") or "")
-        out.append(Labelled(
-            id=f"{Path(path).stem}-{n:04d}", question=str(row["question"]).strip(), kb=kb, label=label,
-            item=str(row["item"]), field=FIELD_KEYS.get(raw_field, ""), span=str(row.get("answer_span") or ""),
-            style=str(row.get("style") or ""), writer=str(row.get("writer") or Path(path).stem),
-            near_kind=str(row.get("near_kind") or ""), split=split_of(kb, str(row["item"])),
-            items=tuple(str(k) for k in row.get("items") or ())))
+        out.append(
+            Labelled(
+                id=f"{Path(path).stem}-{n:04d}",
+                question=str(row["question"]).strip(),
+                kb=kb,
+                label=label,
+                item=str(row["item"]),
+                field=FIELD_KEYS.get(raw_field, ""),
+                span=str(row.get("answer_span") or ""),
+                style=str(row.get("style") or ""),
+                writer=str(row.get("writer") or Path(path).stem),
+                near_kind=str(row.get("near_kind") or ""),
+                split=split_of(kb, str(row["item"])),
+                items=tuple(str(k) for k in row.get("items") or ()),
+            )
+        )
     return out
 
 

@@ -11,6 +11,7 @@ are in the knowledge base and in citizens' questions), places and years named on
 not the other. Which of them matter, and how much, is learned from labelled questions
 (`knowledge.reader.train`); nothing here names a service, a city or a case.
 """
+
 from __future__ import annotations
 
 import math
@@ -33,18 +34,57 @@ _YEAR = re.compile(r"(?<!\d)(19[5-9]\d|20[0-4]\d)(?!\d)\s*年?")
 _DOCUMENT_NUMBER_YEAR = re.compile(r"[〔\[［(（【]\s*(?:19|20)\d{2}\s*[〕\]］)）】]")
 
 ITEM_FEATURES = (
-    "rank", "fused_share", "bm25", "bm25_share", "dense", "dense_gap_top", "dense_margin", "passages_hit",
-    "kind_qa", "kind_guide", "kind_document", "kind_hotline",
-    "coverage", "title_recall", "title_bigram_recall", "bigram_coverage",
-    "uncovered_max_idf", "uncovered_share", "uncovered_qdf", "uncovered_nouns", "uncovered_noun_max_idf",
-    "uncovered_noun_qdf_min", "unseen_share", "unseen_nouns",
-    "place_in_question", "place_conflict", "place_match",
-    "year_in_question", "year_in_item", "year_conflict",
-    "district_item", "district_match", "department_match",
-    "question_chars", "question_words", "item_chars",
-    "unit_cosine", "unit_coverage", "asked_empty", "uncovered_common",
-    "asked_time_limit", "asked_fee", "asked_location", "asked_phone", "asked_materials", "asked_conditions",
-    "unit_number", "unit_money", "unit_duration", "unit_phone", "unit_address",
+    "rank",
+    "fused_share",
+    "bm25",
+    "bm25_share",
+    "dense",
+    "dense_gap_top",
+    "dense_margin",
+    "passages_hit",
+    "kind_qa",
+    "kind_guide",
+    "kind_document",
+    "kind_hotline",
+    "coverage",
+    "title_recall",
+    "title_bigram_recall",
+    "bigram_coverage",
+    "uncovered_max_idf",
+    "uncovered_share",
+    "uncovered_qdf",
+    "uncovered_nouns",
+    "uncovered_noun_max_idf",
+    "uncovered_noun_qdf_min",
+    "unseen_share",
+    "unseen_nouns",
+    "place_in_question",
+    "place_conflict",
+    "place_match",
+    "year_in_question",
+    "year_in_item",
+    "year_conflict",
+    "district_item",
+    "district_match",
+    "department_match",
+    "question_chars",
+    "question_words",
+    "item_chars",
+    "unit_cosine",
+    "unit_coverage",
+    "asked_empty",
+    "uncovered_common",
+    "asked_time_limit",
+    "asked_fee",
+    "asked_location",
+    "asked_phone",
+    "asked_materials",
+    "asked_conditions",
+    "unit_number",
+    "unit_money",
+    "unit_duration",
+    "unit_phone",
+    "unit_address",
 )
 ASKED_COLUMNS = ("time_limit", "fee", "location", "phone", "materials", "conditions")  # asked_<field> columns
 _MONEY = re.compile(r"\d\s*(元|万元|角)|免费|不收费")
@@ -52,21 +92,45 @@ _DURATION = re.compile(r"\d+\s*个?(工作日|日|天|小时|周|个月|月|年)
 _PHONE = re.compile(r"\d{3,4}-?\d{7,8}|\d{5,}|12345|热线")
 _ADDRESS = re.compile(r"路|街|号|大厅|窗口|中心|楼")
 SENTENCE_FEATURES = (
-    "cosine", "cosine_gap", "cosine_rank", "word_share", "word_rank", "pair_share", "chars", "n", "short",
-    "unit_number", "unit_money", "unit_duration", "unit_phone", "unit_address",
+    "cosine",
+    "cosine_gap",
+    "cosine_rank",
+    "word_share",
+    "word_rank",
+    "pair_share",
+    "chars",
+    "n",
+    "short",
+    "unit_number",
+    "unit_money",
+    "unit_duration",
+    "unit_phone",
+    "unit_address",
     *(f"asked_{name}" for name in ASKED_COLUMNS),
-    "ask_share", "ask_rank", "ask_pair_share", "title_pair_share",
+    "ask_share",
+    "ask_rank",
+    "ask_pair_share",
+    "title_pair_share",
 )
 SHORT_SENTENCE = 24  # characters: a heading such as "(七)推进预决算公开。" (its next sentence is quoted with it)
 FIELD_FEATURES = (
-    "cosine", "cosine_rank", "cosine_gap", "asked_prob", "asked_rank", "word_overlap", "empty", "chars",
-    "field_id", "is_name",
+    "cosine",
+    "cosine_rank",
+    "cosine_gap",
+    "asked_prob",
+    "asked_rank",
+    "word_overlap",
+    "empty",
+    "chars",
+    "field_id",
+    "is_name",
 )
 
 
 @dataclass
 class Question:
     """What the features need to know about the question, computed once for all candidates."""
+
     text: str  # normalised (simplified, typos repaired)
     search_text: str  # with official terms for colloquial words
     words: frozenset[str]
@@ -81,8 +145,9 @@ class Question:
     vector: np.ndarray
 
 
-def read_question(text: str, search_text: str, vector, index: HybridIndex, district: str | None = None,
-                  department: str | None = None) -> Question:
+def read_question(
+    text: str, search_text: str, vector, index: HybridIndex, district: str | None = None, department: str | None = None
+) -> Question:
     words = frozenset(tokenize(canonical(search_text)))
     unseen = math.log(1 + (len(index.lexical) + 0.5) / 0.5)
     weights = {w: (index.lexical.idf(w) or unseen) for w in sorted(words)}  # sorted: sums are reproducible
@@ -90,8 +155,9 @@ def read_question(text: str, search_text: str, vector, index: HybridIndex, distr
     nouns = frozenset(w.lower() for w, t in tags if t.startswith(NOUN_TAGS) and len(w) > 1 and w.lower() in words)
     places = frozenset(w for w, t in tags if t in PLACE_TAGS and len(w) > 1)
     years = frozenset(m.group(1) for m in _YEAR.finditer(text))
-    return Question(text, search_text, words, weights, unseen, nouns, places, years,
-                    frozenset(char_bigrams(search_text)), district, department, vector)
+    return Question(
+        text, search_text, words, weights, unseen, nouns, places, years, frozenset(char_bigrams(search_text)), district, department, vector
+    )
 
 
 def item_words(hit: Hit, index: HybridIndex) -> tuple[frozenset[str], str]:
@@ -110,8 +176,9 @@ def item_words(hit: Hit, index: HybridIndex) -> tuple[frozenset[str], str]:
     return frozenset(terms), "\n".join(texts)
 
 
-def item_features(question: Question, hits: list[Hit], index: HybridIndex, qdf: dict[str, float],
-                  asked: np.ndarray | None = None) -> np.ndarray:
+def item_features(
+    question: Question, hits: list[Hit], index: HybridIndex, qdf: dict[str, float], asked: np.ndarray | None = None
+) -> np.ndarray:
     """One row of `ITEM_FEATURES` per hit. `qdf`: share of citizens' questions that use a word
     (from the training questions): high for 怎么/需要/老家, low for 游艇. `asked`: probability per
     guide field that the question asks for it."""
@@ -137,31 +204,48 @@ def item_features(question: Question, hits: list[Hit], index: HybridIndex, qdf: 
         in_force_years = _years_in_force(hit)
         year_conflict = sum(1 for y in question.years if y not in text and y not in in_force_years)
         district_item = index.names_a_district(hit.meta.region)
-        rows.append([
-            rank, hit.score / top_fused, hit.lexical, hit.lexical / top_bm25, hit.dense, hit.dense - top_dense,
-            hit.dense - (max(others) if others else 0.0), len(hit.passages),
-            *[float(hit.meta.kind == k) for k in KINDS],
-            sum(question.weights[w] for w in sorted(covered)) / total,
-            len(title & question.words) / len(title) if title else 0.0,
-            len(title_pairs & question.bigrams) / len(title_pairs) if title_pairs else 0.0,
-            len(question.bigrams & item_pairs) / len(question.bigrams) if question.bigrams else 0.0,
-            question.weights[uncovered[0]] if uncovered else 0.0,
-            sum(question.weights[w] for w in uncovered) / total,
-            qdf.get(uncovered[0], 0.0) if uncovered else 1.0,
-            len(nouns), question.weights[nouns[0]] if nouns else 0.0,
-            min((qdf.get(w, 0.0) for w in nouns), default=1.0),
-            sum(1 for w in question.words if question.weights[w] >= question.unseen) / max(1, len(question.words)),
-            sum(1 for w in nouns if question.weights[w] >= question.unseen),
-            len(places), place_conflict, len(places) - place_conflict,
-            len(question.years), year_in_item, year_conflict,
-            float(district_item), float(bool(question.district) and question.district in hit.meta.region),
-            float(bool(question.department) and question.department in hit.meta.department + hit.meta.title),
-            len(question.text), len(question.words), math.log1p(len(text)),
-            *(unit := _best_unit(question, hit, index, total))[:2],
-            _asked_empty(hit, index, asked) if asked is not None else 0.0,
-            math.log1p(word_frequency(uncovered[0])) if uncovered else 20.0,
-            *asked_columns(asked), *_answer_types(unit[2]),
-        ])
+        rows.append(
+            [
+                rank,
+                hit.score / top_fused,
+                hit.lexical,
+                hit.lexical / top_bm25,
+                hit.dense,
+                hit.dense - top_dense,
+                hit.dense - (max(others) if others else 0.0),
+                len(hit.passages),
+                *[float(hit.meta.kind == k) for k in KINDS],
+                sum(question.weights[w] for w in sorted(covered)) / total,
+                len(title & question.words) / len(title) if title else 0.0,
+                len(title_pairs & question.bigrams) / len(title_pairs) if title_pairs else 0.0,
+                len(question.bigrams & item_pairs) / len(question.bigrams) if question.bigrams else 0.0,
+                question.weights[uncovered[0]] if uncovered else 0.0,
+                sum(question.weights[w] for w in uncovered) / total,
+                qdf.get(uncovered[0], 0.0) if uncovered else 1.0,
+                len(nouns),
+                question.weights[nouns[0]] if nouns else 0.0,
+                min((qdf.get(w, 0.0) for w in nouns), default=1.0),
+                sum(1 for w in question.words if question.weights[w] >= question.unseen) / max(1, len(question.words)),
+                sum(1 for w in nouns if question.weights[w] >= question.unseen),
+                len(places),
+                place_conflict,
+                len(places) - place_conflict,
+                len(question.years),
+                year_in_item,
+                year_conflict,
+                float(district_item),
+                float(bool(question.district) and question.district in hit.meta.region),
+                float(bool(question.department) and question.department in hit.meta.department + hit.meta.title),
+                len(question.text),
+                len(question.words),
+                math.log1p(len(text)),
+                *(unit := _best_unit(question, hit, index, total))[:2],
+                _asked_empty(hit, index, asked) if asked is not None else 0.0,
+                math.log1p(word_frequency(uncovered[0])) if uncovered else 20.0,
+                *asked_columns(asked),
+                *_answer_types(unit[2]),
+            ]
+        )
     return np.asarray(rows, dtype=np.float32)
 
 
@@ -169,8 +253,10 @@ def _best_unit(question: Question, hit: Hit, index: HybridIndex, total: float) -
     """How well the single best unit of the item matches, and its text: a document's best
     sentence (cosine and IDF-weighted word share), else its passage closest in meaning (a Q&A
     phrasing with its answer, a guide field)."""
+
     def share(words) -> float:
         return sum(question.weights[w] for w in sorted(question.words & words)) / total  # fixed order
+
     if hit.meta.kind == "document":
         found = index.sentences.of([p.pid for p, _ in hit.passages[:3]], question.vector)
         if found:
@@ -183,8 +269,7 @@ def _best_unit(question: Question, hit: Hit, index: HybridIndex, total: float) -
     return hit.dense, max((share(frozenset(index.lexical.doc_terms.get(p, ()))) for p in pids), default=0.0), text
 
 
-def sentence_features(question: Question, sentences: list, asked: np.ndarray | None,
-                      titles: list[str] | None = None) -> np.ndarray:
+def sentence_features(question: Question, sentences: list, asked: np.ndarray | None, titles: list[str] | None = None) -> np.ndarray:
     """One row of `SENTENCE_FEATURES` per sentence (`knowledge.index.sentences.Sentence`) of the
     candidate documents: does it state what the question asks? `titles`: each sentence's document
     title. The question's words that name the document ("贵阳高新区2019年政务公开方案") find the
@@ -211,10 +296,25 @@ def sentence_features(question: Question, sentences: list, asked: np.ndarray | N
     asked_values = asked_columns(asked)
     rows = []
     for i, s in enumerate(sentences):
-        rows.append([cosines[i], cosines[i] - top, cosine_rank[i], shares[i], word_rank[i],
-                     len(question.bigrams & s.pairs) / len(question.bigrams) if question.bigrams else 0.0,
-                     math.log1p(len(s.text)), s.n, float(len(s.text) < SHORT_SENTENCE),
-                     *_answer_types(s.text), *asked_values, asks[i], ask_rank[i], ask_pairs[i], title_pairs[i]])
+        rows.append(
+            [
+                cosines[i],
+                cosines[i] - top,
+                cosine_rank[i],
+                shares[i],
+                word_rank[i],
+                len(question.bigrams & s.pairs) / len(question.bigrams) if question.bigrams else 0.0,
+                math.log1p(len(s.text)),
+                s.n,
+                float(len(s.text) < SHORT_SENTENCE),
+                *_answer_types(s.text),
+                *asked_values,
+                asks[i],
+                ask_rank[i],
+                ask_pairs[i],
+                title_pairs[i],
+            ]
+        )
     return np.asarray(rows, dtype=np.float32)
 
 
@@ -236,8 +336,13 @@ def asked_columns(asked: np.ndarray | None) -> list[float]:
 
 def _answer_types(text: str) -> list[float]:
     """What kinds of fact the unit states: a number, money, a duration, a phone, an address."""
-    return [float(bool(re.search(r"\d", text))), float(bool(_MONEY.search(text))), float(bool(_DURATION.search(text))),
-            float(bool(_PHONE.search(text))), float(bool(_ADDRESS.search(text)))]
+    return [
+        float(bool(re.search(r"\d", text))),
+        float(bool(_MONEY.search(text))),
+        float(bool(_DURATION.search(text))),
+        float(bool(_PHONE.search(text))),
+        float(bool(_ADDRESS.search(text))),
+    ]
 
 
 def _asked_empty(hit: Hit, index: HybridIndex, asked: np.ndarray) -> float:
@@ -257,8 +362,9 @@ def _years_in_force(hit: Hit) -> set[str]:
 
 def guide_fields(hit: Hit, index: HybridIndex) -> list[tuple[str, str, str | None]]:
     """(field, text, pid) for every guide field, in `FIELD_NAMES` order; an empty field has no pid."""
-    by_field = {index.passages[p].field: p for p in index.item_pids.get(hit.meta.item_id, [])
-                if p in index.passages and index.passages[p].field}
+    by_field = {
+        index.passages[p].field: p for p in index.item_pids.get(hit.meta.item_id, []) if p in index.passages and index.passages[p].field
+    }
     out = []
     for name in FIELD_NAMES:
         pid = by_field.get(name)
@@ -284,9 +390,20 @@ def field_features(question: Question, hit: Hit, index: HybridIndex, asked: np.n
     rows = []
     for i, (name, text, pid) in enumerate(fields):
         terms = _words_of(text)
-        rows.append([values[i], order[i], values[i] - top, float(asked[i]), asked_order[i],
-                     sum(question.weights[w] for w in words if w in terms or w in text) / total,
-                     float(is_empty(text)), math.log1p(len(text)), i, float(name == "name")])
+        rows.append(
+            [
+                values[i],
+                order[i],
+                values[i] - top,
+                float(asked[i]),
+                asked_order[i],
+                sum(question.weights[w] for w in words if w in terms or w in text) / total,
+                float(is_empty(text)),
+                math.log1p(len(text)),
+                i,
+                float(name == "name"),
+            ]
+        )
     return np.asarray(rows, dtype=np.float32)
 
 

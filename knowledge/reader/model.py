@@ -21,6 +21,7 @@ A `Reader` is three small learned parts and a calibration, saved as plain files 
 `fit` / `predict` follow the cross-encoder contract: `predict_items` gives probabilities in
 [0, 1] for (question, candidate) pairs.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -50,6 +51,7 @@ class Calibration:
     """Isotonic map score -> probability: the pooled blocks' mean scores and rates, linearly
     interpolated between them (flat steps would make whole blocks of questions share one
     probability, and a threshold could not fall inside them)."""
+
     x: list[float] = field(default_factory=lambda: [0.0, 1.0])
     y: list[float] = field(default_factory=lambda: [0.0, 1.0])
 
@@ -83,6 +85,7 @@ class Calibrations:
     """One calibration per kind of item (a guide's answer is a field, a document's a sentence, a
     Q&A's its answer: how often a score means a right answer differs), and a pooled one for the
     kinds with too few training questions."""
+
     pooled: Calibration = field(default_factory=Calibration)
     by_kind: dict[str, Calibration] = field(default_factory=dict)
 
@@ -92,23 +95,37 @@ class Calibrations:
     @classmethod
     def fit(cls, raw: np.ndarray, correct: np.ndarray, kinds: list[str]) -> "Calibrations":
         kinds_ = np.asarray(kinds)
-        return cls(Calibration.fit(raw, correct),
-                   {k: Calibration.fit(raw[kinds_ == k], correct[kinds_ == k]) for k in sorted(set(kinds))
-                    if k and (kinds_ == k).sum() >= MIN_KIND})
+        return cls(
+            Calibration.fit(raw, correct),
+            {
+                k: Calibration.fit(raw[kinds_ == k], correct[kinds_ == k])
+                for k in sorted(set(kinds))
+                if k and (kinds_ == k).sum() >= MIN_KIND
+            },
+        )
 
     def to_json(self) -> dict:
-        return {"x": self.pooled.x, "y": self.pooled.y,
-                "by_kind": {k: {"x": c.x, "y": c.y} for k, c in self.by_kind.items()}}
+        return {"x": self.pooled.x, "y": self.pooled.y, "by_kind": {k: {"x": c.x, "y": c.y} for k, c in self.by_kind.items()}}
 
     @classmethod
     def from_json(cls, data: dict) -> "Calibrations":
-        return cls(Calibration(data["x"], data["y"]),
-                   {k: Calibration(c["x"], c["y"]) for k, c in (data.get("by_kind") or {}).items()})
+        return cls(Calibration(data["x"], data["y"]), {k: Calibration(c["x"], c["y"]) for k, c in (data.get("by_kind") or {}).items()})
 
 
 class Reader:
-    def __init__(self, items, fields, asked_field: AskedField, calibration: Calibrations,
-                 qdf: dict[str, float], card: dict, decider=None, cross=None, sentences=None, ask=None):
+    def __init__(
+        self,
+        items,
+        fields,
+        asked_field: AskedField,
+        calibration: Calibrations,
+        qdf: dict[str, float],
+        card: dict,
+        decider=None,
+        cross=None,
+        sentences=None,
+        ask=None,
+    ):
         self.items, self.fields, self.sentences, self.ask = items, fields, sentences, ask
         self.asked_field = asked_field
         self.calibration, self.qdf, self.card = calibration, qdf, card
@@ -119,11 +136,13 @@ class Reader:
         """Load the cross-encoder over the embedding model's weights (shared, not copied)."""
         if self.decider is not None and self.cross is None and self.folder is not None:
             from knowledge.reader.cross import CrossReader
+
             try:
                 self.cross = CrossReader.load(self.folder, embeddings.model[0].auto_model, embeddings.model.tokenizer)
             except Exception as exc:  # noqa: BLE001 - a bad file must stop the start, naming it
-                raise ReaderModelError(f"reader model file unreadable: {self.folder / STACK_FILES[1]}: {exc} "
-                                       f"(rebuild it with `{REBUILD_HINT}`)") from exc
+                raise ReaderModelError(
+                    f"reader model file unreadable: {self.folder / STACK_FILES[1]}: {exc} (rebuild it with `{REBUILD_HINT}`)"
+                ) from exc
         return self
 
     @property
@@ -229,20 +248,22 @@ class Reader:
             calibration = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
             qdf = json.loads((folder / "qdf.json").read_text(encoding="utf-8"))
             sentences = lightgbm.Booster(model_file=str(folder / SENTENCE_FILE)) if card.get("sentences") else None
-            if items.num_feature() != len(ITEM_FEATURES) or fields.num_feature() != len(FIELD_FEATURES) or (
-                    sentences is not None and sentences.num_feature() != len(SENTENCE_FEATURES)) or (
-                    ask.num_feature() != len(ASK_FEATURES)):
+            if (
+                items.num_feature() != len(ITEM_FEATURES)
+                or fields.num_feature() != len(FIELD_FEATURES)
+                or (sentences is not None and sentences.num_feature() != len(SENTENCE_FEATURES))
+                or (ask.num_feature() != len(ASK_FEATURES))
+            ):
                 raise ValueError("the model was trained on other features than this code computes")
             decider = None
             if card.get("stack"):
                 from knowledge.reader.stack import Decider
+
                 spec = json.loads((folder / "decider.json").read_text(encoding="utf-8"))
                 decider = Decider(spec["coef"], spec["bias"])
         except (OSError, ValueError, KeyError, lightgbm.basic.LightGBMError) as exc:
-            raise ReaderModelError(f"reader model in {folder} is unreadable: {exc} "
-                                   f"(rebuild it with `{REBUILD_HINT}`)") from exc
-        reader = cls(items, fields, asked, Calibrations.from_json(calibration), qdf, card, decider,
-                     sentences=sentences, ask=ask)
+            raise ReaderModelError(f"reader model in {folder} is unreadable: {exc} (rebuild it with `{REBUILD_HINT}`)") from exc
+        reader = cls(items, fields, asked, Calibrations.from_json(calibration), qdf, card, decider, sentences=sentences, ask=ask)
         reader.folder = folder
         return reader
 

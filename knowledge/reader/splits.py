@@ -5,6 +5,7 @@ as it will be on a city's knowledge base it never saw. Items of one service (a g
 its district versions) form one group in the sample knowledge base; every other item is its own
 group. The split of a group is a stable hash of its name: the same on every machine and run.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -1,6 +1,7 @@
 """The reader's last word: the boosted trees' score of an item and the cross-encoder's reading of
 what the answer would quote, combined by a logistic regression (the "decider") for the best
 `STACK_DEPTH` candidates. Trained on out-of-fold scores, so neither input is over-trusted."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -22,8 +23,16 @@ def decider_rows(trees: np.ndarray, cross: np.ndarray) -> np.ndarray:
     for i in range(n):
         others_c = [cross[j] for j in range(n) if j != i]
         others_t = [trees[j] for j in range(n) if j != i]
-        rows.append([_logit(trees[i:i + 1])[0], _logit(cross[i:i + 1])[0], i, cross_rank[i],
-                     cross[i] - (max(others_c) if others_c else 0.0), trees[i] - (max(others_t) if others_t else 0.0)])
+        rows.append(
+            [
+                _logit(trees[i : i + 1])[0],
+                _logit(cross[i : i + 1])[0],
+                i,
+                cross_rank[i],
+                cross[i] - (max(others_c) if others_c else 0.0),
+                trees[i] - (max(others_t) if others_t else 0.0),
+            ]
+        )
     return np.asarray(rows, dtype=np.float32)
 
 

@@ -1,4 +1,5 @@
 """The one content-store interface. Backends live one per file beside this one."""
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
@@ -33,6 +34,7 @@ class Version:
 @dataclass
 class ItemQuery:
     """A console search: every given condition must hold."""
+
     kind: Kind | None = None
     status: Status | None = None
     department: str | None = None
@@ -54,8 +56,7 @@ class ContentStore(ABC):
     """Items with versions and a change log that every answering process follows."""
 
     @abstractmethod
-    def save_items(self, drafts: list[ItemDraft], *, actor: str = "system",
-                   source_file: tuple[str, str] | None = None) -> SaveResult:
+    def save_items(self, drafts: list[ItemDraft], *, actor: str = "system", source_file: tuple[str, str] | None = None) -> SaveResult:
         """Add new items or new versions (matched by key), all in one transaction.
 
         `source_file` = (path, sha256) records the file so that the same bytes are skipped later.
@@ -66,9 +67,17 @@ class ContentStore(ABC):
         """The hash recorded when `path` was last ingested, if ever."""
 
     @abstractmethod
-    def set_status(self, item_id: int, status: Status, *, actor: str = "system", reason: str = "",
-                   successor_id: int | None = None, expect: set[Status] | None = None,
-                   expect_version: int | None = None) -> Item:
+    def set_status(
+        self,
+        item_id: int,
+        status: Status,
+        *,
+        actor: str = "system",
+        reason: str = "",
+        successor_id: int | None = None,
+        expect: set[Status] | None = None,
+        expect_version: int | None = None,
+    ) -> Item:
         """Move an item through its lifecycle (a version row records the step).
 
         Publishing makes the head version live; abolishing takes the item out of the answers.
@@ -77,8 +86,7 @@ class ContentStore(ABC):
         """
 
     @abstractmethod
-    def update_item(self, item_id: int, draft: ItemDraft, *, expect_version: int, actor: str = "system",
-                    note: str = "") -> Item:
+    def update_item(self, item_id: int, draft: ItemDraft, *, expect_version: int, actor: str = "system", note: str = "") -> Item:
         """Write a new head version if the item is still at `expect_version` (else `StaleItem`).
 
         A draft version of a published item leaves the published version live until it is published.
@@ -91,8 +99,7 @@ class ContentStore(ABC):
     def get_by_key(self, key: str) -> Item | None: ...
 
     @abstractmethod
-    def items(self, *, status: Status | None = None, kind: Kind | None = None,
-              ids: list[int] | None = None) -> list[Item]: ...
+    def items(self, *, status: Status | None = None, kind: Kind | None = None, ids: list[int] | None = None) -> list[Item]: ...
 
     @abstractmethod
     def find(self, query: ItemQuery) -> tuple[list[Item], int]:

@@ -5,6 +5,7 @@ insights) join the same MetaData from their modules. The application creates and
 schema with its migrations (`govbot migrate`); a program that uses the library alone, without
 them, calls `create_tables`.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import JSON, Column, Date, DateTime, Integer, LargeBinary, MetaData, String, Table, Text, inspect
@@ -13,7 +14,8 @@ from sqlalchemy.engine import Engine
 metadata = MetaData()
 
 items_table = Table(
-    "items", metadata,
+    "items",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("key", String(200), nullable=False, unique=True),
     Column("kind", String(16), nullable=False, index=True),
@@ -37,7 +39,8 @@ items_table = Table(
 )
 
 versions_table = Table(
-    "item_versions", metadata,
+    "item_versions",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("item_id", Integer, nullable=False, index=True),
     Column("version", Integer, nullable=False),
@@ -49,28 +52,32 @@ versions_table = Table(
 )
 
 files_table = Table(
-    "ingested_files", metadata,
+    "ingested_files",
+    metadata,
     Column("path", String(500), primary_key=True),
     Column("sha256", String(64), nullable=False),
     Column("ingested_at", DateTime(timezone=True), nullable=False),
 )
 
 changes_table = Table(
-    "changes", metadata,
+    "changes",
+    metadata,
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("item_id", Integer, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
 )
 
 vectors_table = Table(
-    "passage_vectors", metadata,
+    "passage_vectors",
+    metadata,
     Column("model", String(64), primary_key=True),
     Column("digest", String(40), primary_key=True),
     Column("vector", LargeBinary, nullable=False),  # float32, unit length
 )
 
 gold_table = Table(
-    "gold_questions", metadata,
+    "gold_questions",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("department", String(100), nullable=False, index=True),
     Column("question", Text, nullable=False),

@@ -1,4 +1,5 @@
 """SQL backend (SQLAlchemy Core): SQLite by default, PostgreSQL by URL."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,16 @@ def _snapshot_to_item(row, snapshot: dict, version: int, status: Status) -> Item
         values[name] = date.fromisoformat(values[name]) if values.get(name) else None
     values["kind"] = Kind(values["kind"])
     values["status"] = status
-    return Item(**values, id=row.id, version=version, live_version=row.live_version, created_at=row.created_at,
-                updated_at=row.updated_at, abolish_reason=row.abolish_reason, successor_id=row.successor_id)
+    return Item(
+        **values,
+        id=row.id,
+        version=version,
+        live_version=row.live_version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        abolish_reason=row.abolish_reason,
+        successor_id=row.successor_id,
+    )
 
 
 def _next_live(status: Status, version: int, live: int | None) -> int | None:
@@ -92,9 +101,11 @@ class SqlStore(ContentStore):
         values = _draft_values(draft)
         now = _now()
         if existing is None:
-            item_id = conn.execute(insert(items_table).values(
-                **values, version=1, live_version=_next_live(draft.status, 1, None), created_at=now,
-                updated_at=now)).inserted_primary_key[0]
+            item_id = conn.execute(
+                insert(items_table).values(
+                    **values, version=1, live_version=_next_live(draft.status, 1, None), created_at=now, updated_at=now
+                )
+            ).inserted_primary_key[0]
             version = 1
             result.added.append(item_id)
         elif existing.content_hash == values["content_hash"] and existing.status == values["status"]:
@@ -102,21 +113,24 @@ class SqlStore(ContentStore):
             return
         else:
             item_id, version = existing.id, existing.version + 1
-            conn.execute(update(items_table).where(items_table.c.id == item_id).values(
-                **values, version=version, live_version=_next_live(draft.status, version, existing.live_version),
-                updated_at=now))
+            conn.execute(
+                update(items_table)
+                .where(items_table.c.id == item_id)
+                .values(**values, version=version, live_version=_next_live(draft.status, version, existing.live_version), updated_at=now)
+            )
             result.updated.append(item_id)
         self._log(conn, item_id, version, draft.status, _snapshot(draft), actor, note)
 
-    def _log(self, conn: Connection, item_id: int, version: int, status: Status, snapshot: dict, actor: str,
-             note: str) -> None:
+    def _log(self, conn: Connection, item_id: int, version: int, status: Status, snapshot: dict, actor: str, note: str) -> None:
         now = _now()
-        conn.execute(insert(versions_table).values(item_id=item_id, version=version, status=status.value,
-                                                   snapshot=snapshot, actor=actor, note=note, created_at=now))
+        conn.execute(
+            insert(versions_table).values(
+                item_id=item_id, version=version, status=status.value, snapshot=snapshot, actor=actor, note=note, created_at=now
+            )
+        )
         conn.execute(insert(changes_table).values(item_id=item_id, at=now))
 
-    def set_status(self, item_id, status, *, actor="system", reason="", successor_id=None, expect=None,
-                   expect_version=None) -> Item:
+    def set_status(self, item_id, status, *, actor="system", reason="", successor_id=None, expect=None, expect_version=None) -> Item:
         with self.engine.begin() as conn:
             row = conn.execute(select(items_table).where(items_table.c.id == item_id)).first()
             if row is None:
@@ -126,8 +140,7 @@ class SqlStore(ContentStore):
                 guard &= items_table.c.status.in_([s.value for s in expect])
             if expect_version is not None:
                 guard &= items_table.c.version == expect_version
-            values = {"status": status.value, "updated_at": _now(),
-                      "live_version": _next_live(status, row.version, row.live_version)}
+            values = {"status": status.value, "updated_at": _now(), "live_version": _next_live(status, row.version, row.live_version)}
             if status == Status.ABOLISHED:
                 values |= {"abolish_reason": reason, "successor_id": successor_id}
             if conn.execute(update(items_table).where(guard).values(**values)).rowcount != 1:
@@ -146,10 +159,11 @@ class SqlStore(ContentStore):
             draft.key = row.key
             values = _draft_values(draft)
             version = row.version + 1
-            changed = conn.execute(update(items_table).where(
-                items_table.c.id == item_id, items_table.c.version == expect_version).values(
-                **values, version=version, live_version=_next_live(draft.status, version, row.live_version),
-                updated_at=_now())).rowcount
+            changed = conn.execute(
+                update(items_table)
+                .where(items_table.c.id == item_id, items_table.c.version == expect_version)
+                .values(**values, version=version, live_version=_next_live(draft.status, version, row.live_version), updated_at=_now())
+            ).rowcount
             if changed != 1:  # a concurrent writer got in between the read and the write
                 raise StaleItem(_row_to_item(row))
             self._log(conn, item_id, version, draft.status, _snapshot(draft), actor, note)
@@ -193,11 +207,16 @@ class SqlStore(ContentStore):
             conditions.append(items_table.c.expiry_date < query.expires_before)
         for word in query.text.split():
             pattern = f"%{word}%"
-            conditions.append(items_table.c.title.like(pattern) | cast(items_table.c.fields, Text).like(pattern)
-                              | items_table.c.doc_number.like(pattern))
-        page = (select(items_table).where(*conditions)
-                .order_by(items_table.c.updated_at.desc(), items_table.c.id.desc())
-                .limit(query.limit).offset(query.offset))
+            conditions.append(
+                items_table.c.title.like(pattern) | cast(items_table.c.fields, Text).like(pattern) | items_table.c.doc_number.like(pattern)
+            )
+        page = (
+            select(items_table)
+            .where(*conditions)
+            .order_by(items_table.c.updated_at.desc(), items_table.c.id.desc())
+            .limit(query.limit)
+            .offset(query.offset)
+        )
         with self.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(items_table).where(*conditions)).scalar()
             return [_row_to_item(row) for row in conn.execute(page)], total
@@ -226,9 +245,12 @@ class SqlStore(ContentStore):
             return self._version_item(conn, row, version, None)
 
     def _version_item(self, conn: Connection, row, version: int, status: Status | None) -> Item | None:
-        found = conn.execute(select(versions_table.c.snapshot, versions_table.c.status).where(
-            versions_table.c.item_id == row.id, versions_table.c.version == version)
-            .order_by(versions_table.c.id.desc()).limit(1)).first()
+        found = conn.execute(
+            select(versions_table.c.snapshot, versions_table.c.status)
+            .where(versions_table.c.item_id == row.id, versions_table.c.version == version)
+            .order_by(versions_table.c.id.desc())
+            .limit(1)
+        ).first()
         if found is None:
             return None
         return _snapshot_to_item(row, found.snapshot, version, status or Status(found.status))
@@ -236,9 +258,18 @@ class SqlStore(ContentStore):
     def versions(self, item_id):
         query = select(versions_table).where(versions_table.c.item_id == item_id).order_by(versions_table.c.id)
         with self.engine.connect() as conn:
-            return [Version(item_id=r.item_id, version=r.version, status=Status(r.status), snapshot=r.snapshot,
-                            actor=r.actor, note=r.note, created_at=r.created_at.isoformat())
-                    for r in conn.execute(query)]
+            return [
+                Version(
+                    item_id=r.item_id,
+                    version=r.version,
+                    status=Status(r.status),
+                    snapshot=r.snapshot,
+                    actor=r.actor,
+                    note=r.note,
+                    created_at=r.created_at.isoformat(),
+                )
+                for r in conn.execute(query)
+            ]
 
     def last_change(self):
         with self.engine.connect() as conn:

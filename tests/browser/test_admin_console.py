@@ -6,6 +6,7 @@ page; the version history shows the diff; the import page previews problems; rol
 The consoles run under their real Content-Security-Policy (no bypass): waits use Playwright's
 locator assertions, which need no page-side eval, and any CSP violation fails the tests.
 """
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,12 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 MINZHENG = "示例市民政局"
-STAFF = [("adm_ed", "editor", MINZHENG), ("adm_ed2", "editor", MINZHENG), ("adm_rv", "reviewer", MINZHENG),
-         ("adm_op", "operator", MINZHENG)]
+STAFF = [
+    ("adm_ed", "editor", MINZHENG),
+    ("adm_ed2", "editor", MINZHENG),
+    ("adm_rv", "reviewer", MINZHENG),
+    ("adm_op", "operator", MINZHENG),
+]
 DESKTOP = {"width": 1366, "height": 860}
 PHONE = {"width": 390, "height": 800}
 SLOW = 60000
@@ -34,8 +39,7 @@ ANSWER = "青禾暖心助老补贴由户籍所在地社区居委会受理：每�
 @pytest.fixture(scope="module")
 def staff(stack):
     for name, role, department in STAFF:
-        result = run_cli(stack["home"], "user", "add", name, "--role", role, "--password", "pass-" + name,
-                         "--department", department)
+        result = run_cli(stack["home"], "user", "add", name, "--role", role, "--password", "pass-" + name, "--department", department)
         assert result.returncode == 0 or "已存在" in result.stderr, result.stderr
     return stack
 
@@ -230,9 +234,16 @@ def test_import_preview_names_the_problem_rows(consoles):
     editor.click("[data-testid=tab-import]")
     expect(editor.locator("[data-testid=tpl-qa]")).to_have_attribute("href", "/api/admin/templates/qa.xlsx")
     assert editor.locator("[data-testid=imp-publish]").is_hidden()  # editors import drafts only
-    editor.set_input_files("[data-testid=imp-file]", files=[{
-        "name": "青禾问答.xlsx", "buffer": data.getvalue(),
-        "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}])
+    editor.set_input_files(
+        "[data-testid=imp-file]",
+        files=[
+            {
+                "name": "青禾问答.xlsx",
+                "buffer": data.getvalue(),
+                "mimeType": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            }
+        ],
+    )
     editor.click("[data-testid=imp-preview]")
     problems = editor.locator("[data-testid=imp-problems] tr")
     expect(problems).to_have_count(1)
@@ -249,12 +260,15 @@ def test_gaps_inbox_drafts_a_qa_and_analytics_draws_charts(consoles, staff):
     base = staff["base"]
     editor_api = httpx.post(f"{base}/api/admin/login", json={"username": "adm_ed", "password": "pass-adm_ed"})
     token = editor_api.json()["token"]
-    some_item = httpx.get(f"{base}/api/admin/items", params={"size": 1, "status": "published"},
-                          headers={"Authorization": f"Bearer {token}"}).json()["items"][0]
+    some_item = httpx.get(
+        f"{base}/api/admin/items", params={"size": 1, "status": "published"}, headers={"Authorization": f"Bearer {token}"}
+    ).json()["items"][0]
     operator = httpx.post(f"{base}/api/operator/login", json={"username": "adm_op", "password": "pass-adm_op"})
-    flagged = httpx.post(f"{base}/api/operator/flags", headers={"Authorization": f"Bearer {operator.json()['token']}"},
-                         json={"question": "青禾助老卡年审去哪里办？", "kind": "missing", "item_id": some_item["id"],
-                               "note": "市民多次来电询问"})
+    flagged = httpx.post(
+        f"{base}/api/operator/flags",
+        headers={"Authorization": f"Bearer {operator.json()['token']}"},
+        json={"question": "青禾助老卡年审去哪里办？", "kind": "missing", "item_id": some_item["id"], "note": "市民多次来电询问"},
+    )
     assert flagged.status_code == 200, flagged.text
 
     editor = consoles("adm_ed")
@@ -273,8 +287,7 @@ def test_gaps_inbox_drafts_a_qa_and_analytics_draws_charts(consoles, staff):
     expect(editor.locator("[data-testid=chart-questions] svg rect").first).to_be_attached()
     expect(editor.locator("[data-testid=chart-rates] svg")).to_have_count(1)
     expect(editor.locator("[data-testid=analytics-csv]")).to_have_attribute("href", re.compile("analytics.csv"))
-    csv = httpx.get(base + editor.get_attribute("[data-testid=analytics-csv]", "href"),
-                    headers={"Authorization": f"Bearer {token}"})
+    csv = httpx.get(base + editor.get_attribute("[data-testid=analytics-csv]", "href"), headers={"Authorization": f"Bearer {token}"})
     assert csv.status_code == 200 and "周起始日" in csv.text
 
 

@@ -1,6 +1,7 @@
 """The hotline operator console (/console) in a real headless Chromium against the real stack:
 a citizen's web chat hands off, an operator takes it over, talks, releases, files a work order,
 and uses agent assist; errors come back in Chinese."""
+
 from __future__ import annotations
 
 import re
@@ -21,8 +22,11 @@ SLOW = 60000
 
 @pytest.fixture(scope="module")
 def staff(stack):
-    for name, role, dept in [("console_boss", "supervisor", ""), ("console_boss2", "supervisor", ""),
-                             ("console_cg", "operator", "示例市城市管理局")]:
+    for name, role, dept in [
+        ("console_boss", "supervisor", ""),
+        ("console_boss2", "supervisor", ""),
+        ("console_cg", "operator", "示例市城市管理局"),
+    ]:
         args = ["user", "add", name, "--role", role, "--password", "pass-" + name]
         result = run_cli(stack["home"], *(args + (["--department", dept] if dept else [])))
         assert result.returncode == 0 or "已存在" in result.stderr, result.stderr
@@ -84,16 +88,15 @@ def test_handoff_claim_reply_release_and_work_order(browser, staff):
     ops.click("#btn-claim")
     ops.wait_for_function("document.querySelector('#conv-status').innerText === '服务中'")
     assert "已接手" in ops.inner_text("#conv-msg")
-    citizen.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工客服已接入')",
-                              timeout=SLOW)
+    citizen.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工客服已接入')", timeout=SLOW)
     reply = "您好，我是12345坐席，请问办理居住证遇到了什么问题？"
     ops.fill("#send-text", reply)
     ops.press("#send-text", "Enter")
     ops.wait_for_function(f"document.querySelector('#chat-log .gc-msg.is-operator')?.innerText.includes({reply!r})")
     assert ops.input_value("#send-text") == ""
     citizen.wait_for_function(
-        f"[...document.querySelectorAll('.govbot-msg.operator')].some(n => n.innerText.includes({reply!r}))",
-        timeout=SLOW)
+        f"[...document.querySelectorAll('.govbot-msg.operator')].some(n => n.innerText.includes({reply!r}))", timeout=SLOW
+    )
 
     # the citizen answers (with markup, which must stay text): the bot stays silent
     bots = citizen.locator(".govbot-msg.bot").count()

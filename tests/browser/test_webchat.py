@@ -1,4 +1,5 @@
 """The citizens' web chat in a real headless Chromium (Debian's), driven by Playwright."""
+
 from __future__ import annotations
 
 import pytest
@@ -73,7 +74,9 @@ def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):
 
     (tmp_path / "portal.html").write_text(
         f'<html><head><meta charset="utf-8"></head><body><h1>示例市人民政府</h1>'
-        f'<script src="{stack["base"]}/widget.js"></script></body></html>', encoding="utf-8")
+        f'<script src="{stack["base"]}/widget.js"></script></body></html>',
+        encoding="utf-8",
+    )
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     portal = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=portal.serve_forever, daemon=True).start()
@@ -85,8 +88,7 @@ def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):
         page.wait_for_selector(".govbot-floating .govbot-msg.bot")
         page.fill(".govbot-form textarea", "公积金怎么提取")
         page.press(".govbot-form textarea", "Enter")
-        page.wait_for_function("document.querySelectorAll('.govbot-floating .govbot-msg.bot').length > 1",
-                               timeout=60000)
+        page.wait_for_function("document.querySelectorAll('.govbot-floating .govbot-msg.bot').length > 1", timeout=60000)
         assert "公积金" in page.locator(".govbot-floating .govbot-msg.bot").last.inner_text()
     finally:
         context.close()

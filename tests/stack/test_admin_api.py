@@ -3,6 +3,7 @@
 The real FastAPI app over a fresh home (real SQLite, real index, real embedding model); a second
 `Knowledge` over the same home plays the other answering processes (the action server).
 """
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -12,11 +13,20 @@ from fastapi.testclient import TestClient
 
 MINZHENG = "示例市民政局"
 RENSHE = "示例市人力资源和社会保障局"
-USERS = [("ed_mz", "editor", MINZHENG), ("ed_mz2", "editor", MINZHENG), ("rv_mz", "reviewer", MINZHENG),
-         ("rv_rs", "reviewer", RENSHE), ("ed_rs", "editor", RENSHE), ("root", "admin", ""),
-         ("op1", "operator", MINZHENG)]
-QA = {"question": "高龄津贴每月发多少钱？", "similar": ["80岁老人补贴多少", "高龄补贴标准"],
-      "answer": "80至89周岁老年人每人每月100元，90至99周岁每人每月300元，100周岁以上每人每月500元。"}
+USERS = [
+    ("ed_mz", "editor", MINZHENG),
+    ("ed_mz2", "editor", MINZHENG),
+    ("rv_mz", "reviewer", MINZHENG),
+    ("rv_rs", "reviewer", RENSHE),
+    ("ed_rs", "editor", RENSHE),
+    ("root", "admin", ""),
+    ("op1", "operator", MINZHENG),
+]
+QA = {
+    "question": "高龄津贴每月发多少钱？",
+    "similar": ["80岁老人补贴多少", "高龄补贴标准"],
+    "answer": "80至89周岁老年人每人每月100元，90至99周岁每人每月300元，100周岁以上每人每月500元。",
+}
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +74,7 @@ def as_(client):
         if name not in tokens:
             tokens[name] = login(client, name)
         return tokens[name]
+
     return headers
 
 
@@ -117,10 +128,8 @@ def test_draft_submit_publish_and_the_other_process_answers_at_once(client, as_,
 def test_another_departments_items_are_forbidden(client, as_):
     item = new_qa(client, as_("ed_mz"), {"question": "低保怎么申请？", "answer": "向户籍所在地街道提出申请。"})
     assert client.get(f"/api/admin/items/{item['id']}", headers=as_("ed_rs")).status_code == 403
-    assert client.put(f"/api/admin/items/{item['id']}", headers=as_("ed_rs"),
-                      json={"kind": "qa", "fields": QA}).status_code == 403
-    foreign = client.post("/api/admin/items", headers=as_("ed_mz"),
-                          json={"kind": "qa", "fields": QA, "department": RENSHE})
+    assert client.put(f"/api/admin/items/{item['id']}", headers=as_("ed_rs"), json={"kind": "qa", "fields": QA}).status_code == 403
+    foreign = client.post("/api/admin/items", headers=as_("ed_mz"), json={"kind": "qa", "fields": QA, "department": RENSHE})
     assert foreign.status_code == 403
     listed = client.get("/api/admin/items", headers=as_("ed_rs")).json()["items"]
     assert all(i["department"] == RENSHE for i in listed)
@@ -130,8 +139,11 @@ def test_another_departments_items_are_forbidden(client, as_):
 def test_bad_input_is_refused_with_a_reason(client, as_):
     bad_field = client.post("/api/admin/items", headers=as_("ed_mz"), json={"kind": "qa", "fields": {"nope": 1}})
     assert bad_field.status_code == 422 and "nope" in bad_field.json()["detail"]
-    dates = client.post("/api/admin/items", headers=as_("ed_mz"), json={
-        "kind": "qa", "fields": QA, "effective_date": "2025-05-01", "expiry_date": "2025-01-01"})
+    dates = client.post(
+        "/api/admin/items",
+        headers=as_("ed_mz"),
+        json={"kind": "qa", "fields": QA, "effective_date": "2025-05-01", "expiry_date": "2025-01-01"},
+    )
     assert dates.status_code == 422 and "失效日期" in dates.json()["detail"]
     empty = new_qa(client, as_("ed_mz"), {"question": "养老服务补贴怎么领？"})
     missing = client.post(f"/api/admin/items/{empty['id']}/submit", headers=as_("ed_mz"))
@@ -146,22 +158,24 @@ def test_two_editors_saving_at_once_the_second_gets_409(client, as_):
     assert first["version"] == second["version"] == 1
     edit = {"kind": "qa", "fields": {"question": "居家养老服务有哪些？", "answer": "助餐、助洁、助浴、助医。"}}
     assert client.put(f"/api/admin/items/{item['id']}", headers=as_("ed_mz"), json=edit).json()["version"] == 2
-    lost = client.put(f"/api/admin/items/{item['id']}", headers=as_("ed_mz2"),
-                      json={**edit, "fields": {**edit["fields"], "answer": "助餐。"}})
+    lost = client.put(
+        f"/api/admin/items/{item['id']}", headers=as_("ed_mz2"), json={**edit, "fields": {**edit["fields"], "answer": "助餐。"}}
+    )
     assert lost.status_code == 409 and lost.json()["version"] == 2 and "他人修改" in lost.json()["detail"]
     stale = client.put(f"/api/admin/items/{item['id']}", headers=as_("ed_mz2"), json={**edit, "version": 1})
     assert stale.status_code == 409
-    assert client.get(f"/api/admin/items/{item['id']}", headers=as_("ed_mz")).json()["fields"]["answer"] == \
-        "助餐、助洁、助浴、助医。"
+    assert client.get(f"/api/admin/items/{item['id']}", headers=as_("ed_mz")).json()["fields"]["answer"] == "助餐、助洁、助浴、助医。"
 
 
 def test_edits_of_published_items_go_through_review_versions_diff_rollback(client, as_, other_process):
     fields = {"question": "独生子女父母奖励费每月多少？", "answer": "每月10元，发放至子女满18周岁。"}
     item = new_qa(client, as_("ed_mz"), fields)
     publish(client, as_, item["id"])
-    edited = client.put(f"/api/admin/items/{item['id']}", headers=as_("ed_mz"),
-                        json={"kind": "qa", "fields": {**fields, "answer": "每月20元，发放至子女满18周岁。"},
-                              "version": 1})
+    edited = client.put(
+        f"/api/admin/items/{item['id']}",
+        headers=as_("ed_mz"),
+        json={"kind": "qa", "fields": {**fields, "answer": "每月20元，发放至子女满18周岁。"}, "version": 1},
+    )
     assert edited.status_code == 200, edited.text
     assert edited.json()["status"] == "draft" and edited.json()["version"] == 2 and edited.json()["live_version"] == 1
     assert "10元" in other_process.ask("独生子女父母奖励费每月多少？").answer  # the published one stays live
@@ -186,12 +200,12 @@ def test_abolish_needs_a_reason_and_takes_effect_at_once(client, as_, other_proc
     assert other_process.ask("尊老金怎么领取？").item_key == old["key"]
     no_reason = client.post(f"/api/admin/items/{old['id']}/abolish", headers=as_("ed_mz"), json={"reason": " "})
     assert no_reason.status_code == 422
-    ghost = client.post(f"/api/admin/items/{old['id']}/abolish", headers=as_("ed_mz"),
-                        json={"reason": "政策调整", "successor_id": 987654})
+    ghost = client.post(f"/api/admin/items/{old['id']}/abolish", headers=as_("ed_mz"), json={"reason": "政策调整", "successor_id": 987654})
     assert ghost.status_code == 422
     successor = new_qa(client, as_("ed_mz"), {"question": "高龄老人尊老金标准调整了吗？", "answer": "自2026年起每年800元。"})
-    done = client.post(f"/api/admin/items/{old['id']}/abolish", headers=as_("ed_mz"),
-                       json={"reason": "标准已调整", "successor_id": successor["id"]})
+    done = client.post(
+        f"/api/admin/items/{old['id']}/abolish", headers=as_("ed_mz"), json={"reason": "标准已调整", "successor_id": successor["id"]}
+    )
     assert done.status_code == 200 and done.json()["successor_id"] == successor["id"]
     answer = other_process.ask("尊老金怎么领取？")
     assert old["key"] not in {s.key for s in answer.sources} | set(answer.ranked_keys)
@@ -204,10 +218,8 @@ def test_abolish_needs_a_reason_and_takes_effect_at_once(client, as_, other_proc
 def test_send_back_returns_a_submission_to_draft_with_the_comment(client, as_):
     item = new_qa(client, as_("ed_mz"), {"question": "残疾人两项补贴标准？", "answer": "按月发放。"})
     client.post(f"/api/admin/items/{item['id']}/submit", headers=as_("ed_mz"))
-    assert client.post(f"/api/admin/items/{item['id']}/return", headers=as_("ed_mz"),
-                       json={"comment": "x"}).status_code == 403
-    back = client.post(f"/api/admin/items/{item['id']}/return", headers=as_("rv_mz"),
-                       json={"comment": "请写明具体金额"})
+    assert client.post(f"/api/admin/items/{item['id']}/return", headers=as_("ed_mz"), json={"comment": "x"}).status_code == 403
+    back = client.post(f"/api/admin/items/{item['id']}/return", headers=as_("rv_mz"), json={"comment": "请写明具体金额"})
     assert back.status_code == 200 and back.json()["status"] == "draft"
     versions = client.get(f"/api/admin/items/{item['id']}/versions", headers=as_("ed_mz")).json()["versions"]
     assert versions[-1]["note"] == "请写明具体金额" and versions[-1]["actor"] == "rv_mz"
@@ -221,8 +233,11 @@ def test_gold_question_losing_its_answer_blocks_publish_unless_confirmed(client,
     assert gold.status_code == 201
     listed = client.get("/api/admin/gold", headers=as_("rv_mz")).json()["gold"]
     assert any(g["id"] == gold.json()["id"] and g["passing"] for g in listed)
-    client.put(f"/api/admin/items/{item['id']}", headers=as_("ed_mz"),
-               json={"kind": "qa", "fields": {"question": "婚姻登记需要预约吗？", "answer": "可在网上预约。"}})
+    client.put(
+        f"/api/admin/items/{item['id']}",
+        headers=as_("ed_mz"),
+        json={"kind": "qa", "fields": {"question": "婚姻登记需要预约吗？", "answer": "可在网上预约。"}},
+    )
     client.post(f"/api/admin/items/{item['id']}/submit", headers=as_("ed_mz"))
     check = client.get(f"/api/admin/items/{item['id']}/publish-check", headers=as_("rv_mz")).json()
     assert check["lost"] == 1
@@ -237,8 +252,7 @@ def test_gold_question_losing_its_answer_blocks_publish_unless_confirmed(client,
 
 def test_search_and_expiring_filter(client, as_):
     soon = (date.today() + timedelta(days=10)).isoformat()
-    item = new_qa(client, as_("ed_mz"), {"question": "冬季临时价格补贴怎么领？", "answer": "按月随低保金发放。"},
-                  expiry_date=soon)
+    item = new_qa(client, as_("ed_mz"), {"question": "冬季临时价格补贴怎么领？", "answer": "按月随低保金发放。"}, expiry_date=soon)
     found = client.get("/api/admin/items", headers=as_("ed_mz"), params={"q": "价格补贴"}).json()
     assert [i["id"] for i in found["items"]] == [item["id"]]
     expiring = client.get("/api/admin/items", headers=as_("ed_mz"), params={"expiring_days": 30}).json()
@@ -249,8 +263,11 @@ def test_search_and_expiring_filter(client, as_):
 
 def test_audit_log_records_who_what_where_before_after_and_is_append_only(client, as_, app_home):
     item = new_qa(client, as_("ed_mz"), {"question": "社会救助热线是多少？", "answer": "12345。"})
-    client.put(f"/api/admin/items/{item['id']}", headers=as_("ed_mz"),
-               json={"kind": "qa", "fields": {"question": "社会救助热线是多少？", "answer": "拨打12345。"}})
+    client.put(
+        f"/api/admin/items/{item['id']}",
+        headers=as_("ed_mz"),
+        json={"kind": "qa", "fields": {"question": "社会救助热线是多少？", "answer": "拨打12345。"}},
+    )
     assert client.get("/api/admin/audit", headers=as_("ed_mz")).status_code == 403
     log = client.get("/api/admin/audit", headers=as_("root"), params={"target": f"item:{item['id']}"}).json()
     actions = [e["action"] for e in log["entries"]]
@@ -291,8 +308,7 @@ def _upload(client, headers, data: bytes, name: str = "qa.xlsx", **params):
 
 def test_import_preview_names_problems_and_commits_nothing(client, as_):
     before = client.get("/api/admin/items", headers=as_("root")).json()["total"]
-    data = _workbook([["医疗救助怎么申请？", "", "向街道提交申请。"], ["", "", "没有问题的答案"],
-                      ["医疗救助怎么申请？", "", "重复的问题"]])
+    data = _workbook([["医疗救助怎么申请？", "", "向街道提交申请。"], ["", "", "没有问题的答案"], ["医疗救助怎么申请？", "", "重复的问题"]])
     preview = _upload(client, as_("ed_mz"), data, dry_run=1)
     assert preview.status_code == 200 and preview.json()["ok"] is False
     problems = preview.json()["problems"]
@@ -306,8 +322,7 @@ def test_import_preview_names_problems_and_commits_nothing(client, as_):
 
 
 def test_import_commits_drafts_reimport_adds_nothing_and_reviewers_publish(client, as_, other_process):
-    rows = [[f"第{n}类惠民救助金怎么申领？", f"第{n}类救助金去哪领", f"第{n}类惠民救助金由街道受理，每月{n}0元。"]
-            for n in range(1, 6)]
+    rows = [[f"第{n}类惠民救助金怎么申领？", f"第{n}类救助金去哪领", f"第{n}类惠民救助金由街道受理，每月{n}0元。"] for n in range(1, 6)]
     data = _workbook(rows)
     assert _upload(client, as_("ed_mz"), data, publish=1).status_code == 403
     done = _upload(client, as_("ed_mz"), data)
@@ -330,8 +345,10 @@ def test_import_of_word_document_and_template_download(client, as_):
     from docx import Document
 
     document = Document()
-    for q, a in [("问：殡葬补贴怎么申请？", "答：由家属向户籍所在地街道申请。"),
-                 ("问：殡葬补贴标准是多少？", "答：每人一次性补贴1000元。")]:
+    for q, a in [
+        ("问：殡葬补贴怎么申请？", "答：由家属向户籍所在地街道申请。"),
+        ("问：殡葬补贴标准是多少？", "答：每人一次性补贴1000元。"),
+    ]:
         document.add_paragraph(q)
         document.add_paragraph(a)
     out = io.BytesIO()
@@ -347,11 +364,17 @@ def test_import_of_word_document_and_template_download(client, as_):
 def test_import_of_a_pdf_made_by_the_test(client, as_):
     from tests.unit.test_bulk_import import chinese_pdf
 
-    data = chinese_pdf(["特困供养政策问答", "问：特困人员供养怎么申请？", "答：向户籍所在地乡镇（街道）提出申请。",
-                        "问：特困供养多久能批下来？", "答：一般在受理后20个工作日内办结。"])
+    data = chinese_pdf(
+        [
+            "特困供养政策问答",
+            "问：特困人员供养怎么申请？",
+            "答：向户籍所在地乡镇（街道）提出申请。",
+            "问：特困供养多久能批下来？",
+            "答：一般在受理后20个工作日内办结。",
+        ]
+    )
     preview = _upload(client, as_("ed_mz"), data, name="特困供养问答.pdf", dry_run=1).json()
-    assert preview["ok"] and [i["fields"]["question"] for i in preview["items"]] == [
-        "特困人员供养怎么申请？", "特困供养多久能批下来？"]
+    assert preview["ok"] and [i["fields"]["question"] for i in preview["items"]] == ["特困人员供养怎么申请？", "特困供养多久能批下来？"]
     done = _upload(client, as_("ed_mz"), data, name="特困供养问答.pdf")
     assert done.status_code == 200 and done.json()["added"] == 2
     drafts = client.get("/api/admin/items", headers=as_("ed_mz"), params={"q": "特困供养多久"}).json()["items"]

@@ -1,4 +1,5 @@
 """The answer pipeline on real content: statuses, citations, lifecycle, question understanding."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -13,8 +14,16 @@ TODAY = date.today()
 
 
 def _qa(key, question, answer, **extra):
-    return {"kind": "qa", "key": key, "question": question, "answer": answer, "department": "示例市民政局",
-            "region": "示例市", "status": "published", **extra}
+    return {
+        "kind": "qa",
+        "key": key,
+        "question": question,
+        "answer": answer,
+        "department": "示例市民政局",
+        "region": "示例市",
+        "status": "published",
+        **extra,
+    }
 
 
 @pytest.fixture
@@ -22,10 +31,14 @@ def lifecycle_kb(make_kb, tmp_path):
     records = [
         _qa("qa-live", "高龄津贴每月发多少钱？", "80至89周岁老人每月100元，90周岁以上每月300元。"),
         _qa("qa-draft", "殡葬补贴标准是多少？", "草稿：每人一次性补贴2000元。", status="draft"),
-        _qa("qa-expired", "取暖补贴每年发多少？", "取暖补贴每户每年500元。",
-            effective_date=str(TODAY - timedelta(days=400)), expiry_date=str(TODAY - timedelta(days=1))),
-        _qa("qa-future", "老年助餐补贴每餐补多少？", "老年助餐补贴每餐3元。",
-            effective_date=str(TODAY + timedelta(days=30))),
+        _qa(
+            "qa-expired",
+            "取暖补贴每年发多少？",
+            "取暖补贴每户每年500元。",
+            effective_date=str(TODAY - timedelta(days=400)),
+            expiry_date=str(TODAY - timedelta(days=1)),
+        ),
+        _qa("qa-future", "老年助餐补贴每餐补多少？", "老年助餐补贴每餐3元。", effective_date=str(TODAY + timedelta(days=30))),
         _qa("qa-abolish", "独生子女奖励费每月多少？", "独生子女父母奖励费每月10元。"),
     ]
     kb = make_kb()
@@ -82,6 +95,7 @@ def test_bad_questions_raise(lifecycle_kb):
 
 # --- on the sample knowledge base -----------------------------------------------------------
 
+
 def test_guide_answers_the_field_asked_for(sample_kb):
     materials = sample_kb.ask("办居住证要带什么材料")
     assert materials.status == AnswerStatus.ANSWERED and materials.item_key.startswith(("guide-juzhuzheng", "qa-"))
@@ -93,8 +107,12 @@ def test_guide_answers_the_field_asked_for(sample_kb):
 
 def test_colloquial_traditional_and_typo_questions_find_the_service(sample_kb):
     # found first, whatever the decision after it (answer, ask which one, or refuse: the reader's)
-    for question, service in [("公积金咋取出来", "gjj-tiqu"), ("居住證怎麼辦理", "juzhuzheng"),
-                              ("居注证怎么办", "juzhuzheng"), ("办户照要多久", "huzhao")]:
+    for question, service in [
+        ("公积金咋取出来", "gjj-tiqu"),
+        ("居住證怎麼辦理", "juzhuzheng"),
+        ("居注证怎么办", "juzhuzheng"),
+        ("办户照要多久", "huzhao"),
+    ]:
         assert service in sample_kb.ask(question).ranked_keys[0], question
     lost = sample_kb.ask("设保卡不小心弄丢了，补一张要多少钱？")  # a typo of a colloquial word
     assert lost.ranked_keys[0] in ("qa-shebaoka-003", "guide-shebaoka")  # found first (answered or not)

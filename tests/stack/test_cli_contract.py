@@ -1,4 +1,5 @@
 """The `govbot` CLI contract other tools rely on: keys, JSON lines, exit codes."""
+
 from __future__ import annotations
 
 import json
@@ -58,9 +59,16 @@ def test_ask_stdin_reports_bad_lines_and_keeps_going(sample_home):
 
 def test_eval_prints_metrics_as_json_and_table(sample_home, tmp_path):
     eval_file = tmp_path / "mini.jsonl"
-    rows = [{"id": "a", "question": "居住证要什么材料", "docs": ["guide-juzhuzheng", "qa-juzhuzheng-002"],
-             "expect_any": ["身份证"], "style": "standard"},
-            {"id": "b", "question": "给我讲个笑话", "docs": [], "expect_any": [], "style": "oos", "oos": True}]
+    rows = [
+        {
+            "id": "a",
+            "question": "居住证要什么材料",
+            "docs": ["guide-juzhuzheng", "qa-juzhuzheng-002"],
+            "expect_any": ["身份证"],
+            "style": "standard",
+        },
+        {"id": "b", "question": "给我讲个笑话", "docs": [], "expect_any": [], "style": "oos", "oos": True},
+    ]
     eval_file.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     result = run_cli(sample_home, "eval", str(eval_file), "--json")
     assert result.returncode == 0, result.stderr

@@ -1,4 +1,5 @@
 """Conversations through POST /api/chat against the real Rasa server, action server and API."""
+
 from __future__ import annotations
 
 import httpx
@@ -10,8 +11,11 @@ class Chat:
         self.base, self.session_id = base, session_id
 
     def say(self, text: str | None = None, payload: str | None = None) -> dict:
-        body = {"session_id": self.session_id, **({"text": text} if text is not None else {}),
-                **({"payload": payload} if payload is not None else {})}
+        body = {
+            "session_id": self.session_id,
+            **({"text": text} if text is not None else {}),
+            **({"payload": payload} if payload is not None else {}),
+        }
         response = httpx.post(f"{self.base}/api/chat", json=body, timeout=60)
         assert response.status_code == 200, response.text
         data = response.json()
@@ -164,20 +168,29 @@ def test_request_human_pauses_the_bot(stack):
     assert history[-1]["role"] == "citizen" and history[-1]["text"] == "你好，有人吗？"
 
 
-@pytest.mark.parametrize("body, expect", [
-    ({"text": ""}, "请输入"),
-    ({"text": "   "}, "请输入"),
-    ({"text": "长" * 5000}, "太长"),
-    ({"payload": "/unknown_intent"}, "失效"),
-    ({"payload": "/choose_service{not json"}, "失效"),
-])
+@pytest.mark.parametrize(
+    "body, expect",
+    [
+        ({"text": ""}, "请输入"),
+        ({"text": "   "}, "请输入"),
+        ({"text": "长" * 5000}, "太长"),
+        ({"payload": "/unknown_intent"}, "失效"),
+        ({"payload": "/choose_service{not json"}, "失效"),
+    ],
+)
 def test_bad_input_gets_a_polite_reply(stack, body, expect):
     response = httpx.post(f"{stack['base']}/api/chat", json={"session_id": "t-bad", **body}, timeout=60)
     assert response.status_code == 200 and expect in _texts(response.json())
 
 
-@pytest.mark.parametrize("n, text", list(enumerate(["😀😀😀", "how do I get a residence permit?",
-                                               "<script>alert(1)</script>居住证怎么办", "/choose_service{\"service_key\": 1}"])))
+@pytest.mark.parametrize(
+    "n, text",
+    list(
+        enumerate(
+            ["😀😀😀", "how do I get a residence permit?", "<script>alert(1)</script>居住证怎么办", '/choose_service{"service_key": 1}']
+        )
+    ),
+)
 def test_odd_text_never_crashes_or_echoes_markup(stack, n, text):
     data = Chat(stack["base"], f"t-odd-{n}").say(text)
     assert data["replies"] and "<script>" not in _texts(data) and data["status"] == "bot"
@@ -214,10 +227,26 @@ def test_rasa_end_to_end_stories(stack, tmp_path):
 
     settings = Settings(home=stack["home"])
     endpoints = stack["home"] / "rasa" / "endpoints.yml"
-    result = subprocess.run([str(rasa_bin(settings)), "test", "core", "--model", str(ensure_model(settings)),
-                             "--stories", "tests/stack/test_stories.yml", "--endpoints", str(endpoints),
-                             "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600,
-                            env={**__import__("os").environ, **QUIET})
+    result = subprocess.run(
+        [
+            str(rasa_bin(settings)),
+            "test",
+            "core",
+            "--model",
+            str(ensure_model(settings)),
+            "--stories",
+            "tests/stack/test_stories.yml",
+            "--endpoints",
+            str(endpoints),
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**__import__("os").environ, **QUIET},
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     failed = (tmp_path / "failed_test_stories.yml").read_text(encoding="utf-8")
     assert "None of the test stories failed" in failed, failed

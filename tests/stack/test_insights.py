@@ -1,5 +1,6 @@
 """The knowledge-gaps inbox and the analytics behind the policy-owner console: real SQLite, the
 real app (in-process, through FastAPI's TestClient) and the real e5 model. No mocks."""
+
 from __future__ import annotations
 
 import shutil
@@ -23,11 +24,18 @@ from govbot.settings import Settings
 
 MZ, CG = "示例市民政局", "示例市城市管理局"
 NOW = datetime(2024, 6, 12, 4, 0, tzinfo=timezone.utc)  # Wednesday 12:00 in China; weeks start 06-03 and 06-10
-STAFF = [("ins_editor_mz", "editor", MZ), ("ins_reviewer_cg", "reviewer", CG), ("ins_admin", "admin", ""),
-         ("ins_boss", "supervisor", ""), ("ins_op", "operator", CG), ("ins_editor_none", "editor", "")]
+STAFF = [
+    ("ins_editor_mz", "editor", MZ),
+    ("ins_reviewer_cg", "reviewer", CG),
+    ("ins_admin", "admin", ""),
+    ("ins_boss", "supervisor", ""),
+    ("ins_op", "operator", CG),
+    ("ins_editor_none", "editor", ""),
+]
 
 
 # --- the app over a copy of the sample home, shared by the module ----------------------------
+
 
 @pytest.fixture(scope="module")
 def app(sample_home, tmp_path_factory):
@@ -56,11 +64,15 @@ def seeded(app):
     engine = app.app.state.records.engine
     writer = QuestionLog(engine)
     now = datetime.now(timezone.utc)
-    for days, text, department in [(1, "低保咋申请", MZ), (2, "低保怎么申请？", MZ), (9, "申请最低生活保障需要什么条件", MZ),
-                                   (1, "小区门口有人摆摊占道经营", CG), (3, "有人占道摆摊没人管", CG),
-                                   (10, "门口天天有人摆摊卖菜堵路", CG)]:
-        writer.write(question=text, status="no_answer", routed_department=department, channel="web",
-                     time=now - timedelta(days=days))
+    for days, text, department in [
+        (1, "低保咋申请", MZ),
+        (2, "低保怎么申请？", MZ),
+        (9, "申请最低生活保障需要什么条件", MZ),
+        (1, "小区门口有人摆摊占道经营", CG),
+        (3, "有人占道摆摊没人管", CG),
+        (10, "门口天天有人摆摊卖菜堵路", CG),
+    ]:
+        writer.write(question=text, status="no_answer", routed_department=department, channel="web", time=now - timedelta(days=days))
     return app
 
 
@@ -70,10 +82,10 @@ def _group_with(groups: list[dict], wording: str) -> dict | None:
 
 # --- the question log ------------------------------------------------------------------------
 
+
 def test_every_question_is_logged_in_sql_with_personal_data_masked(app):
     kb = app.app.state.kb
-    answer = kb.ask("我的手机13812345678，身份证110101199003071234，社保卡丢了怎么办", channel="cli",
-                    conversation_id="t-ins-mask")
+    answer = kb.ask("我的手机13812345678，身份证110101199003071234，社保卡丢了怎么办", channel="cli", conversation_id="t-ins-mask")
     with kb.store.engine.connect() as conn:
         rows = conn.execute(select(question_log).where(question_log.c.conversation_id == "t-ins-mask")).all()
     assert len(rows) == 1
@@ -105,6 +117,7 @@ def test_normalized_wording_ignores_punctuation_width_and_trailing_particles():
 
 # --- computations on a database of their own, at a fixed time ---------------------------------
 
+
 def _at(days: float) -> datetime:
     return NOW - timedelta(days=days)
 
@@ -124,8 +137,17 @@ def history(tmp_path_factory):
 
     def asked(days, text, status, department="", routed="", item=None, conversation=""):
         item_id, title = item or (None, "")
-        log.write(question=text, status=status, department=department, routed_department=routed, item_id=item_id,
-                  item_title=title, channel="web", conversation_id=conversation, time=_at(days))
+        log.write(
+            question=text,
+            status=status,
+            department=department,
+            routed_department=routed,
+            item_id=item_id,
+            item_title=title,
+            channel="web",
+            conversation_id=conversation,
+            time=_at(days),
+        )
 
     dibao, zhandao = (101, "最低生活保障申请"), (201, "占道经营投诉")
     # week of 06-03
@@ -148,22 +170,49 @@ def history(tmp_path_factory):
 
     with engine.begin() as conn:
         for cid, days, status, department, waited in [
-                ("c1", 9, "bot", "", False), ("c2", 8, "bot", MZ, True),  # c2 was handed off, then released
-                ("c3", 2, "waiting", CG, True), ("c4", 2, "human", "", False),  # c4: claimed straight from the bot
-                ("c5", 2, "bot", "", False), ("c6", 1, "bot", "", False)]:
-            conn.execute(insert(conversations).values(
-                id=cid, channel="web", status=status, department=department, operator="",
-                waiting_since=_at(days - 0.01) if waited else None, created_at=_at(days), updated_at=_at(days)))
+            ("c1", 9, "bot", "", False),
+            ("c2", 8, "bot", MZ, True),  # c2 was handed off, then released
+            ("c3", 2, "waiting", CG, True),
+            ("c4", 2, "human", "", False),  # c4: claimed straight from the bot
+            ("c5", 2, "bot", "", False),
+            ("c6", 1, "bot", "", False),
+        ]:
+            conn.execute(
+                insert(conversations).values(
+                    id=cid,
+                    channel="web",
+                    status=status,
+                    department=department,
+                    operator="",
+                    waiting_since=_at(days - 0.01) if waited else None,
+                    created_at=_at(days),
+                    updated_at=_at(days),
+                )
+            )
         mz_source = [{"id": 101, "kind": "guide", "title": "最低生活保障申请", "department": MZ}]
         cg_source = [{"id": 201, "kind": "qa", "title": "占道经营投诉", "department": CG}]
         for days, helpful, question, sources, cid in [
-                (8.8, True, "最低生活保障怎么办理", mz_source, "c1"), (8, False, "低保怎么申请？", mz_source, "c2"),
-                (1, True, "占道经营怎么投诉", cg_source, "c3"), (1.9, False, "有人占道摆摊没人管啊", [], "c4"),
-                (1.9, True, "低保怎么申请", mz_source, "c5"), (0.9, False, "狗不拴绳咬人了找谁", [], "c6")]:
-            conn.execute(insert(feedback).values(conversation_id=cid, helpful=helpful, question=question, answer="",
-                                                 sources=sources, created_at=_at(days)))
-    add_flag(engine, operator="op1", question="申请最低生活保障需要什么条件", kind="missing", department=MZ,
-             note="市民电话13812345678，问了三次", time=_at(1))
+            (8.8, True, "最低生活保障怎么办理", mz_source, "c1"),
+            (8, False, "低保怎么申请？", mz_source, "c2"),
+            (1, True, "占道经营怎么投诉", cg_source, "c3"),
+            (1.9, False, "有人占道摆摊没人管啊", [], "c4"),
+            (1.9, True, "低保怎么申请", mz_source, "c5"),
+            (0.9, False, "狗不拴绳咬人了找谁", [], "c6"),
+        ]:
+            conn.execute(
+                insert(feedback).values(
+                    conversation_id=cid, helpful=helpful, question=question, answer="", sources=sources, created_at=_at(days)
+                )
+            )
+    add_flag(
+        engine,
+        operator="op1",
+        question="申请最低生活保障需要什么条件",
+        kind="missing",
+        department=MZ,
+        note="市民电话13812345678，问了三次",
+        time=_at(1),
+    )
     return engine
 
 
@@ -171,9 +220,19 @@ def test_analytics_totals_and_rates_are_exact(history):
     result = analytics(history, now=NOW, weeks=2)
     assert result["department"] == "" and result["weeks"] == 2
     assert result["from"] == "2024-06-02T16:00:00+00:00"  # Monday 06-03 00:00 China time
-    assert result["totals"] == {"questions": 16, "answered": 9, "no_answer": 6, "conversations": 6, "handed_off": 3,
-                                "feedback": 6, "helpful": 3, "answered_rate": 0.5625, "no_answer_rate": 0.375,
-                                "handoff_rate": 0.5, "satisfaction": 0.5}
+    assert result["totals"] == {
+        "questions": 16,
+        "answered": 9,
+        "no_answer": 6,
+        "conversations": 6,
+        "handed_off": 3,
+        "feedback": 6,
+        "helpful": 3,
+        "answered_rate": 0.5625,
+        "no_answer_rate": 0.375,
+        "handoff_rate": 0.5,
+        "satisfaction": 0.5,
+    }
 
 
 def test_analytics_weekly_series(history):
@@ -203,8 +262,12 @@ def test_analytics_for_one_department_counts_only_its_own(history):
     result = analytics(history, now=NOW, weeks=2, department=MZ)
     assert result["department"] == MZ and [d["department"] for d in result["departments"]] == [MZ]
     assert (result["totals"]["questions"], result["totals"]["conversations"], result["totals"]["feedback"]) == (9, 3, 3)
-    assert {q["normalized"] for q in result["top_questions"]} == {"低保怎么申请", "最低生活保障怎么办理",
-                                                                  "低保的申请条件是什么", "低保咋申请"}
+    assert {q["normalized"] for q in result["top_questions"]} == {
+        "低保怎么申请",
+        "最低生活保障怎么办理",
+        "低保的申请条件是什么",
+        "低保咋申请",
+    }
 
 
 def test_top_questions(history):
@@ -220,8 +283,7 @@ def test_rising_topics_compare_the_last_two_weeks(app, history):
     rising = analytics(history, now=NOW, weeks=2, similarity=similarity)["rising"]
     # the three 摆摊 questions no item answered form one topic (3 vs 0), then the 低保 item (4 vs 2);
     # 占道经营投诉 (2 this week) is below the minimum, 低保 no-answers fell (1 vs 2)
-    assert [(t["kind"], t["this_week"], t["last_week"], t["growth"]) for t in rising] == [
-        ("question", 3, 0, None), ("item", 4, 2, 1.0)]
+    assert [(t["kind"], t["this_week"], t["last_week"], t["growth"]) for t in rising] == [("question", 3, 0, None), ("item", 4, 2, 1.0)]
     assert rising[0]["topic"] in ("小区门口有人摆摊占道经营", "小区门口有人摆摊占道经营！")
     assert rising[1]["topic"] == "最低生活保障申请" and rising[1]["item_id"] == 101
     # without grouping by meaning the 摆摊 wordings are separate and none of them is rising
@@ -231,7 +293,12 @@ def test_rising_topics_compare_the_last_two_weeks(app, history):
 def test_csv_is_the_per_department_weekly_table_with_a_bom(history):
     rows = department_weeks(history, now=NOW, weeks=2)
     assert [(r["week_start"], r["department"]) for r in rows] == [
-        ("2024-06-03", CG), ("2024-06-03", MZ), ("2024-06-10", ""), ("2024-06-10", CG), ("2024-06-10", MZ)]
+        ("2024-06-03", CG),
+        ("2024-06-03", MZ),
+        ("2024-06-10", ""),
+        ("2024-06-10", CG),
+        ("2024-06-10", MZ),
+    ]
     text = to_csv(rows)
     assert text.startswith("\ufeff")
     lines = text[1:].split("\r\n")
@@ -245,8 +312,7 @@ def test_csv_is_the_per_department_weekly_table_with_a_bom(history):
 def test_gaps_group_paraphrases_and_keep_unrelated_questions_apart(app, history):
     kb = app.app.state.kb
     similarity = Similarity.for_knowledge(history, kb)
-    result = find_gaps(history, now=NOW, days=30, similarity=similarity,
-                       department_for=lambda text: kb.department_for(text).name)
+    result = find_gaps(history, now=NOW, days=30, similarity=similarity, department_for=lambda text: kb.department_for(text).name)
     groups = result["groups"]
     assert result["total"] == len(groups) == 3
     dibao, tanfan, dog = groups  # most evidence first
@@ -300,8 +366,7 @@ def test_not_logged_in_is_401_and_other_roles_403(app):
         response = app.get(route, headers=operator)
         assert response.status_code == 403 and "无权" in response.json()["detail"]
     editor = login(app, "ins_editor_mz")
-    assert app.post("/api/operator/flags", headers=editor,
-                    json={"question": "低保怎么申请", "kind": "missing"}).status_code == 403
+    assert app.post("/api/operator/flags", headers=editor, json={"question": "低保怎么申请", "kind": "missing"}).status_code == 403
     nobody = login(app, "ins_editor_none")  # an editor without a department sees nothing
     assert app.get("/api/admin/gaps", headers=nobody).status_code == 403
 
@@ -339,18 +404,27 @@ def test_admins_and_supervisors_see_all_or_one_department(seeded):
 
 def test_analytics_route_is_scoped_like_the_gaps(seeded):
     app = seeded
-    editor = app.get("/api/admin/analytics", params={"department": CG, "weeks": 4},
-                     headers=login(app, "ins_editor_mz")).json()
+    editor = app.get("/api/admin/analytics", params={"department": CG, "weeks": 4}, headers=login(app, "ins_editor_mz")).json()
     assert editor["department"] == MZ and len(editor["series"]) == 4
     assert [d["department"] for d in editor["departments"]] == [MZ]
-    assert set(editor["totals"]) == {"questions", "answered", "no_answer", "conversations", "handed_off", "feedback",
-                                     "helpful", "answered_rate", "no_answer_rate", "handoff_rate", "satisfaction"}
+    assert set(editor["totals"]) == {
+        "questions",
+        "answered",
+        "no_answer",
+        "conversations",
+        "handed_off",
+        "feedback",
+        "helpful",
+        "answered_rate",
+        "no_answer_rate",
+        "handoff_rate",
+        "satisfaction",
+    }
     assert editor["totals"]["no_answer"] >= 3
     admin = app.get("/api/admin/analytics", headers=login(app, "ins_admin")).json()
     assert len(admin["series"]) == 8 and {MZ, CG} <= {d["department"] for d in admin["departments"]}
     assert admin["totals"]["questions"] >= editor["totals"]["questions"] + 3
-    assert set(admin) == {"department", "weeks", "from", "to", "totals", "series", "top_questions", "rising",
-                          "departments"}
+    assert set(admin) == {"department", "weeks", "from", "to", "totals", "series", "top_questions", "rising", "departments"}
 
 
 def test_analytics_csv_route(seeded):
@@ -369,18 +443,32 @@ def test_operators_flag_wrong_and_missing_answers(seeded):
     app = seeded
     state = app.app.state
     operator = login(app, "ins_op")
-    bad = [{"question": "低保怎么申请", "kind": "unknown"}, {"question": "   ", "kind": "missing"},
-           {"kind": "missing"}, {"question": "低保怎么申请", "kind": "wrong", "item_id": 999999}]
+    bad = [
+        {"question": "低保怎么申请", "kind": "unknown"},
+        {"question": "   ", "kind": "missing"},
+        {"kind": "missing"},
+        {"question": "低保怎么申请", "kind": "wrong", "item_id": 999999},
+    ]
     for body in bad:
         assert app.post("/api/operator/flags", headers=operator, json=body).status_code == 422, body
     item = state.kb.store.get_by_key("qa-juzhuzheng-001")
-    wrong = app.post("/api/operator/flags", headers=operator, json={
-        "question": "外地人住多久能办居住证", "kind": "wrong", "item_id": item.id,
-        "note": "答案里的居住年限已调整，市民手机13912345678"})
+    wrong = app.post(
+        "/api/operator/flags",
+        headers=operator,
+        json={
+            "question": "外地人住多久能办居住证",
+            "kind": "wrong",
+            "item_id": item.id,
+            "note": "答案里的居住年限已调整，市民手机13912345678",
+        },
+    )
     assert wrong.status_code == 200, wrong.text
     assert wrong.json()["department"] == item.department == "示例市公安局" and wrong.json()["kind"] == "wrong"
-    missing = app.post("/api/operator/flags", headers=operator, json={
-        "question": "新能源车充电桩进小区物业不让装怎么办", "kind": "missing", "item_id": None, "note": ""})
+    missing = app.post(
+        "/api/operator/flags",
+        headers=operator,
+        json={"question": "新能源车充电桩进小区物业不让装怎么办", "kind": "missing", "item_id": None, "note": ""},
+    )
     assert missing.status_code == 200 and missing.json()["department"]
     with state.records.engine.connect() as conn:
         row = conn.execute(select(answer_flags).where(answer_flags.c.id == wrong.json()["id"])).one()
@@ -394,5 +482,4 @@ def test_operators_flag_wrong_and_missing_answers(seeded):
     assert flagged["sources"]["flag"] == 1 and flagged["items"][0]["id"] == item.id
     assert flagged["items"][0]["title"] == item.title and flagged["flags"][0]["operator"] == "ins_op"
     boss = login(app, "ins_boss")
-    assert app.post("/api/operator/flags", headers=boss,
-                    json={"question": "公积金贷款额度是多少", "kind": "missing"}).status_code == 200
+    assert app.post("/api/operator/flags", headers=boss, json={"question": "公积金贷款额度是多少", "kind": "missing"}).status_code == 200

@@ -1,4 +1,5 @@
 """Handoff and the operator API against the real stack: gate, claim, chat, release, rules."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
@@ -13,9 +14,13 @@ from tests.stack.test_dialogue import Chat, _texts
 @pytest.fixture(scope="module")
 def staff(stack):
     home = stack["home"]
-    for name, role, dept in [("op_cg", "operator", "示例市城市管理局"), ("op_other", "operator", "示例市民政局"),
-                             ("op_cg2", "operator", "示例市城市管理局"), ("boss", "supervisor", ""),
-                             ("editor1", "editor", "示例市民政局")]:
+    for name, role, dept in [
+        ("op_cg", "operator", "示例市城市管理局"),
+        ("op_other", "operator", "示例市民政局"),
+        ("op_cg2", "operator", "示例市城市管理局"),
+        ("boss", "supervisor", ""),
+        ("editor1", "editor", "示例市民政局"),
+    ]:
         args = ["user", "add", name, "--role", role, "--password", "pass-" + name]
         result = run_cli(home, *(args + (["--department", dept] if dept else [])))
         assert result.returncode == 0 or "已存在" in result.stderr, result.stderr
@@ -47,8 +52,12 @@ def test_handoff_claim_chat_release(staff):
     other = bearer(base, "op_cg2")
     assert other.post("/api/operator/conversations/t-op-flow/claim").status_code == 409
     assert other.post("/api/operator/conversations/t-op-flow/messages", json={"text": "x"}).status_code == 409
-    assert operator.post("/api/operator/conversations/t-op-flow/messages",
-                         json={"text": "您好，我是城管热线坐席，请问具体位置在哪里？"}).status_code == 200
+    assert (
+        operator.post(
+            "/api/operator/conversations/t-op-flow/messages", json={"text": "您好，我是城管热线坐席，请问具体位置在哪里？"}
+        ).status_code
+        == 200
+    )
     quiet = citizen.say("在城东区人民路18号")
     assert quiet["status"] == "human" and quiet["replies"] == []  # the bot never talks over the operator
     history = httpx.get(f"{base}/api/chat/t-op-flow/history").json()["messages"]
@@ -74,8 +83,7 @@ def test_release_is_refused_while_the_citizen_has_written_something_the_operator
     entry = next(c for c in operator.get("/api/operator/queue").json() if c["id"] == "t-op-unseen")
     assert entry["status"] == "human" and entry["operator"] == "op_cg"  # still theirs: nothing handed back
     latest = httpx.get(f"{base}/api/chat/t-op-unseen/history").json()["messages"][-1]["seq"]
-    assert operator.post("/api/operator/conversations/t-op-unseen/messages",
-                         json={"text": "罚款标准请以执法文书为准。"}).status_code == 200
+    assert operator.post("/api/operator/conversations/t-op-unseen/messages", json={"text": "罚款标准请以执法文书为准。"}).status_code == 200
     released = operator.post("/api/operator/conversations/t-op-unseen/release", json={"seen_seq": latest})
     assert released.status_code == 200  # its own messages do not count as unseen
     assert citizen.say("公积金怎么提取")["status"] == "bot"
@@ -102,11 +110,11 @@ def test_rules_401_403_and_csrf(staff):
         body = browser.post("/api/operator/login", json={"username": "boss", "password": "pass-boss"}).json()
         assert browser.get("/api/operator/queue").status_code == 200
         assert browser.post("/api/operator/conversations/t-op-rules/claim").status_code == 403
-        claimed = browser.post("/api/operator/conversations/t-op-rules/claim",
-                               headers={"X-CSRF-Token": body["csrf_token"]})
+        claimed = browser.post("/api/operator/conversations/t-op-rules/claim", headers={"X-CSRF-Token": body["csrf_token"]})
         assert claimed.status_code == 200
-        assert browser.post("/api/operator/conversations/t-op-rules/release",
-                            headers={"X-CSRF-Token": body["csrf_token"]}).status_code == 200
+        assert (
+            browser.post("/api/operator/conversations/t-op-rules/release", headers={"X-CSRF-Token": body["csrf_token"]}).status_code == 200
+        )
 
 
 def test_assist_suggests_answers_and_a_department(staff):
@@ -123,8 +131,10 @@ def test_work_orders_and_audit(staff):
     from govbot.settings import Settings
 
     operator = bearer(staff["base"], "op_cg")
-    made = operator.post("/api/operator/workorders", json={"type": "report", "content": "人民路路灯不亮已三天",
-                                                            "address": "城东区人民路", "phone": "13900001111"})
+    made = operator.post(
+        "/api/operator/workorders",
+        json={"type": "report", "content": "人民路路灯不亮已三天", "address": "城东区人民路", "phone": "13900001111"},
+    )
     assert made.status_code == 200 and made.json()["tracking_number"].startswith("GD")
     log = Accounts(Settings(home=staff["home"]).db_url).audit_log(actor="op_cg")
     actions = {row["action"] for row in log}
@@ -186,8 +196,7 @@ def test_no_claim_in_time_offers_a_message_once(staff):
     citizen.say("转人工")
     records = _records(staff)
     with records.engine.begin() as conn:  # as if nobody had claimed it for ten minutes
-        conn.execute(update(conversations).where(conversations.c.id == "t-timeout")
-                     .values(waiting_since=now() - timedelta(minutes=10)))
+        conn.execute(update(conversations).where(conversations.c.id == "t-timeout").values(waiting_since=now() - timedelta(minutes=10)))
     hint = citizen.say("怎么还没有人")
     assert hint["status"] == "waiting" and "留言" in _texts(hint) and "10 分钟" in _texts(hint)
     assert citizen.say("还在等")["replies"] == []  # said once, not on every message

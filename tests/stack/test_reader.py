@@ -1,5 +1,6 @@
 """The reader (knowledge/reader): its contract on real content with the shipped model, its
 training command on a small slice, and a broken model file."""
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,11 @@ def test_every_candidate_gets_a_probability_and_the_answer_shows_the_calibrated_
 
 def test_a_guide_is_quoted_from_the_field_the_question_asks_for(sample_kb):
     pipeline = sample_kb.pipeline
-    for question, field in [("办居住证要带哪些材料？", "materials"), ("居住证申领去哪里办？", "location"),
-                            ("居住证多少天能办好？", "time_limit")]:
+    for question, field in [
+        ("办居住证要带哪些材料？", "materials"),
+        ("居住证申领去哪里办？", "location"),
+        ("居住证多少天能办好？", "time_limit"),
+    ]:
         _, turn = pipeline.run(question, threshold=0.0)
         guide = next(h for h in turn.hits if h.meta.key == "guide-juzhuzheng")
         assert pick_field(turn, guide, sample_kb.index, sample_kb.reader)[0] == field, question
@@ -117,8 +121,14 @@ def test_train_reader_on_a_slice_finishes_and_is_deterministic(tmp_path, sample_
         shutil.copytree(sample_home, home / "reader-training" / "sample")
         env = {**os.environ, "GOVBOT_HOME": str(home)}
         out = tmp_path / f"model{n}"
-        run = subprocess.run([sys.executable, "-m", "govbot.cli", "train-reader", "--kb", "sample", "--limit", "60",
-                              "--out", str(out)], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+        run = subprocess.run(
+            [sys.executable, "-m", "govbot.cli", "train-reader", "--kb", "sample", "--limit", "60", "--out", str(out)],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
         assert run.returncode == 0, run.stderr[-2000:]
         assert '"version"' in run.stdout
         outs.append(out)
@@ -133,9 +143,19 @@ def test_a_masked_question_has_no_candidate_of_the_service_that_answers_it(sampl
     from knowledge.reader.data import Labelled
     from knowledge.reader.train import collect
 
-    row = Labelled(id="t-1", question="我在这边上班，想办个居住证，要带些啥？", kb="sample", label="answer",
-                   item="guide-juzhuzheng", field="materials", span="", style="colloquial", writer="test",
-                   near_kind="", split="train")
+    row = Labelled(
+        id="t-1",
+        question="我在这边上班，想办个居住证，要带些啥？",
+        kb="sample",
+        label="answer",
+        item="guide-juzhuzheng",
+        field="materials",
+        span="",
+        style="colloquial",
+        writer="test",
+        near_kind="",
+        split="train",
+    )
     plain, masked = collect(sample_kb, [row], {}, masked=True)
     index = sample_kb.index
     service = index.service_of(index.item_id("guide-juzhuzheng"))
@@ -158,8 +178,9 @@ def test_a_corrupt_or_missing_model_file_is_named_with_the_command_that_rebuilds
     with pytest.raises(ReaderModelError, match=r"fields\.txt"):
         Reader.load(broken)
     env = {**os.environ, "GOVBOT_HOME": str(tmp_path / "home"), "GOVBOT_READER_DIR": str(broken)}
-    run = subprocess.run([sys.executable, "-m", "govbot.cli", "serve", "--port", "8791"], cwd=REPO, env=env,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "govbot.cli", "serve", "--port", "8791"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 2
     assert "fields.txt" in run.stderr and "govbot train-reader" in run.stderr
 
@@ -171,8 +192,10 @@ def test_the_cross_encoder_learns_reloads_and_leaves_the_embedding_model_alone(s
     from knowledge.reader.cross import CrossReader
 
     st = sample_kb.embeddings.model
-    pairs = [("办居住证要带什么材料", "居住证申领 所需材料：本人居民身份证原件、近6个月内证件照"),
-             ("办居住证要带什么材料", "高龄津贴 发放标准：80至89周岁老人每月100元")] * 4
+    pairs = [
+        ("办居住证要带什么材料", "居住证申领 所需材料：本人居民身份证原件、近6个月内证件照"),
+        ("办居住证要带什么材料", "高龄津贴 发放标准：80至89周岁老人每月100元"),
+    ] * 4
     before = sample_kb.embeddings.encode(["居住证怎么办"], "query: ")
     cross = CrossReader(st[0].auto_model, st.tokenizer).fit(pairs, [1.0, 0.0] * 4, epochs=3)
     scores = cross.predict(pairs[:2])

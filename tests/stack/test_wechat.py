@@ -8,6 +8,7 @@ with wechatpy, an implementation independent of ours.
 wechatpy (and our crypto.py) need the `cryptography` package for AES; without it wechatpy cannot
 even be imported, so the tests that need it are skipped with that reason, and the rest still run.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -41,21 +42,32 @@ SECRET = "fake-app-secret"
 ACCOUNT = "gh_1a2b3c4d5e6f"
 
 # published in WeChat's message-encryption sample code (WXBizMsgCrypt, Python and Java samples)
-SAMPLE = {"token": "spamtest", "aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "app_id": "wx2c2769f8efd9abc2",
-          "timestamp": "1409735669", "nonce": "1320562132", "msg_signature": "5d197aaffba7e9b25a30732f161a50dee96bd5fa",
-          "encrypt": "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQ"
-                     "HFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsV"
-                     "ticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0Vx"
-                     "pAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCu"
-                     "mEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE="}
-JAVA_SAMPLE = {"aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "app_id": "wxb11529c136998cb6",
-               "random": b"aaaabbbbccccdddd", "message": "我是中文abcd123",
-               "encrypted": "jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg=="}
+SAMPLE = {
+    "token": "spamtest",
+    "aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "app_id": "wx2c2769f8efd9abc2",
+    "timestamp": "1409735669",
+    "nonce": "1320562132",
+    "msg_signature": "5d197aaffba7e9b25a30732f161a50dee96bd5fa",
+    "encrypt": "hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQ"
+    "HFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsV"
+    "ticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0Vx"
+    "pAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCu"
+    "mEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=",
+}
+JAVA_SAMPLE = {
+    "aes_key": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "app_id": "wxb11529c136998cb6",
+    "random": b"aaaabbbbccccdddd",
+    "message": "我是中文abcd123",
+    "encrypted": "jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg==",
+}
 
 
 def _needs_aes():
-    return pytest.importorskip("cryptography", reason="AES (compatible/secure modes, and wechatpy itself) needs the "
-                                                      "`cryptography` package, which is not installed")
+    return pytest.importorskip(
+        "cryptography", reason="AES (compatible/secure modes, and wechatpy itself) needs the `cryptography` package, which is not installed"
+    )
 
 
 def _wechatpy_crypto(app_id: str = APP_ID):
@@ -77,8 +89,7 @@ class Served:
     def __init__(self, app):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning",
-                                                    lifespan="on"))
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self):
@@ -123,9 +134,15 @@ class FakeWeChat:
                 code = 45015
             else:
                 code = 0
-            self.sends.append({"touser": body.get("touser"), "msgtype": body.get("msgtype"),
-                               "content": (body.get("text") or {}).get("content"), "token": access_token,
-                               "errcode": code})
+            self.sends.append(
+                {
+                    "touser": body.get("touser"),
+                    "msgtype": body.get("msgtype"),
+                    "content": (body.get("text") or {}).get("content"),
+                    "token": access_token,
+                    "errcode": code,
+                }
+            )
             return {"errcode": code, "errmsg": "ok" if code == 0 else "refused"}
 
     def delivered(self, openid: str) -> list[str]:
@@ -139,8 +156,15 @@ class FakeWeChat:
 
 
 def _settings(stack, api_base: str = "http://127.0.0.1:9", **overrides) -> Settings:
-    values = dict(home=stack["home"], rasa_port=urlparse(stack["rasa"]).port, wechat_token=TOKEN,
-                  wechat_aes_key=AES_KEY, wechat_app_id=APP_ID, wechat_app_secret=SECRET, wechat_api_base=api_base)
+    values = dict(
+        home=stack["home"],
+        rasa_port=urlparse(stack["rasa"]).port,
+        wechat_token=TOKEN,
+        wechat_aes_key=AES_KEY,
+        wechat_app_id=APP_ID,
+        wechat_app_secret=SECRET,
+        wechat_api_base=api_base,
+    )
     return Settings(**{**values, **overrides})
 
 
@@ -152,36 +176,42 @@ class Citizen:
         self.session = "wx:" + self.openid
 
     def xml(self, msg_type: str = "text", msg_id: str | None = None, create_time: int | None = None, **fields) -> str:
-        parts = [f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>",
-                 f"<FromUserName><![CDATA[{self.openid}]]></FromUserName>",
-                 f"<CreateTime>{create_time or int(time.time())}</CreateTime>",
-                 f"<MsgType><![CDATA[{msg_type}]]></MsgType>"]
+        parts = [
+            f"<ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>",
+            f"<FromUserName><![CDATA[{self.openid}]]></FromUserName>",
+            f"<CreateTime>{create_time or int(time.time())}</CreateTime>",
+            f"<MsgType><![CDATA[{msg_type}]]></MsgType>",
+        ]
         parts += [f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items()]
         if msg_type != "event":
             parts.append(f"<MsgId>{msg_id or uuid.uuid4().int % 10**18}</MsgId>")
         return "<xml>" + "".join(parts) + "</xml>"
 
-    def request(self, plain_xml: str, *, client: httpx.Client | None = None, token: str = TOKEN,
-                timestamp: str | None = None, **query_overrides) -> httpx.Response:
+    def request(
+        self, plain_xml: str, *, client: httpx.Client | None = None, token: str = TOKEN, timestamp: str | None = None, **query_overrides
+    ) -> httpx.Response:
         """POST as WeChat does in this citizen's mode (plain, compatible or secure)."""
         timestamp = timestamp or str(int(time.time()))
         nonce = str(uuid.uuid4().int % 10**9)
-        query = {"signature": _sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-                 "openid": self.openid}
+        query = {"signature": _sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "openid": self.openid}
         body = plain_xml
         if self.mode in ("compatible", "secure"):
             import xmltodict
 
             envelope = xmltodict.parse(_wechatpy_crypto().encrypt_message(plain_xml, nonce, timestamp))["xml"]
             encrypted = f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt>"
-            body = (plain_xml.replace("</xml>", encrypted + "</xml>") if self.mode == "compatible"
-                    else f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>{encrypted}</xml>")
+            body = (
+                plain_xml.replace("</xml>", encrypted + "</xml>")
+                if self.mode == "compatible"
+                else f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>{encrypted}</xml>"
+            )
             query.update(encrypt_type="aes", msg_signature=envelope["MsgSignature"])
         query.update(query_overrides)
         query = {k: v for k, v in query.items() if v is not None}
         poster = client or httpx
-        return poster.post(f"{self.base}/wechat", params=query, content=body.encode("utf-8"),
-                           headers={"Content-Type": "text/xml"}, timeout=60)
+        return poster.post(
+            f"{self.base}/wechat", params=query, content=body.encode("utf-8"), headers={"Content-Type": "text/xml"}, timeout=60
+        )
 
     def reply(self, response: httpx.Response):
         """The text message in a passive reply (decrypted in compatible and secure modes), or None for
@@ -196,8 +226,7 @@ class Citizen:
 
             envelope = xmltodict.parse(xml)["xml"]
             assert set(envelope) == {"Encrypt", "MsgSignature", "TimeStamp", "Nonce"}
-            xml = _wechatpy_crypto().decrypt_message(xml, envelope["MsgSignature"], envelope["TimeStamp"],
-                                                     envelope["Nonce"])
+            xml = _wechatpy_crypto().decrypt_message(xml, envelope["MsgSignature"], envelope["TimeStamp"], envelope["Nonce"])
         fields = {child.tag: child.text or "" for child in fromstring(xml)}
         assert fields["MsgType"] == "text" and fields["ToUserName"] == self.openid, fields
         assert fields["FromUserName"] == ACCOUNT and abs(int(fields["CreateTime"]) - time.time()) < 120
@@ -220,12 +249,13 @@ def served_fake():
 
 # --- signatures and encryption: WeChat's published samples, wechatpy as the second opinion ---------------
 def test_signatures_match_wechats_published_sample():
-    assert verification.check_msg_signature(SAMPLE["token"], SAMPLE["msg_signature"], SAMPLE["timestamp"],
-                                            SAMPLE["nonce"], SAMPLE["encrypt"])
-    assert not verification.check_msg_signature(SAMPLE["token"], SAMPLE["msg_signature"], SAMPLE["timestamp"],
-                                                "1320562133", SAMPLE["encrypt"])
-    assert not verification.check_msg_signature("other", SAMPLE["msg_signature"], SAMPLE["timestamp"],
-                                                SAMPLE["nonce"], SAMPLE["encrypt"])
+    assert verification.check_msg_signature(
+        SAMPLE["token"], SAMPLE["msg_signature"], SAMPLE["timestamp"], SAMPLE["nonce"], SAMPLE["encrypt"]
+    )
+    assert not verification.check_msg_signature(
+        SAMPLE["token"], SAMPLE["msg_signature"], SAMPLE["timestamp"], "1320562133", SAMPLE["encrypt"]
+    )
+    assert not verification.check_msg_signature("other", SAMPLE["msg_signature"], SAMPLE["timestamp"], SAMPLE["nonce"], SAMPLE["encrypt"])
     ours = verification.sha1_signature(SAMPLE["token"], SAMPLE["timestamp"], SAMPLE["nonce"])
     assert ours == _sign(SAMPLE["token"], SAMPLE["timestamp"], SAMPLE["nonce"])
     assert verification.check_signature(SAMPLE["token"], ours, SAMPLE["timestamp"], SAMPLE["nonce"])
@@ -241,8 +271,11 @@ def test_signature_agrees_with_wechatpy():
     from wechatpy.exceptions import InvalidSignatureException
     from wechatpy.utils import check_signature
 
-    for token, timestamp, nonce in [(SAMPLE["token"], SAMPLE["timestamp"], SAMPLE["nonce"]),
-                                    (TOKEN, "1700000000", "0"), ("中文令牌", "1", "abc")]:
+    for token, timestamp, nonce in [
+        (SAMPLE["token"], SAMPLE["timestamp"], SAMPLE["nonce"]),
+        (TOKEN, "1700000000", "0"),
+        ("中文令牌", "1", "abc"),
+    ]:
         ours = verification.sha1_signature(token, timestamp, nonce)
         check_signature(token, ours, timestamp, nonce)  # raises if wechatpy disagrees
         with pytest.raises(InvalidSignatureException):
@@ -255,8 +288,7 @@ def test_crypto_matches_wechats_published_samples():
 
     plain = MessageCrypto(SAMPLE["aes_key"], SAMPLE["app_id"]).decrypt(SAMPLE["encrypt"])
     message = parse_message(plain)
-    assert (message.from_user, message.content, message.msg_id) == ("oyORnuP8q7ou2gfYjqLzSIWZf0rs", "abcdteT",
-                                                                    "6054768590064713728")
+    assert (message.from_user, message.content, message.msg_id) == ("oyORnuP8q7ou2gfYjqLzSIWZf0rs", "abcdteT", "6054768590064713728")
     with pytest.raises(CryptoError):  # the AppId inside must be ours
         MessageCrypto(SAMPLE["aes_key"], "wx0000000000000000").decrypt(SAMPLE["encrypt"])
     java = MessageCrypto(JAVA_SAMPLE["aes_key"], JAVA_SAMPLE["app_id"])
@@ -273,8 +305,7 @@ def test_crypto_matches_wechats_published_samples():
 def test_url_verification_echoes_echostr_only_when_signed(wx_app):
     wx = wx_app
     timestamp, nonce = str(int(time.time())), "84823103"
-    good = {"signature": _sign(TOKEN, timestamp, nonce), "timestamp": timestamp,
-            "nonce": nonce, "echostr": "5839207584738923847"}
+    good = {"signature": _sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce, "echostr": "5839207584738923847"}
     response = httpx.get(f"{wx}/wechat", params=good)
     assert response.status_code == 200 and response.text == "5839207584738923847"
     assert httpx.get(f"{wx}/wechat", params={**good, "signature": "0" * 40}).status_code == 403
@@ -324,8 +355,13 @@ def test_secure_mode_checks_msg_signature_and_app_id(stack, wx_app):
     other = _wechatpy_crypto("wx0000000000000000")  # the same key, another account
     envelope = xmltodict.parse(other.encrypt_message(citizen.xml("text", Content="居住证"), nonce, timestamp))["xml"]
     body = f"<xml><ToUserName>{ACCOUNT}</ToUserName><Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
-    query = {"signature": _sign(TOKEN, timestamp, nonce), "timestamp": timestamp,
-             "nonce": nonce, "encrypt_type": "aes", "msg_signature": envelope["MsgSignature"]}
+    query = {
+        "signature": _sign(TOKEN, timestamp, nonce),
+        "timestamp": timestamp,
+        "nonce": nonce,
+        "encrypt_type": "aes",
+        "msg_signature": envelope["MsgSignature"],
+    }
     assert httpx.post(f"{wx_app}/wechat", params=query, content=body).status_code == 400
     garbage = "QUJDREVGR0hJSktMTU5PUA=="  # 16 bytes that decrypt to nonsense
     query["msg_signature"] = _sign(TOKEN, timestamp, nonce, garbage)
@@ -378,16 +414,14 @@ def test_a_retried_confirmation_files_one_work_order(stack, wx_app):
     assert "电话" in citizen.say("城东区人民路18号幸福小区东门")
     confirm = citizen.say("我的手机是13812345678")
     assert "回访" in confirm and "数字选择" in confirm, confirm
-    number = next(line.split(".")[0] for line in confirm.splitlines()
-                  if line[:1].isdigit() and ("是" in line or "需要" in line))
+    number = next(line.split(".")[0] for line in confirm.splitlines() if line[:1].isdigit() and ("是" in line or "需要" in line))
     xml = citizen.xml("text", msg_id="7300000000000000002", Content=number)
     replies = [citizen.reply(r) for r in _concurrently(3, lambda client: citizen.request(xml, client=client))]
     done = [r for r in replies if r]
     assert len(done) == 1 and "工单号：GD" in done[0], replies
     records = Records(Settings(home=stack["home"]).db_url)
     with records.engine.connect() as conn:
-        filed = conn.execute(select(func.count()).select_from(work_orders)
-                             .where(work_orders.c.conversation_id == citizen.session)).scalar()
+        filed = conn.execute(select(func.count()).select_from(work_orders).where(work_orders.c.conversation_id == citizen.session)).scalar()
     assert filed == 1
 
 
@@ -407,22 +441,23 @@ def test_menu_clicks_ask_or_answer_fixed_text(stack, wx_app):
     asked = citizen.reply(citizen.request(citizen.xml("event", Event="CLICK", EventKey="ASK:居住证怎么办理")))
     assert asked and "来源：《" in asked and "居住证" in asked
     assert citizen.history(stack)[0]["text"] == "居住证怎么办理"
-    hotline = citizen.reply(citizen.request(citizen.xml("event", Event="CLICK", EventKey="HOTLINE",
-                                                         create_time=int(time.time()) + 1)))
+    hotline = citizen.reply(citizen.request(citizen.xml("event", Event="CLICK", EventKey="HOTLINE", create_time=int(time.time()) + 1)))
     assert hotline and "12345" in hotline
-    unknown = citizen.reply(citizen.request(citizen.xml("event", Event="CLICK", EventKey="V1001_TODAY",
-                                                         create_time=int(time.time()) + 2)))
+    unknown = citizen.reply(citizen.request(citizen.xml("event", Event="CLICK", EventKey="V1001_TODAY", create_time=int(time.time()) + 2)))
     assert unknown and "文字" in unknown
     assert citizen.reply(citizen.request(citizen.xml("event", Event="VIEW", EventKey="https://example.gov.cn"))) is None
 
 
-@pytest.mark.parametrize("msg_type, fields", [
-    ("image", {"PicUrl": "http://mmbiz.qpic.cn/x.jpg", "MediaId": "m1"}),
-    ("voice", {"MediaId": "m2", "Format": "amr"}),
-    ("video", {"MediaId": "m3", "ThumbMediaId": "t3"}),
-    ("location", {"Location_X": "23.13", "Location_Y": "113.26", "Scale": "20", "Label": "示例市"}),
-    ("link", {"Title": "链接", "Description": "d", "Url": "https://example.com"}),
-])
+@pytest.mark.parametrize(
+    "msg_type, fields",
+    [
+        ("image", {"PicUrl": "http://mmbiz.qpic.cn/x.jpg", "MediaId": "m1"}),
+        ("voice", {"MediaId": "m2", "Format": "amr"}),
+        ("video", {"MediaId": "m3", "ThumbMediaId": "t3"}),
+        ("location", {"Location_X": "23.13", "Location_Y": "113.26", "Scale": "20", "Label": "示例市"}),
+        ("link", {"Title": "链接", "Description": "d", "Url": "https://example.com"}),
+    ],
+)
 def test_other_message_types_get_a_polite_request_for_text(stack, wx_app, msg_type, fields):
     citizen = Citizen(wx_app)
     reply = citizen.reply(citizen.request(citizen.xml(msg_type, **fields)))
@@ -451,29 +486,44 @@ def test_waiting_for_a_person_the_bot_replies_success(stack, wx_app):
 
 
 # --- bad input ---------------------------------------------------------------------------------------
-XXE = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-       '<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime>'
-       '<MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>')
-LAUGHS = ('<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "hahahahahahahahahaha">'
-          + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
-          + ']><xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime>'
-            '<MsgType>text</MsgType><Content>&i;</Content><MsgId>1</MsgId></xml>')
+XXE = (
+    '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
+    "<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime>"
+    "<MsgType>text</MsgType><Content>&xxe;</Content><MsgId>1</MsgId></xml>"
+)
+LAUGHS = (
+    '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY a "hahahahahahahahahaha">'
+    + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+    + "]><xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime>"
+    "<MsgType>text</MsgType><Content>&i;</Content><MsgId>1</MsgId></xml>"
+)
 
 
-@pytest.mark.parametrize("name, body", [
-    ("truncated", "<xml><ToUserName>gh</ToUserName><FromUserName>oX"),
-    ("not xml", "居住证怎么办理"),
-    ("json", '{"text": "居住证怎么办理"}'),
-    ("wrong root", "<msg><FromUserName>oX</FromUserName></msg>"),
-    ("no sender", "<xml><ToUserName>gh</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType>"
-                  "<Content>hi</Content><MsgId>1</MsgId></xml>"),
-    ("odd openid", "<xml><ToUserName>gh</ToUserName><FromUserName>o/../x y</FromUserName><CreateTime>1</CreateTime>"
-                   "<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>"),
-    ("xxe", XXE),
-    ("billion laughs", LAUGHS),
-    ("oversized", "<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime>"
-                  "<MsgType>text</MsgType><Content>" + "长" * 23000 + "</Content><MsgId>1</MsgId></xml>"),
-])
+@pytest.mark.parametrize(
+    "name, body",
+    [
+        ("truncated", "<xml><ToUserName>gh</ToUserName><FromUserName>oX"),
+        ("not xml", "居住证怎么办理"),
+        ("json", '{"text": "居住证怎么办理"}'),
+        ("wrong root", "<msg><FromUserName>oX</FromUserName></msg>"),
+        (
+            "no sender",
+            "<xml><ToUserName>gh</ToUserName><CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>",
+        ),
+        (
+            "odd openid",
+            "<xml><ToUserName>gh</ToUserName><FromUserName>o/../x y</FromUserName><CreateTime>1</CreateTime>"
+            "<MsgType>text</MsgType><Content>hi</Content><MsgId>1</MsgId></xml>",
+        ),
+        ("xxe", XXE),
+        ("billion laughs", LAUGHS),
+        (
+            "oversized",
+            "<xml><ToUserName>gh</ToUserName><FromUserName>oX</FromUserName><CreateTime>1</CreateTime>"
+            "<MsgType>text</MsgType><Content>" + "长" * 23000 + "</Content><MsgId>1</MsgId></xml>",
+        ),
+    ],
+)
 def test_bad_xml_is_refused_with_400(stack, wx_app, name, body):
     citizen = Citizen(wx_app)
     response = citizen.request(body)
@@ -523,8 +573,7 @@ def test_rasa_down_gives_a_polite_passive_reply_with_the_hotline(stack, sample_h
     with TestClient(create_app(settings)) as client:
         citizen = Citizen("", "plain")
         timestamp, nonce = str(int(time.time())), "99"
-        query = {"signature": _sign(TOKEN, timestamp, nonce), "timestamp": timestamp,
-                 "nonce": nonce}
+        query = {"signature": _sign(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce}
         response = client.post("/wechat", params=query, content=citizen.xml("text", Content="居住证怎么办理"))
         reply = citizen.reply(response)
         assert reply and "12345" in reply and "暂时无法服务" in reply
@@ -577,9 +626,10 @@ def test_closed_window_45015_is_logged_not_reported_as_sent(stack, slow, caplog)
 
 def test_long_answers_are_split_first_part_passive_rest_by_api(stack):
     fake = FakeWeChat()
-    with Served(fake.app) as served_fake, \
-            Served(create_app(_settings(stack, served_fake.base, wechat_max_chars=80,
-                                        wechat_reply_timeout_s=60))) as served:
+    with (
+        Served(fake.app) as served_fake,
+        Served(create_app(_settings(stack, served_fake.base, wechat_max_chars=80, wechat_reply_timeout_s=60))) as served,
+    ):
         citizen = Citizen(served.base)
         first = citizen.say("二手房过户需要什么材料")
         assert first.endswith("）") and "/" in first, first
@@ -591,8 +641,12 @@ def test_long_answers_are_split_first_part_passive_rest_by_api(stack):
         assert all(len(p) <= 80 for p in rest) and "来源：《" in rest[-1]
         whole = citizen.history(stack)[-1]["text"]
         assert whole[:20] in first
-        assert "".join(p.rsplit("\n（", 1)[0] for p in [first, *rest]).replace("\n", "").replace(" ", "").startswith(
-            whole.replace("\n", "").replace(" ", ""))
+        assert (
+            "".join(p.rsplit("\n（", 1)[0] for p in [first, *rest])
+            .replace("\n", "")
+            .replace(" ", "")
+            .startswith(whole.replace("\n", "").replace(" ", ""))
+        )
 
 
 # --- the customer-service client, quota and token on their own (against the fake API) -----------------
@@ -671,8 +725,10 @@ def test_buttons_are_numbered_once():
     from api.channels.wechat.render import compose
     from api.schemas import Button, Reply
 
-    buttons = [Button(title="残疾人两项补贴", payload="/choose_service{\"service_key\": \"a\"}"),
-               Button(title="高龄津贴", payload="/choose_service{\"service_key\": \"b\"}")]
+    buttons = [
+        Button(title="残疾人两项补贴", payload='/choose_service{"service_key": "a"}'),
+        Button(title="高龄津贴", payload='/choose_service{"service_key": "b"}'),
+    ]
     listed = compose([Reply(text="您想咨询的是以下哪一项？\n1. 残疾人两项补贴\n2. 高龄津贴", buttons=buttons)], 600, "12345")
     assert listed.parts[0].count("高龄津贴") == 1 and "数字" in listed.parts[0]
     asked = compose([Reply(text="是否需要回访？", buttons=buttons)], 600, "12345")
@@ -715,16 +771,15 @@ def test_without_room_for_the_rest_a_long_answer_is_shortened(tmp_path):
     from api.channels.wechat.channel import WeChatChannel
 
     def long_answer():
-        return compose_text("需要携带居民身份证原件及复印件。" * 30, "来源：《居住证申领》示例市公安局 2024-01-01", 120,
-                            "12345")
+        return compose_text("需要携带居民身份证原件及复印件。" * 30, "来源：《居住证申领》示例市公安局 2024-01-01", 120, "12345")
 
     outcome = long_answer()
     assert len(outcome.parts) > 2
-    passive_only = WeChatChannel(Settings(home=tmp_path, wechat_token=TOKEN, wechat_app_id=APP_ID,
-                                          wechat_app_secret=""))  # no customer-service API
+    passive_only = WeChatChannel(
+        Settings(home=tmp_path, wechat_token=TOKEN, wechat_app_id=APP_ID, wechat_app_secret="")
+    )  # no customer-service API
     assert passive_only.plan_passive("oA", outcome) == (outcome.condensed, [])
-    channel = WeChatChannel(Settings(home=tmp_path, wechat_token=TOKEN, wechat_app_id=APP_ID,
-                                     wechat_app_secret=SECRET))
+    channel = WeChatChannel(Settings(home=tmp_path, wechat_token=TOKEN, wechat_app_id=APP_ID, wechat_app_secret=SECRET))
     channel.windows.note_inbound("oA", "message")
     outcome = long_answer()
     assert channel.plan_passive("oA", outcome) == (outcome.parts[0], outcome.parts[1:])

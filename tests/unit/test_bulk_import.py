@@ -1,4 +1,5 @@
 """The console's bulk import (knowledge.bulk) on real files and a real SQLite store."""
+
 from __future__ import annotations
 
 import io
@@ -74,6 +75,7 @@ def preview(store, data: bytes, filename: str = "问答.xlsx", department: str |
 
 # --- the main path: a Q&A workbook, committed, re-imported ------------------------------------------
 
+
 def test_qa_workbook_previews_then_commits_with_the_importers_department_and_region(store):
     seen = []
     result = preview(store, xlsx(QA_HEAD, *QA_ROWS), region="示例市", progress=lambda d, t: seen.append((d, t)))
@@ -123,8 +125,9 @@ def test_reimport_under_any_filename_is_unchanged_and_adds_nothing(store):
 
 def test_key_column_lets_a_question_be_reworded_without_a_new_item(store):
     head = ["编号", "问题", "答案"]
-    commit_import(store, preview(store, xlsx(head, ["YB-001", "医保卡丢了怎么补办？", "到医保窗口补办。"])),
-                  status=Status.PUBLISHED, actor="a")
+    commit_import(
+        store, preview(store, xlsx(head, ["YB-001", "医保卡丢了怎么补办？", "到医保窗口补办。"])), status=Status.PUBLISHED, actor="a"
+    )
     reworded = preview(store, xlsx(head, ["YB-001", "社保卡丢失如何补领？", "到医保窗口补办。"]))
     assert reworded.ok and reworded.rows[0].action == "changed"
     assert reworded.rows[0].draft.key == "YB-001"
@@ -138,6 +141,7 @@ def test_key_column_lets_a_question_be_reworded_without_a_new_item(store):
 
 
 # --- whole-file problems ---------------------------------------------------------------------------
+
 
 def test_missing_required_columns_are_named(store):
     result = preview(store, xlsx(["问题", "部门"], ["医保卡丢了怎么补办？", DEPT]))
@@ -159,8 +163,7 @@ def test_unknown_and_status_columns_only_warn_and_status_comes_from_commit(store
 
 
 def test_merged_cells_in_the_data_are_an_error_naming_the_range(store):
-    data = xlsx(["问题", "答案"], ["医保卡丢了怎么补办？", "到医保窗口补办。"], ["医保卡密码忘了怎么办？", None],
-                merge="B2:B3")
+    data = xlsx(["问题", "答案"], ["医保卡丢了怎么补办？", "到医保窗口补办。"], ["医保卡密码忘了怎么办？", None], merge="B2:B3")
     result = preview(store, data)
     merged = [p for p in errors(result) if "合并单元格" in p.message]
     assert len(merged) == 1
@@ -172,8 +175,14 @@ def test_merged_cells_in_the_data_are_an_error_naming_the_range(store):
 
 
 def test_inner_empty_rows_warn_and_trailing_ones_are_ignored(store):
-    rows = [["问题", "答案"], ["医保卡丢了怎么补办？", "到医保窗口补办。"], [None, None],
-            ["异地就医怎么备案？", "在线备案。"], ["  ", None], [None, " "]]
+    rows = [
+        ["问题", "答案"],
+        ["医保卡丢了怎么补办？", "到医保窗口补办。"],
+        [None, None],
+        ["异地就医怎么备案？", "在线备案。"],
+        ["  ", None],
+        [None, " "],
+    ]
     result = preview(store, xlsx(*rows))
     assert result.ok and len(result.rows) == 2
     assert [(p.row, p.message) for p in warnings(result)] == [(3, "第3行为空行，已跳过")]
@@ -199,15 +208,18 @@ def test_more_rows_than_the_limit_is_refused_before_anything_is_built(store):
     assert "共有 4 行数据" in small.problems[0].message
 
 
-@pytest.mark.parametrize(("filename", "data", "words"), [
-    ("问答.xlsx", bytes(range(256)) * 8, ["损坏", ".xlsx"]),
-    ("问答.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, [".xls", "另存为 .xlsx"]),
-    ("问答.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, ["不支持", "另存为 .xlsx"]),
-    ("说明.txt", "问：你好？答：你好。".encode(), ["不支持的文件类型：.txt"]),
-    ("空.xlsx", b"", ["文件是空的"]),
-    ("公告.docx", b"PK\x03\x04 not really a zip", ["docx"]),
-    ("公告.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage", ["PDF"]),
-])
+@pytest.mark.parametrize(
+    ("filename", "data", "words"),
+    [
+        ("问答.xlsx", bytes(range(256)) * 8, ["损坏", ".xlsx"]),
+        ("问答.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, [".xls", "另存为 .xlsx"]),
+        ("问答.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, ["不支持", "另存为 .xlsx"]),
+        ("说明.txt", "问：你好？答：你好。".encode(), ["不支持的文件类型：.txt"]),
+        ("空.xlsx", b"", ["文件是空的"]),
+        ("公告.docx", b"PK\x03\x04 not really a zip", ["docx"]),
+        ("公告.pdf", b"%PDF-1.4\n1 0 obj << /Type /Catalog >>\ngarbage", ["PDF"]),
+    ],
+)
 def test_bad_files_become_one_whole_file_error(store, filename, data, words):
     result = preview(store, data, filename)
     assert not result.ok and result.rows == []
@@ -225,14 +237,17 @@ def test_a_word_document_renamed_to_xlsx_is_a_clear_error(store):
 
 # --- row problems ------------------------------------------------------------------------------------
 
+
 def test_row_errors_name_row_and_column(store):
     head = ["类型", "问题", "答案", "生效日期", "失效日期"]
-    rows = [["政策问答", "医保卡丢了怎么补办？", "到医保窗口补办。", "2024-01-01", ""],
-            ["政策问答", "异地就医怎么备案？", "", "", ""],
-            ["政策问答", "门诊怎么报销？", "按比例报销。", "明年一月", ""],
-            ["政策问答", "住院押金多少？", "视病情而定。", "2024-05-01", "2024-05-01"],
-            ["公告", "大病保险怎么赔？", "自动理赔。", "", ""],
-            ["政策问答", "生育津贴怎么领？", "单位申领。", "2024-02-30", ""]]
+    rows = [
+        ["政策问答", "医保卡丢了怎么补办？", "到医保窗口补办。", "2024-01-01", ""],
+        ["政策问答", "异地就医怎么备案？", "", "", ""],
+        ["政策问答", "门诊怎么报销？", "按比例报销。", "明年一月", ""],
+        ["政策问答", "住院押金多少？", "视病情而定。", "2024-05-01", "2024-05-01"],
+        ["公告", "大病保险怎么赔？", "自动理赔。", "", ""],
+        ["政策问答", "生育津贴怎么领？", "单位申领。", "2024-02-30", ""],
+    ]
     result = preview(store, xlsx(head, *rows), kind=None)
     found = {(p.row, p.column): p.message for p in errors(result)}
     assert found == {
@@ -249,18 +264,33 @@ def test_row_errors_name_row_and_column(store):
 
 
 def test_duplicate_questions_in_the_file_name_the_earlier_row(store):
-    rows = [["医保卡丢了怎么补办？", "到窗口补办。"], ["异地就医怎么备案？", "在线备案。"],
-            [" 医保卡丢了，怎么补办 ", "另一个答案。"], ["ＡＢＣ卡怎么办？", "一。"], ["abc卡怎么办", "二。"]]
+    rows = [
+        ["医保卡丢了怎么补办？", "到窗口补办。"],
+        ["异地就医怎么备案？", "在线备案。"],
+        [" 医保卡丢了，怎么补办 ", "另一个答案。"],
+        ["ＡＢＣ卡怎么办？", "一。"],
+        ["abc卡怎么办", "二。"],
+    ]
     result = preview(store, xlsx(["问题", "答案"], *rows))
     found = [(p.row, p.column, p.message) for p in errors(result)]
-    assert found == [(4, "问题", "与第2行的问题重复：同一部门的问题只能出现一次，请删除或合并其中一行"),
-                     (6, "问题", "与第5行的问题重复：同一部门的问题只能出现一次，请删除或合并其中一行")]
+    assert found == [
+        (4, "问题", "与第2行的问题重复：同一部门的问题只能出现一次，请删除或合并其中一行"),
+        (6, "问题", "与第5行的问题重复：同一部门的问题只能出现一次，请删除或合并其中一行"),
+    ]
 
 
 def test_same_question_as_a_stored_item_with_another_key_is_an_error(store):
-    stored = store.save_items([ItemDraft(kind=Kind.QA, title="医保卡丢了怎么补办？", key="qa-from-cli",
-                                         fields={"question": "医保卡丢了怎么补办？", "answer": "到窗口补办。"},
-                                         department=DEPT)]).added[0]
+    stored = store.save_items(
+        [
+            ItemDraft(
+                kind=Kind.QA,
+                title="医保卡丢了怎么补办？",
+                key="qa-from-cli",
+                fields={"question": "医保卡丢了怎么补办？", "answer": "到窗口补办。"},
+                department=DEPT,
+            )
+        ]
+    ).added[0]
     result = preview(store, xlsx(["问题", "答案"], ["医保卡丢了怎么补办", "新答案。"]))
     [problem] = errors(result)
     assert problem.row == 2 and problem.column == "问题"
@@ -271,8 +301,7 @@ def test_same_question_as_a_stored_item_with_another_key_is_an_error(store):
 
 
 def test_department_rules_for_editors_and_administrators(store):
-    data = xlsx(["问题", "答案", "部门"], ["医保卡丢了怎么补办？", "到窗口补办。", OTHER],
-                ["异地就医怎么备案？", "在线备案。", ""])
+    data = xlsx(["问题", "答案", "部门"], ["医保卡丢了怎么补办？", "到窗口补办。", OTHER], ["异地就医怎么备案？", "在线备案。", ""])
     editor = preview(store, data)
     [problem] = errors(editor)
     assert (problem.row, problem.column) == (2, "部门")
@@ -291,6 +320,7 @@ def test_department_rules_for_editors_and_administrators(store):
 
 # --- commit --------------------------------------------------------------------------------------------
 
+
 def test_commit_is_all_or_nothing(store):
     result = preview(store, xlsx(QA_HEAD, *QA_ROWS))
     assert result.ok
@@ -308,6 +338,7 @@ def test_commit_is_all_or_nothing(store):
 
 
 # --- templates ---------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", [Kind.QA, Kind.GUIDE])
 def test_templates_import_cleanly_with_their_example_row(store, kind):
@@ -330,6 +361,7 @@ def test_templates_import_cleanly_with_their_example_row(store, kind):
 
 
 # --- other formats -----------------------------------------------------------------------------------
+
 
 def test_several_sheets_are_read_and_the_instructions_sheet_is_skipped(store):
     book = load_workbook(io.BytesIO(template_workbook(Kind.GUIDE)))
@@ -356,9 +388,14 @@ def test_csv_in_gbk_with_the_same_header_logic(store):
 
 
 def test_word_qa_pairs_become_one_row_per_pair(store):
-    data = docx_bytes("示例市医保政策问答", "问：新生儿怎么办理医保？", "答：持出生医学证明到社区医保窗口办理。",
-                      "出生后3个月内参保的，自出生之日起享受待遇。", "问：医保卡丢了怎么补办？",
-                      "答：携带身份证到任一医保经办窗口补办。")
+    data = docx_bytes(
+        "示例市医保政策问答",
+        "问：新生儿怎么办理医保？",
+        "答：持出生医学证明到社区医保窗口办理。",
+        "出生后3个月内参保的，自出生之日起享受待遇。",
+        "问：医保卡丢了怎么补办？",
+        "答：携带身份证到任一医保经办窗口补办。",
+    )
     result = preview(store, data, "政策问答.docx")
     assert result.ok and [r.row for r in result.rows] == [1, 2]
     first = result.rows[0].draft
@@ -370,8 +407,15 @@ def test_word_qa_pairs_become_one_row_per_pair(store):
     same = preview(store, xlsx(["问题", "答案"], ["新生儿怎么办理医保？", first.fields["answer"]]))
     assert same.rows[0].action == "unchanged"
 
-    numbered = docx_bytes("一、居住证怎么办理？", "到居住地派出所申领。", "需要带身份证。",
-                          "二、居住证有效期多久？", "一年。", "三、居住证怎么办理?", "重复。")
+    numbered = docx_bytes(
+        "一、居住证怎么办理？",
+        "到居住地派出所申领。",
+        "需要带身份证。",
+        "二、居住证有效期多久？",
+        "一年。",
+        "三、居住证怎么办理?",
+        "重复。",
+    )
     result = preview(store, numbered, "居住证.docx")
     assert [r.draft.fields["question"] for r in result.rows] == ["居住证怎么办理？", "居住证有效期多久？"]
     assert result.rows[0].draft.fields["answer"] == "到居住地派出所申领。\n需要带身份证。"
@@ -383,9 +427,17 @@ def test_word_qa_pairs_become_one_row_per_pair(store):
 
 
 def test_word_policy_document_becomes_one_document_item_keyed_by_title(store):
-    paragraphs = ["示例市医疗保障局", "示医保发〔2024〕5号", "示例市医疗保障局关于做好2024年城乡居民医保参保工作的通知",
-                  "各区县医保局：", "为做好2024年城乡居民基本医疗保险参保工作，现将有关事项通知如下。",
-                  "一、参保范围", "本市户籍未参加职工医保的城乡居民。", "示例市医疗保障局", "2024年1月5日"]
+    paragraphs = [
+        "示例市医疗保障局",
+        "示医保发〔2024〕5号",
+        "示例市医疗保障局关于做好2024年城乡居民医保参保工作的通知",
+        "各区县医保局：",
+        "为做好2024年城乡居民基本医疗保险参保工作，现将有关事项通知如下。",
+        "一、参保范围",
+        "本市户籍未参加职工医保的城乡居民。",
+        "示例市医疗保障局",
+        "2024年1月5日",
+    ]
     result = preview(store, docx_bytes(*paragraphs), "通知.docx", department=None)
     assert result.ok and len(result.rows) == 1
     doc = result.rows[0].draft
@@ -402,8 +454,7 @@ def test_word_policy_document_becomes_one_document_item_keyed_by_title(store):
 
 def _cjk_font() -> str | None:
     try:
-        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10,
-                             check=False).stdout
+        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     files = [line.split(":")[0].strip() for line in out.splitlines()]
@@ -426,12 +477,15 @@ def chinese_pdf(lines: list[str]) -> bytes:
 
 
 def test_pdf_qa_pairs(store):
-    data = chinese_pdf(["公积金政策问答", "问：公积金可以提取吗？", "答：购房、租房时可以提取。", "问：公积金贷款额度是多少？",
-                        "答：最高60万元。"])
+    data = chinese_pdf(
+        ["公积金政策问答", "问：公积金可以提取吗？", "答：购房、租房时可以提取。", "问：公积金贷款额度是多少？", "答：最高60万元。"]
+    )
     result = preview(store, data, "公积金.pdf")
     assert result.ok
     assert [(r.row, r.draft.fields["question"], r.draft.fields["answer"]) for r in result.rows] == [
-        (1, "公积金可以提取吗？", "购房、租房时可以提取。"), (2, "公积金贷款额度是多少？", "最高60万元。")]
+        (1, "公积金可以提取吗？", "购房、租房时可以提取。"),
+        (2, "公积金贷款额度是多少？", "最高60万元。"),
+    ]
 
 
 def test_corrupt_zip_member_never_escapes(store):

@@ -1,4 +1,5 @@
 """Ingestion through the real CLI and store: formats, idempotency, versions, bad files."""
+
 from __future__ import annotations
 
 import json
@@ -9,9 +10,16 @@ from openpyxl import Workbook
 from tests.conftest import REPO, run_cli, write_jsonl
 
 SEEDS = REPO / "data" / "documents"
-QA = {"kind": "qa", "key": "qa-test-1", "question": "示例市的办事大厅周末开门吗？",
-      "similar": ["周六能去大厅办事吗"], "answer": "示例市政务服务中心周六上午9:00-12:00开放部分窗口。",
-      "department": "示例市政务服务管理局", "region": "示例市", "status": "published"}
+QA = {
+    "kind": "qa",
+    "key": "qa-test-1",
+    "question": "示例市的办事大厅周末开门吗？",
+    "similar": ["周六能去大厅办事吗"],
+    "answer": "示例市政务服务中心周六上午9:00-12:00开放部分窗口。",
+    "department": "示例市政务服务管理局",
+    "region": "示例市",
+    "status": "published",
+}
 
 
 def test_seed_documents_are_ingested_with_metadata_and_without_portal_boilerplate(make_kb):
@@ -68,14 +76,21 @@ def test_spreadsheets_map_chinese_headers(make_kb, tmp_path):
     book = Workbook()
     sheet = book.active
     sheet.append(["问题", "相似问法", "答案", "部门", "地区", "生效日期"])
-    sheet.append(["养狗要办证吗？", "狗证怎么办；养犬登记", "示例市实行养犬登记制度，须在取得犬只后30日内办理。",
-                  "示例市公安局", "示例市", "2024-01-01"])
+    sheet.append(
+        [
+            "养狗要办证吗？",
+            "狗证怎么办；养犬登记",
+            "示例市实行养犬登记制度，须在取得犬只后30日内办理。",
+            "示例市公安局",
+            "示例市",
+            "2024-01-01",
+        ]
+    )
     sheet.append([None, None, None, None, None, None])  # an empty row is skipped
     xlsx = tmp_path / "qa.xlsx"
     book.save(xlsx)
     csv_path = tmp_path / "guide.csv"
-    csv_path.write_text("事项名称,所需材料,办理地点,责任部门\n犬只登记,身份证、犬只免疫证明,各区派出所,示例市公安局\n",
-                        encoding="utf-8")
+    csv_path.write_text("事项名称,所需材料,办理地点,责任部门\n犬只登记,身份证、犬只免疫证明,各区派出所,示例市公安局\n", encoding="utf-8")
     kb = make_kb()
     report = kb.ingest([xlsx, csv_path])
     assert not report.errors and report.count("added") == 2
@@ -95,8 +110,7 @@ def test_a_bad_row_rejects_its_file_whole_and_other_files_still_load(tmp_path):
     result = run_cli(home, "ingest", str(bad), str(corrupt), str(good))
     assert result.returncode == 2
     lines = result.stdout.splitlines()
-    assert any(line.startswith("失败\t") and "bad.jsonl" in line and "第2行" in line and "答案" in line
-               for line in lines)
+    assert any(line.startswith("失败\t") and "bad.jsonl" in line and "第2行" in line and "答案" in line for line in lines)
     assert any(line.startswith("失败\t") and "broken.pdf" in line for line in lines)
     assert any(line.startswith("已导入\t") and "good.jsonl" in line for line in lines)
     ask = run_cli(home, "ask", "周六能去大厅办事吗", "--json")

@@ -1,4 +1,5 @@
 """Reading, cleaning, metadata and chunking of real government documents (knowledge.ingest)."""
+
 from __future__ import annotations
 
 import datetime
@@ -30,28 +31,60 @@ SEED_DIRS = [
 
 EXPECTED_META = {
     "000_09049e3a06e794f3.txt": DocMeta(
-        title="红桥区市场监管局2019年政务公开工作要点", doc_number=None,
-        issuing_body="红桥区市场监管局", date=None),
+        title="红桥区市场监管局2019年政务公开工作要点", doc_number=None, issuing_body="红桥区市场监管局", date=None
+    ),
     "001_8a1ce8f3cd3cb75f.txt": DocMeta(
         title="贵阳国家高新区党政办公室印发贵阳国家高新区2019年政务公开工作实施方案的通知",
-        doc_number="筑高新办函〔2019〕23号", issuing_body="贵阳国家高新区党政办公室",
-        date=datetime.date(2019, 7, 10)),
+        doc_number="筑高新办函〔2019〕23号",
+        issuing_body="贵阳国家高新区党政办公室",
+        date=datetime.date(2019, 7, 10),
+    ),
     "002_7723b1c36605eed2.txt": DocMeta(
-        title="2019年义乌市政务公开工作要点", doc_number=None,
-        issuing_body="义乌市人民政府办公室", date=datetime.date(2019, 6, 27)),
+        title="2019年义乌市政务公开工作要点", doc_number=None, issuing_body="义乌市人民政府办公室", date=datetime.date(2019, 6, 27)
+    ),
     "003_dd439216d952db6d.txt": DocMeta(
-        title="泉州市工商局关于2017年政务公开工作主要任务分解实施方案", doc_number=None,
-        issuing_body="泉州市工商局", date=datetime.date(2017, 5, 24)),
+        title="泉州市工商局关于2017年政务公开工作主要任务分解实施方案",
+        doc_number=None,
+        issuing_body="泉州市工商局",
+        date=datetime.date(2017, 5, 24),
+    ),
     "004_924ba6c806a8898a.txt": DocMeta(
-        title="厦门市城市管理行政执法局2019年政务公开工作主要任务", doc_number=None,
-        issuing_body="厦门市城市管理行政执法局", date=datetime.date(2019, 9, 12)),
+        title="厦门市城市管理行政执法局2019年政务公开工作主要任务",
+        doc_number=None,
+        issuing_body="厦门市城市管理行政执法局",
+        date=datetime.date(2019, 9, 12),
+    ),
 }
 
 # Page furniture and the portal vendor's contact block: none of it may survive cleaning.
-BOILERPLATE = ["4006-0531-77", "0531-88873", "zhenghe", "联系我们", "服务热线", "技术支持",
-               "注册地址", "公司地址", "浏览量", "分享到", "扫一扫", "当前位置", "朗读", "附件下载",
-               "相关解读", "文字解读", "媒体报道", "微信二维码", "APP客户端", "项目日历", "政策订阅",
-               "政策匹配", "已入库项目", "每日一听", "此件公开发布", "政策来源"]
+BOILERPLATE = [
+    "4006-0531-77",
+    "0531-88873",
+    "zhenghe",
+    "联系我们",
+    "服务热线",
+    "技术支持",
+    "注册地址",
+    "公司地址",
+    "浏览量",
+    "分享到",
+    "扫一扫",
+    "当前位置",
+    "朗读",
+    "附件下载",
+    "相关解读",
+    "文字解读",
+    "媒体报道",
+    "微信二维码",
+    "APP客户端",
+    "项目日历",
+    "政策订阅",
+    "政策匹配",
+    "已入库项目",
+    "每日一听",
+    "此件公开发布",
+    "政策来源",
+]
 
 SENTENCE_END = "。！？；!?;"
 
@@ -79,7 +112,7 @@ def squash(text: str) -> str:
 
 
 def path_of(chunks: list[Chunk], *prefix: str) -> list[Chunk]:
-    return [c for c in chunks if c.heading_path[:len(prefix)] == prefix]
+    return [c for c in chunks if c.heading_path[: len(prefix)] == prefix]
 
 
 # --------------------------------------------------------------------------- cleaning
@@ -126,24 +159,26 @@ def test_cleaning_normalises_whitespace():
 
 
 def test_cleaning_rules_on_a_synthetic_page():
-    page = "\n".join([
-        "您现在的位置：首页 > 政务公开 > 通知公告",
-        "  关于做好夏季用电的通知  ",
-        "发布时间：2023-06-01　　浏览次数：35次　【字体：大 中 小】",
-        "",
-        "",
-        "一、各单位要节约用电。",
-        "群众可拨打服务热线：12345 咨询。",
-        "（此件主动公开）",
-        "打印本页",
-        "关闭窗口",
-        "二、用电高峰期错峰生产。",
-        "附件：",
-        "分享到：",
-        "网站首页 | 网站地图",
-        "联系我们",
-        "电话：0591-1234567",
-    ])
+    page = "\n".join(
+        [
+            "您现在的位置：首页 > 政务公开 > 通知公告",
+            "  关于做好夏季用电的通知  ",
+            "发布时间：2023-06-01　　浏览次数：35次　【字体：大 中 小】",
+            "",
+            "",
+            "一、各单位要节约用电。",
+            "群众可拨打服务热线：12345 咨询。",
+            "（此件主动公开）",
+            "打印本页",
+            "关闭窗口",
+            "二、用电高峰期错峰生产。",
+            "附件：",
+            "分享到：",
+            "网站首页 | 网站地图",
+            "联系我们",
+            "电话：0591-1234567",
+        ]
+    )
     cleaned = clean_document(page)
     assert cleaned.split("\n") == [
         "关于做好夏季用电的通知",
@@ -156,15 +191,28 @@ def test_cleaning_rules_on_a_synthetic_page():
 
 
 def test_footer_marker_in_the_middle_does_not_cut_the_document():
-    text = "\n".join([
-        "一、总体要求", "分享到：", "二、具体措施。各单位要落实责任。",
-        "联系我们", "  • 服务热线:4006-0531-77", "  • 邮箱:service@example.com",
-        "政策匹配", "148家企业", "成功匹配政策",
-        "三、保障措施。加强督导。", "政策解读", "四、政策解读要通俗易懂。",
-    ])
+    text = "\n".join(
+        [
+            "一、总体要求",
+            "分享到：",
+            "二、具体措施。各单位要落实责任。",
+            "联系我们",
+            "  • 服务热线:4006-0531-77",
+            "  • 邮箱:service@example.com",
+            "政策匹配",
+            "148家企业",
+            "成功匹配政策",
+            "三、保障措施。加强督导。",
+            "政策解读",
+            "四、政策解读要通俗易懂。",
+        ]
+    )
     assert clean_document(text).split("\n") == [
-        "一、总体要求", "二、具体措施。各单位要落实责任。", "三、保障措施。加强督导。",
-        "政策解读", "四、政策解读要通俗易懂。",  # a widget title alone is left alone
+        "一、总体要求",
+        "二、具体措施。各单位要落实责任。",
+        "三、保障措施。加强督导。",
+        "政策解读",
+        "四、政策解读要通俗易懂。",  # a widget title alone is left alone
     ]
 
 
@@ -177,12 +225,14 @@ def test_metadata_of_each_seed(name):
 
 
 def test_doc_number_cited_in_the_body_is_not_this_documents_number():
-    text = ("关于做好2019年政务公开工作的通知\n"
-            "各部门：\n"
-            "根据《省人民政府办公厅关于印发贵州省2019年政务公开工作要点的通知》（黔府办函〔2019〕68号），"
-            "现将有关事项通知如下。\n"
-            "某某区人民政府办公室\n"
-            "2019年5月6日")
+    text = (
+        "关于做好2019年政务公开工作的通知\n"
+        "各部门：\n"
+        "根据《省人民政府办公厅关于印发贵州省2019年政务公开工作要点的通知》（黔府办函〔2019〕68号），"
+        "现将有关事项通知如下。\n"
+        "某某区人民政府办公室\n"
+        "2019年5月6日"
+    )
     meta = extract_metadata(text, "notice.txt")
     assert meta.doc_number is None
     assert meta.title == "关于做好2019年政务公开工作的通知"
@@ -190,13 +240,16 @@ def test_doc_number_cited_in_the_body_is_not_this_documents_number():
     assert meta.date == datetime.date(2019, 5, 6)
 
 
-@pytest.mark.parametrize("line, number", [
-    ("厦府办〔2020〕12号", "厦府办〔2020〕12号"),
-    ("义政办发[2019]33号", "义政办发[2019]33号"),
-    ("泉政文(2018) 第 7 号", "泉政文(2018)第7号"),
-    ("文号：闽政〔2019〕1号", "闽政〔2019〕1号"),
-    ("厦门市人民政府令第178号", "厦门市人民政府令第178号"),
-])
+@pytest.mark.parametrize(
+    "line, number",
+    [
+        ("厦府办〔2020〕12号", "厦府办〔2020〕12号"),
+        ("义政办发[2019]33号", "义政办发[2019]33号"),
+        ("泉政文(2018) 第 7 号", "泉政文(2018)第7号"),
+        ("文号：闽政〔2019〕1号", "闽政〔2019〕1号"),
+        ("厦门市人民政府令第178号", "厦门市人民政府令第178号"),
+    ],
+)
 def test_doc_number_formats(line, number):
     meta = extract_metadata(f"某市人民政府关于加强管理的意见\n{line}\n各区人民政府：", "x.txt")
     assert meta.doc_number == number
@@ -241,19 +294,18 @@ def test_chunks_follow_structure_of_000():
 def test_chunks_follow_three_levels():
     chunks = chunk_document(seed_clean("001_8a1ce8f3cd3cb75f.txt"))
     paths = [c.heading_path for c in chunks]
-    assert ("三、工作任务", "(一)聚焦中心工作,加大政策解读和回应关切力度",
-            "1.主动服务大局加强信息公开") in paths
+    assert ("三、工作任务", "(一)聚焦中心工作,加大政策解读和回应关切力度", "1.主动服务大局加强信息公开") in paths
     assert ("四、强化保障措施,推动各项工作落到实处", "(三)强化考核督导") in paths
     assert ("一、指导思想",) in paths
     assert "筑高新办函〔2019〕23号" in chunks[0].text and chunks[0].heading_path == ()
 
     chunks = chunk_document(seed_clean("003_dd439216d952db6d.txt"))
-    assert ("二、主要任务和职责分工", "(一)以政务公开促改革,重点推进“放管服”改革信息公开",
-            "1)推进权力清单、责任清单管理工作") in [c.heading_path for c in chunks]
+    assert ("二、主要任务和职责分工", "(一)以政务公开促改革,重点推进“放管服”改革信息公开", "1)推进权力清单、责任清单管理工作") in [
+        c.heading_path for c in chunks
+    ]
 
     chunks = chunk_document(seed_clean("004_924ba6c806a8898a.txt"))
-    (first,) = path_of(chunks, "二、聚焦重点领域,进一步推进政策落实", "(四)加强三大攻坚战信息公开",
-                       "1.围绕打好防范化解重大风险攻坚战")
+    (first,) = path_of(chunks, "二、聚焦重点领域,进一步推进政策落实", "(四)加强三大攻坚战信息公开", "1.围绕打好防范化解重大风险攻坚战")
     assert first.text.startswith("(四)加强三大攻坚战信息公开。\n1.围绕打好")  # parent joins child
 
 
@@ -281,8 +333,7 @@ def test_chunks_are_bounded_and_lose_no_text(name, max_chars):
 @pytest.mark.parametrize("name", SEED_NAMES)
 def test_no_chunk_is_a_bare_heading(name):
     for chunk in chunk_document(seed_clean(name)):
-        body = [line for line in chunk.text.split("\n")
-                if not heading_of(line) or len(line) > len(heading_of(line)[1]) + 3]
+        body = [line for line in chunk.text.split("\n") if not heading_of(line) or len(line) > len(heading_of(line)[1]) + 3]
         assert body, f"heading-only chunk: {chunk}"
 
 
@@ -296,18 +347,20 @@ def test_long_section_is_split_at_sentence_ends_keeping_its_path():
 
 
 def test_chunking_synthetic_markers():
-    text = "\n".join([
-        "某市关于做好供暖工作的通知",
-        "各区：",
-        "一、 总体要求",
-        "（一）保障居民供暖。供暖期为每年11月15日至次年3月15日。",
-        "1、热源单位要提前试运行。",
-        "2）供热企业要公开服务电话。",
-        "（1）投诉电话：12345。",
-        "(2)报修电话24小时有人接听。",
-        "二、保障措施",
-        "各区要加强监督检查，确保居民室温不低于18℃。" * 3,
-    ])
+    text = "\n".join(
+        [
+            "某市关于做好供暖工作的通知",
+            "各区：",
+            "一、 总体要求",
+            "（一）保障居民供暖。供暖期为每年11月15日至次年3月15日。",
+            "1、热源单位要提前试运行。",
+            "2）供热企业要公开服务电话。",
+            "（1）投诉电话：12345。",
+            "(2)报修电话24小时有人接听。",
+            "二、保障措施",
+            "各区要加强监督检查，确保居民室温不低于18℃。" * 3,
+        ]
+    )
     chunks = chunk_document(text, max_chars=60)
     assert chunks[0] == Chunk((), "某市关于做好供暖工作的通知\n各区：")
     paths = [c.heading_path for c in chunks]
@@ -381,8 +434,7 @@ def test_read_docx_paragraphs_and_tables_in_order(tmp_path):
 
 def _cjk_font() -> str | None:
     try:
-        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True,
-                             timeout=10).stdout
+        out = subprocess.run(["fc-list", ":lang=zh", "file"], capture_output=True, text=True, timeout=10).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     files = [line.split(":")[0].strip() for line in out.splitlines()]

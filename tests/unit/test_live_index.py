@@ -1,5 +1,6 @@
 """The live index across processes: a big change is embedded once, in the background, and never
 leaves a stale answer in the meantime."""
+
 from __future__ import annotations
 
 import time
@@ -10,9 +11,14 @@ from knowledge.engine import BIG_CHANGE
 
 def _qa(n: int, amount: int) -> ItemDraft:
     question = f"第{n}号社区惠民券怎么领？"
-    return ItemDraft(kind=Kind.QA, title=question, key=f"qa-coupon-{n}", department="示例市民政局",
-                     fields={"question": question, "answer": f"第{n}号社区惠民券每户{amount}元，到社区服务中心领取。"},
-                     status=Status.PUBLISHED)
+    return ItemDraft(
+        kind=Kind.QA,
+        title=question,
+        key=f"qa-coupon-{n}",
+        department="示例市民政局",
+        fields={"question": question, "answer": f"第{n}号社区惠民券每户{amount}元，到社区服务中心领取。"},
+        status=Status.PUBLISHED,
+    )
 
 
 def _best(kb, question: str) -> str:
@@ -55,8 +61,15 @@ def test_an_index_of_an_older_format_is_rebuilt_at_start_and_saved_for_the_next_
     from tests.conftest import write_jsonl
 
     home = tmp_path / "home"
-    record = {"kind": "qa", "key": "qa-fmt", "question": "高龄津贴每月发多少钱？", "answer": "80至89周岁老人每月100元。",
-              "department": "示例市民政局", "region": "示例市", "status": "published"}
+    record = {
+        "kind": "qa",
+        "key": "qa-fmt",
+        "question": "高龄津贴每月发多少钱？",
+        "answer": "80至89周岁老人每月100元。",
+        "department": "示例市民政局",
+        "region": "示例市",
+        "status": "published",
+    }
     make_kb(home).ingest([write_jsonl(tmp_path / "qa.jsonl", [record])])
     manifest = home / "index" / "manifest.json"
     old = json.loads(manifest.read_text(encoding="utf-8"))

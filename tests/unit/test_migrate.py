@@ -1,5 +1,6 @@
 """`govbot migrate`: an empty database and one made by the previous release both end at the newest
 revision with the schema the code defines; running it twice, or twice at once, is safe."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -60,8 +61,7 @@ def test_previous_release_database_is_adopted_with_its_rows(tmp_path, without_li
     assert current(_engine(home)) == head()
     assert _differences(home) == []
     db = sqlite3.connect(home / "govbot.db")
-    assert db.execute("SELECT key, status, version, live_version FROM items").fetchall() == \
-        [("qa-test-1", "published", 1, 1)]
+    assert db.execute("SELECT key, status, version, live_version FROM items").fetchall() == [("qa-test-1", "published", 1, 1)]
     assert db.execute("SELECT username, role FROM users").fetchall() == [("editor1", "editor")]
     assert db.execute("SELECT text FROM messages").fetchall() == [("社保卡丢了怎么补办？",)]
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):  # the audit log's triggers survive
@@ -79,8 +79,12 @@ def test_the_store_and_accounts_work_on_a_migrated_previous_release(tmp_path):
 
 def test_two_migrations_at_once_both_succeed(tmp_path):
     env = {"GOVBOT_HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
-    runs = [subprocess.Popen([sys.executable, "-m", "govbot.cli", "migrate"], cwd=REPO, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "govbot.cli", "migrate"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert sorted("升级到" in out for out, _ in outputs) == [False, True]  # one did it, the other found it done

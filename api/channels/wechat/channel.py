@@ -8,6 +8,7 @@ button the bot offered in its last turn (read back from the transcript).
 Menu (CLICK) keys: "ASK:<question>" asks the question; "HUMAN" asks for a person; "HOTLINE" and
 "HELP" are fixed replies; any other key gets a polite fixed reply.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -30,9 +31,11 @@ log = logging.getLogger("govbot.wechat")
 SESSION_PREFIX = "wx:"
 FOLLOW_UP_DELAY_S = 0.5  # lets the passive reply reach the citizen before the parts that follow it
 
-WELCOME = ("您好，欢迎关注{hotline}政务服务便民热线！我是智能助手，可以为您解答办事指南、政策文件等问题。\n"
-           "请直接发送文字提问，例如“居住证怎么办理”。需要人工服务请发送“转人工”；"
-           "遇到紧急情况请拨打110、119或120。")
+WELCOME = (
+    "您好，欢迎关注{hotline}政务服务便民热线！我是智能助手，可以为您解答办事指南、政策文件等问题。\n"
+    "请直接发送文字提问，例如“居住证怎么办理”。需要人工服务请发送“转人工”；"
+    "遇到紧急情况请拨打110、119或120。"
+)
 HOTLINE = "{hotline}政务服务便民热线全天24小时受理咨询、求助、投诉、举报和意见建议，欢迎拨打{hotline}。"
 TEXT_ONLY = "抱歉，目前只能识别文字消息。请用文字描述您的问题，例如“居住证怎么办理”。"
 MENU_UNKNOWN = "该菜单暂未开放，请直接发送文字描述您的问题。"
@@ -62,8 +65,11 @@ class WeChatChannel:
             except (wx_crypto.CryptoError, wx_crypto.CryptoUnavailable) as exc:
                 log.error("WeChat: compatible/secure mode is off: %s", exc)
         secret = settings.wechat_app_secret.get_secret_value()
-        self.client = (CustomerServiceClient(settings.wechat_api_base, settings.wechat_app_id, secret)
-                       if self.enabled and settings.wechat_app_id and secret else None)
+        self.client = (
+            CustomerServiceClient(settings.wechat_api_base, settings.wechat_app_id, secret)
+            if self.enabled and settings.wechat_app_id and secret
+            else None
+        )
         self.windows = ServiceWindows()
         self.deduper: Deduper[Outcome] = Deduper()
 
@@ -77,8 +83,9 @@ class WeChatChannel:
         the reply time (checking and decrypting the request)."""
         openid = incoming.from_user
         wait = max(min(MIN_WAIT_S, self.reply_timeout_s), self.reply_timeout_s - spent_s)
-        return await self.deduper.run(incoming.dedupe_key, lambda: self._work(state, incoming), wait,
-                                      lambda outcome: self.deliver(openid, outcome))
+        return await self.deduper.run(
+            incoming.dedupe_key, lambda: self._work(state, incoming), wait, lambda outcome: self.deliver(openid, outcome)
+        )
 
     async def _work(self, state, incoming: Incoming) -> Outcome:
         try:
@@ -173,16 +180,20 @@ class WeChatChannel:
         if outcome.silent:
             return
         if self.client is None:
-            log.warning("WeChat: cannot deliver a late answer to %s: the customer-service API is not configured "
-                        "(wechat_app_id / wechat_app_secret)", _short(openid))
+            log.warning(
+                "WeChat: cannot deliver a late answer to %s: the customer-service API is not configured "
+                "(wechat_app_id / wechat_app_secret)",
+                _short(openid),
+            )
             return
         parts = outcome.parts
         if not self.windows.reserve(openid, len(parts)):
             if len(parts) > 1 and self.windows.reserve(openid, 1):
                 parts = [outcome.condensed]
             else:
-                log.warning("WeChat: cannot deliver a late answer to %s: the 48-hour window is closed or its "
-                            "quota is used up", _short(openid))
+                log.warning(
+                    "WeChat: cannot deliver a late answer to %s: the 48-hour window is closed or its quota is used up", _short(openid)
+                )
                 return
         await self.send_parts(openid, parts, reserved=True)
 
@@ -195,8 +206,14 @@ class WeChatChannel:
                 await self.client.send_text(openid, part)
             except WindowClosed as exc:
                 self.windows.close(openid)
-                log.warning("WeChat: cannot deliver to %s: WeChat refused (errcode %s, %s); %d of %d part(s) sent",
-                            _short(openid), exc.errcode, exc.errmsg, i, len(parts))
+                log.warning(
+                    "WeChat: cannot deliver to %s: WeChat refused (errcode %s, %s); %d of %d part(s) sent",
+                    _short(openid),
+                    exc.errcode,
+                    exc.errmsg,
+                    i,
+                    len(parts),
+                )
                 return i
             except (WeChatApiError, httpx.HTTPError) as exc:
                 if reserved:

@@ -9,6 +9,7 @@
 
 The windows live in this process's memory, like the dedupe table: one API worker per account.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -61,8 +62,13 @@ class ServiceWindows:
         now = self.clock()
         length, limit = MESSAGE_WINDOW if kind == "message" else EVENT_WINDOW
         current = self._windows.get(openid)
-        if (kind != "message" and current is not None and current.open_at(now)
-                and current.opened + current.length_s > now + length and current.used < current.limit):
+        if (
+            kind != "message"
+            and current is not None
+            and current.open_at(now)
+            and current.opened + current.length_s > now + length
+            and current.used < current.limit
+        ):
             return  # an event never shortens a longer window that is still open
         self._windows[openid] = _Window(opened=now, length_s=length, limit=limit)
         if len(self._windows) > 100_000:
@@ -103,8 +109,16 @@ class ServiceWindows:
 
 
 class CustomerServiceClient:
-    def __init__(self, api_base: str, app_id: str, app_secret: str, *, http: httpx.AsyncClient | None = None,
-                 timeout_s: float = 5.0, clock=time.monotonic):
+    def __init__(
+        self,
+        api_base: str,
+        app_id: str,
+        app_secret: str,
+        *,
+        http: httpx.AsyncClient | None = None,
+        timeout_s: float = 5.0,
+        clock=time.monotonic,
+    ):
         self.api_base = api_base.rstrip("/")
         self.app_id, self._secret = app_id, app_secret
         self.http = http or httpx.AsyncClient(timeout=timeout_s)
@@ -122,8 +136,9 @@ class CustomerServiceClient:
         async with self._lock:
             if self._token and self._token != (stale if force else None) and self.clock() < self._expires_at:
                 return self._token  # fresh, or another sender already refreshed it
-            response = await self.http.get(f"{self.api_base}/cgi-bin/token", params={
-                "grant_type": "client_credential", "appid": self.app_id, "secret": self._secret})
+            response = await self.http.get(
+                f"{self.api_base}/cgi-bin/token", params={"grant_type": "client_credential", "appid": self.app_id, "secret": self._secret}
+            )
             data = _json(response)
             if not data.get("access_token"):
                 raise WeChatApiError(int(data.get("errcode") or -1), str(data.get("errmsg") or "no access_token"))
@@ -137,8 +152,7 @@ class CustomerServiceClient:
         body = {"touser": openid, "msgtype": "text", "text": {"content": text}}
         for attempt in (1, 2):
             token = await self.access_token(force=attempt == 2)
-            response = await self.http.post(f"{self.api_base}/cgi-bin/message/custom/send",
-                                            params={"access_token": token}, json=body)
+            response = await self.http.post(f"{self.api_base}/cgi-bin/message/custom/send", params={"access_token": token}, json=body)
             data = _json(response)
             code = int(data.get("errcode") or 0)
             if code == 0:

@@ -4,6 +4,7 @@ defusedxml refuses any DTD (so no entity expansion, no external entities: billio
 fail before anything is expanded), bodies over 64 KB are refused before parsing, and only the
 direct children of <xml> are read. Everything that fails here is a 400 for the router.
 """
+
 from __future__ import annotations
 
 import re
@@ -86,9 +87,17 @@ def to_incoming(fields: dict[str, str]) -> Incoming:
         raise BadMessage("MsgId is not a number")
     if msg_type != "event" and not msg_id:
         raise BadMessage("a message without MsgId")
-    return Incoming(to_user=to_user, from_user=openid, create_time=create_time, msg_type=msg_type, msg_id=msg_id,
-                    content=fields.get("Content", ""), event=fields.get("Event", ""),
-                    event_key=fields.get("EventKey", ""), recognition=fields.get("Recognition", ""))
+    return Incoming(
+        to_user=to_user,
+        from_user=openid,
+        create_time=create_time,
+        msg_type=msg_type,
+        msg_id=msg_id,
+        content=fields.get("Content", ""),
+        event=fields.get("Event", ""),
+        event_key=fields.get("EventKey", ""),
+        recognition=fields.get("Recognition", ""),
+    )
 
 
 def parse_message(body: bytes | str) -> Incoming:

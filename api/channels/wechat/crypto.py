@@ -8,6 +8,7 @@ decrypting, so nobody without the token can use us as a padding oracle.
 AES itself comes from the `cryptography` package. Without it the plaintext mode still works and
 these classes raise `CryptoUnavailable` (logged at start-up when an AES key is configured).
 """
+
 from __future__ import annotations
 
 import base64
@@ -96,7 +97,7 @@ class MessageCrypto:
         (length,) = struct.unpack(">I", plain[16:20])
         if 20 + length > len(plain):
             raise CryptoError("bad message length")
-        message, app_id = plain[20:20 + length], plain[20 + length:]
+        message, app_id = plain[20 : 20 + length], plain[20 + length :]
         if app_id != self.app_id.encode("utf-8"):
             raise CryptoError("the message is for another AppId")
         try:

@@ -14,6 +14,7 @@ events: FromUserName + CreateTime) is processed once, and its answer given once:
 The table lives in this process's memory (entries are kept 10 minutes): run one API worker for
 the WeChat callback, or put the table in a shared store before running several.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -42,8 +43,7 @@ class Deduper(Generic[T]):
         self._later: set[asyncio.Task] = set()
         self.started = 0  # how many times work was started (for tests and metrics)
 
-    async def run(self, key: str, work: Callable[[], Awaitable[T]], timeout_s: float,
-                  later: Callable[[T], Awaitable[None]]) -> T | None:
+    async def run(self, key: str, work: Callable[[], Awaitable[T]], timeout_s: float, later: Callable[[T], Awaitable[None]]) -> T | None:
         """The answer to give passively now, or None for "success"."""
         self._prune()
         entry = self._entries.get(key)

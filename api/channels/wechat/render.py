@@ -7,6 +7,7 @@ together at the end. When the API can't carry the rest (not configured, window c
 used up), the citizen gets one `condensed` message instead: the beginning of the answer, a note
 that it was shortened with the hotline number, and the sources and hints in full.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,6 +25,7 @@ BREAKS = ("。！？；;!?\n", "，,、：:", " ")
 @dataclass
 class Outcome:
     """What one incoming message is answered with (empty parts: nothing, reply "success")."""
+
     parts: list[str] = field(default_factory=list)
     condensed: str = ""
     passive: str | None = None  # what went out passively, once planned (a retry gets it again)
@@ -75,7 +77,7 @@ def _cut(text: str, max_chars: int, max_bytes: int = MAX_BYTES) -> tuple[str, st
     for breaks in BREAKS:  # the last sentence end in the second half, else a clause end, else a space
         for i in range(len(head) - 1, len(head) // 2, -1):
             if head[i] in breaks:
-                return text[:i + 1], text[i + 1:]
+                return text[: i + 1], text[i + 1 :]
     return head, text[lo:]
 
 

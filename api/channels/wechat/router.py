@@ -7,6 +7,7 @@ decryption with the AppId check (else 400) -> safe XML parse (else 400). Then th
 answered once (see dedupe.py); the reply is a text message XML (encrypted in those modes) or
 "success". Error bodies are short plain text: this endpoint never answers JSON.
 """
+
 from __future__ import annotations
 
 import logging
@@ -31,8 +32,11 @@ async def lifespan(app: FastAPI):
     channel = WeChatChannel(app.state.settings)
     app.state.wechat = channel
     if channel.enabled:
-        log.info("WeChat channel on (encrypted modes: %s, customer-service API: %s)",
-                 "yes" if channel.crypto else "no", "yes" if channel.client else "no")
+        log.info(
+            "WeChat channel on (encrypted modes: %s, customer-service API: %s)",
+            "yes" if channel.crypto else "no",
+            "yes" if channel.client else "no",
+        )
     try:
         yield
     finally:
@@ -72,8 +76,7 @@ async def verify(request: Request) -> Response:
     q = request.query_params
     echo = handshake(channel.token, q.get("signature"), q.get("timestamp"), q.get("nonce"), q.get("echostr"))
     if echo is None:
-        log.warning("WeChat: URL verification with a bad signature from %s", request.client.host if request.client
-                    else "?")
+        log.warning("WeChat: URL verification with a bad signature from %s", request.client.host if request.client else "?")
         return _plain(403, "forbidden")
     return PlainTextResponse(echo)
 
@@ -99,8 +102,7 @@ async def receive(request: Request) -> Response:
     try:
         if encrypt_type == "aes":
             if channel.crypto is None:
-                log.error("WeChat: an encrypted message arrived but wechat_aes_key / wechat_app_id or the "
-                          "cryptography package is missing")
+                log.error("WeChat: an encrypted message arrived but wechat_aes_key / wechat_app_id or the cryptography package is missing")
                 return _plain(503, "encryption not configured")
             encrypt = parse_fields(body).get("Encrypt", "")
             if not check_msg_signature(channel.token, q.get("msg_signature"), timestamp, nonce, encrypt):

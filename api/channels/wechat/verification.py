@@ -5,6 +5,7 @@
 The plain `signature` does not cover the body, so a captured signed URL could be replayed with
 another body: POSTs must also carry a timestamp close to our clock (see `fresh`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,8 +30,7 @@ def check_signature(token: str, signature: str | None, timestamp: str | None, no
     return hmac.compare_digest(sha1_signature(token, timestamp, nonce), signature.lower())
 
 
-def check_msg_signature(token: str, msg_signature: str | None, timestamp: str | None, nonce: str | None,
-                        encrypt: str) -> bool:
+def check_msg_signature(token: str, msg_signature: str | None, timestamp: str | None, nonce: str | None, encrypt: str) -> bool:
     if not token or not encrypt or not _well_formed(msg_signature, timestamp, nonce):
         return False
     return hmac.compare_digest(sha1_signature(token, timestamp, nonce, encrypt), msg_signature.lower())
@@ -45,8 +45,7 @@ def fresh(timestamp: str, now: float | None = None, skew_s: float = MAX_CLOCK_SK
     return abs((time.time() if now is None else now) - sent) <= skew_s
 
 
-def handshake(token: str, signature: str | None, timestamp: str | None, nonce: str | None,
-              echostr: str | None) -> str | None:
+def handshake(token: str, signature: str | None, timestamp: str | None, nonce: str | None, echostr: str | None) -> str | None:
     """The GET verification WeChat makes when the callback URL is configured: the echostr to
     send back, or None when the request is not WeChat's."""
     if not _well_formed(echostr) or not check_signature(token, signature, timestamp, nonce):
