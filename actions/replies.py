@@ -1,5 +1,6 @@
 """Bot messages as one JSON object each, so a channel gets text, buttons and sources together:
-{"text", "buttons": [{"title", "payload"}], "sources": [...], "answer_status", "handoff"}."""
+a `govbot.conversations.replies.BotMessage` (text, buttons, sources, answer_status, confidence,
+handoff, department, work_order), checked here and read back by the conversation core."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 
 from rasa_sdk.executor import CollectingDispatcher
 
+from govbot.conversations.replies import BotMessage
 from knowledge.answer.types import Answer
 
 OFFER_HUMAN = {"title": "转人工", "payload": "/request_human"}
@@ -15,7 +17,8 @@ OFFER_HUMAN = {"title": "转人工", "payload": "/request_human"}
 def send(
     dispatcher: CollectingDispatcher, text: str, *, buttons: list[dict] | None = None, sources: list[dict] | None = None, **extra
 ) -> None:
-    dispatcher.utter_message(json_message={"text": text, "buttons": buttons or [], "sources": sources or [], **extra})
+    message = BotMessage(text=text, buttons=buttons or [], sources=sources or [], **extra)
+    dispatcher.utter_message(json_message=message.model_dump(include={"text", "buttons", "sources", *extra}))
 
 
 def choose_payload(key: str) -> str:

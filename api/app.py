@@ -8,13 +8,14 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import assist, chat, health, operator, web
-from api import admin, console, insights
+from api import admin, assist, console, health, insights, operator
 from api.admin.common import workflow_error
 from api.channels import wechat
-from api.rasa_client import RasaClient
+from api.channels.web import router as web
 from govbot import __version__
 from govbot.accounts import Accounts
+from govbot.conversations.core import Conversations
+from govbot.conversations.rasa import RasaClient
 from govbot.records import records_for
 from govbot.settings import Settings, get_settings
 from knowledge.gold import GoldQuestions
@@ -34,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.accounts = Accounts(settings.db_url)
         app.state.gold = GoldQuestions(app.state.kb.store.engine)
         app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+        app.state.conversations = Conversations(settings, app.state.kb, app.state.records, app.state.rasa)
         yield
         await app.state.rasa.close()
         app.state.kb.close()
@@ -49,7 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
     )  # staff APIs send credentials: same origin only
     app.state.settings = settings
-    app.include_router(chat.router)
     app.include_router(health.router)
     app.include_router(web.router)
     app.include_router(console.router)

@@ -7,6 +7,7 @@ transferred, never claimed) cannot be written to → 409. Every action is audite
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import client_ip, close_session, current_session, open_session, require_role
 from govbot.accounts import Session
+from govbot.conversations.transitions import TransitionError
 
 router = APIRouter(tags=["operator"])
 STAFF = ("operator", "supervisor")
@@ -74,6 +76,15 @@ def _conversation(request: Request, session: Session, conversation_id: str) -> d
     if user.role == "operator" and conversation["department"] not in ("", user.department):
         raise HTTPException(403, detail="该会话属于其他部门")
     return conversation
+
+
+@contextmanager
+def _refused():
+    """A transition the conversation's state does not allow: 409 with the core's reason."""
+    try:
+        yield
+    except TransitionError as exc:
+        raise HTTPException(409, detail=str(exc)) from None
 
 
 def _audit(request: Request, session: Session, action: str, target: str, **kwargs) -> None:
@@ -154,7 +165,7 @@ async def packet(conversation_id: str, request: Request, session: Session = Depe
     slots = await state.rasa.slots(conversation_id)
     service_key = slots.get("service") or ""
     item_id = state.kb.index.item_id(service_key) if service_key else None
-    department = state.kb.department_for(asked[0]) if asked else None
+    department = state.conversations.suggested_department(conversation_id)
     return {
         "id": conversation_id,
         "status": conversation["status"],
@@ -176,27 +187,17 @@ async def packet(conversation_id: str, request: Request, session: Session = Depe
 @router.post("/api/operator/conversations/{conversation_id}/claim", summary="接手会话")
 async def claim(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
     conversation = _conversation(request, session, conversation_id)
-    records = request.app.state.records
-    if not records.claim(conversation_id, session.user.username):
-        raise HTTPException(409, detail=f"该会话已由 {conversation['operator']} 接手")
-    if conversation["status"] == "bot":  # an operator takes over a conversation the bot was having
-        await request.app.state.rasa.pause(conversation_id)
-    records.add_message(conversation_id, "bot", "人工客服已接入，正在为您服务。", {"event": "claimed"})
+    with _refused():
+        await request.app.state.conversations.claim(conversation, session.user.username)
     _audit(request, session, "conversation.claim", conversation_id, before={"status": conversation["status"]})
     return {"id": conversation_id, "status": "human", "operator": session.user.username}
 
 
-def _held(request: Request, session: Session, conversation_id: str) -> dict:
-    conversation = _conversation(request, session, conversation_id)
-    if conversation["status"] != "human" or conversation["operator"] != session.user.username:
-        raise HTTPException(409, detail="您当前没有接手该会话（已释放、已转交或未接手）")
-    return conversation
-
-
 @router.post("/api/operator/conversations/{conversation_id}/messages", summary="向市民发送消息")
 async def send_message(conversation_id: str, body: OperatorMessage, request: Request, session: Session = Depends(_staff)) -> dict:
-    conversation = _held(request, session, conversation_id)
-    seq = request.app.state.records.add_message(conversation_id, "operator", body.text, {"operator": session.user.username})
+    conversation = _conversation(request, session, conversation_id)
+    with _refused():
+        seq = request.app.state.conversations.say(conversation, session.user.username, body.text)
     _audit(request, session, "conversation.message", conversation_id, note=body.text[:200])
     result = {"seq": seq, "delivered": True, "notice": ""}
     if conversation["channel"] == "wechat":  # web chats read it from the transcript; WeChat needs a push
@@ -208,18 +209,9 @@ async def send_message(conversation_id: str, body: OperatorMessage, request: Req
 
 @router.post("/api/operator/conversations/{conversation_id}/release", summary="结束人工服务，交还机器人")
 async def release(conversation_id: str, request: Request, body: Release | None = None, session: Session = Depends(_staff)) -> dict:
-    _held(request, session, conversation_id)
-    records = request.app.state.records
-    if body is not None and body.seen_seq is not None:  # nothing the citizen wrote goes unread
-        unseen = [m for m in records.history(conversation_id, body.seen_seq) if m.role == "citizen"]
-        if unseen:
-            raise HTTPException(409, detail=f"市民刚发来新消息：“{unseen[-1].text[:60]}”。请先查看或回复，再结束人工服务。")
-    # the conversation first, then the bot: a message in between goes to Rasa and is answered
-    # (bench/handoff.py's release race: 0 of 20 unanswered; the other order left 6 of 20 with
-    # the operator who was just leaving)
-    records.set_status(conversation_id, "bot")
-    await request.app.state.rasa.resume(conversation_id)
-    records.add_message(conversation_id, "bot", "人工服务已结束，智能助手继续为您服务。", {"event": "released"})
+    conversation = _conversation(request, session, conversation_id)
+    with _refused():
+        await request.app.state.conversations.release(conversation, session.user.username, body.seen_seq if body else None)
     _audit(request, session, "conversation.release", conversation_id)
     return {"id": conversation_id, "status": "bot"}
 
@@ -227,13 +219,10 @@ async def release(conversation_id: str, request: Request, body: Release | None =
 @router.post("/api/operator/conversations/{conversation_id}/transfer", summary="转交其他部门")
 async def transfer(conversation_id: str, body: Transfer, request: Request, session: Session = Depends(_staff)) -> dict:
     conversation = _conversation(request, session, conversation_id)
-    if (
-        conversation["status"] == "human"
-        and conversation["operator"] not in ("", session.user.username)
-        and session.user.role != "supervisor"
-    ):
-        raise HTTPException(409, detail="该会话由其他工作人员接手中")
-    request.app.state.records.set_status(conversation_id, "waiting", department=body.department)
+    with _refused():
+        request.app.state.conversations.transfer(
+            conversation, session.user.username, body.department, supervisor=session.user.role == "supervisor"
+        )
     _audit(
         request,
         session,
@@ -247,7 +236,7 @@ async def transfer(conversation_id: str, body: Transfer, request: Request, sessi
 
 @router.post("/api/operator/workorders", summary="创建工单")
 async def create_work_order(body: WorkOrderIn, request: Request, session: Session = Depends(_staff), conversation_id: str = "") -> dict:
-    department = body.department or request.app.state.kb.department_for(body.content).name
+    department = body.department or request.app.state.conversations.department_for(body.content).name
     tracking = request.app.state.records.create_work_order(
         conversation_id=conversation_id,
         type=body.type,

@@ -6,30 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from govbot.conversations.replies import Button, ChatResponse, Reply, SourceOut
+
+__all__ = ["Button", "ChatRequest", "ChatResponse", "History", "HistoryMessage", "Reply", "SourceOut", "SESSION_ID"]
+
 SESSION_ID = r"^[A-Za-z0-9_\-:.@]{1,100}$"
-
-
-class SourceOut(BaseModel):
-    id: int
-    kind: str
-    title: str
-    doc_number: str = ""
-    department: str = ""
-    region: str = ""
-    date: str = ""
-    source: str = ""
-    snippet: str = ""
-
-
-class Button(BaseModel):
-    title: str
-    payload: str
-
-
-class Reply(BaseModel):
-    text: str
-    buttons: list[Button] = []
-    sources: list[SourceOut] = []
 
 
 class ChatRequest(BaseModel):
@@ -42,42 +23,6 @@ class ChatRequest(BaseModel):
             "examples": [
                 {"session_id": "web-3f2a9c", "text": "居住证怎么办理？"},
                 {"session_id": "web-3f2a9c", "payload": '/choose_service{"service_key": "guide-juzhuzheng"}'},
-            ]
-        }
-    }
-
-
-class ChatResponse(BaseModel):
-    session_id: str
-    status: Literal["bot", "waiting", "human"]
-    replies: list[Reply]
-
-    model_config = {
-        "json_schema_extra": {
-            "examples": [
-                {
-                    "session_id": "web-3f2a9c",
-                    "status": "bot",
-                    "replies": [
-                        {
-                            "text": "【居住证申领】所需材料：1. 居民身份证……",
-                            "buttons": [],
-                            "sources": [
-                                {
-                                    "id": 12,
-                                    "kind": "guide",
-                                    "title": "居住证申领",
-                                    "doc_number": "",
-                                    "department": "示例市公安局",
-                                    "region": "示例市",
-                                    "date": "2024-01-01",
-                                    "source": "data/kb/guides_people.jsonl",
-                                    "snippet": "1. 居民身份证……",
-                                }
-                            ],
-                        }
-                    ],
-                }
             ]
         }
     }

@@ -16,7 +16,7 @@ from functools import lru_cache
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, func, insert, select, update
 
 from govbot.database import ensure_schema
-from govbot.live import Changes
+from govbot.conversations.changes import Changes
 from govbot.settings import Settings
 from knowledge.pii import find_pii, mask
 from knowledge.store.schema import metadata

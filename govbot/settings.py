@@ -39,7 +39,7 @@ class Settings(KnowledgeSettings, BaseSettings):
     rasa_model_cache: Path = default_model_dir().parent / "rasa-models"  # trained models, by content hash
     max_message_chars: int = 1000
 
-    # --- handoff to a person (govbot/queueing.py) ---------------------------------------------
+    # --- handoff to a person (govbot/conversations/queue.py) ---------------------------------------------
     office_hours: str = "00:00-24:00"  # when operators answer chats, e.g. "08:30-17:30"
     office_days: str = "1234567"  # ISO weekdays with office hours (1 = Monday)
     office_timezone: str = "Asia/Shanghai"

@@ -203,7 +203,7 @@ def test_no_claim_in_time_offers_a_message_once(staff):
 
 
 def test_out_of_office_hours_the_queue_offers_a_message(tmp_path):
-    from govbot.queueing import in_office_hours, office_hours_text, queued_notice
+    from govbot.conversations.queue import in_office_hours, office_hours_text, queued_notice
     from govbot.records import Records
     from govbot.settings import Settings
 

@@ -102,7 +102,7 @@ def test_live_changes_wake_a_waiting_stream_at_once_and_are_never_slept_through(
     import threading
     import time
 
-    from govbot.live import Changes
+    from govbot.conversations.changes import Changes
 
     async def scenario():
         changes = Changes(max_keys=2)

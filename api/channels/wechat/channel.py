@@ -1,4 +1,4 @@
-"""The WeChat channel: one incoming message -> one `Outcome`, through `api.chat.converse`, and
+"""The WeChat channel: one incoming message -> one `Outcome`, through the conversation core's `turn`, and
 the delivery of answers that could not be given passively.
 
 Texts, menu clicks and follows become conversation turns of session "wx:" + openid; other message
@@ -21,8 +21,8 @@ from api.channels.wechat.client import CustomerServiceClient, ServiceWindows, We
 from api.channels.wechat.content import Incoming
 from api.channels.wechat.dedupe import Deduper
 from api.channels.wechat.render import Outcome, chosen_number, compose, compose_text
-from api.chat import ConversationUnavailable, converse
-from api.schemas import ChatResponse
+from govbot.conversations.replies import ChatResponse
+from govbot.conversations.turn import ConversationUnavailable
 from govbot.settings import Settings
 
 MIN_WAIT_S = 0.5  # however late the request was read, the answer gets this long (at most the timeout)
@@ -119,16 +119,16 @@ class WeChatChannel:
             return self._fixed(TEXT_ONLY)
         payload = self._chosen_payload(state, sid, text)
         if payload is not None:
-            return self._outcome(await converse(state, sid, payload=payload, channel="wechat"))
-        return self._outcome(await converse(state, sid, text=text, channel="wechat"))
+            return self._outcome(await state.conversations.turn(sid, payload=payload, channel="wechat"))
+        return self._outcome(await state.conversations.turn(sid, text=text, channel="wechat"))
 
     async def _menu(self, state, sid: str, key: str) -> Outcome:
         key = key.strip()
         if key[:4].upper() == "ASK:" and key[4:].strip():
-            return self._outcome(await converse(state, sid, text=key[4:].strip(), channel="wechat"))
+            return self._outcome(await state.conversations.turn(sid, text=key[4:].strip(), channel="wechat"))
         upper = key.upper()
         if upper == "HUMAN":
-            return self._outcome(await converse(state, sid, payload="/request_human", channel="wechat"))
+            return self._outcome(await state.conversations.turn(sid, payload="/request_human", channel="wechat"))
         if upper == "HOTLINE":
             return self._fixed(HOTLINE)
         if upper == "HELP":

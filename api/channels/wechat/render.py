@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from api.schemas import Button, Reply, SourceOut
+from govbot.conversations.replies import Button, Reply, SourceOut
 
 MAX_BYTES = 2048
 HINTS_HEADER = "请回复数字选择："

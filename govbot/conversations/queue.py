@@ -1,6 +1,6 @@
 """Waiting for a person: queue position and estimated wait, office hours, leaving a message.
 
-While a conversation waits for an operator the bot is silent; the gate (api/chat.py) only adds
+While a conversation waits for an operator the bot is silent; the gate (turn.py) only adds
 these notices. Outside office hours, or when nobody has claimed the conversation in
 `claim_timeout_s`, the citizen may leave a message instead: it becomes a work order with a
 tracking number and a callback request, and the conversation goes back to the bot.

@@ -1,5 +1,7 @@
-"""The citizens' web chat: the page at `/`, the embeddable `widget.js`, and a live event stream
-(server-sent events) that pushes what arrives later — an operator's reply, a status change."""
+"""The web channel: POST /api/chat (one citizen turn), the transcript, a live event stream
+(server-sent events) that pushes what arrives later — an operator's reply, a status change —,
+the page at `/` and the embeddable `widget.js`. Everything a turn does is the conversation
+core's (`govbot.conversations`); this module only speaks HTTP."""
 
 from __future__ import annotations
 
@@ -12,15 +14,40 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from api.pages import page
-from api.schemas import SESSION_ID
+from api.schemas import SESSION_ID, ChatRequest, ChatResponse, History, HistoryMessage
+from govbot.conversations.turn import ConversationUnavailable
 
-STATIC = Path(__file__).parent / "static"
-# a change written by this process wakes the stream at once (govbot/live.py); this is how often it
+STATIC = Path(__file__).resolve().parents[2] / "static"
+# a change written by this process wakes the stream at once (govbot/conversations/changes.py); this is how often it
 # looks anyway, for changes written by another process
 POLL_S = 2.0
 KEEPALIVE_S = 15.0
 
 router = APIRouter(tags=["web chat"])
+
+
+@router.post(
+    "/api/chat",
+    response_model=ChatResponse,
+    summary="市民发送一条消息，返回机器人回复",
+    responses={503: {"description": "对话服务暂不可用（Rasa 或动作服务未就绪）"}},
+)
+async def chat(body: ChatRequest, request: Request) -> ChatResponse:
+    try:
+        return await request.app.state.conversations.turn(body.session_id, body.text, body.payload)
+    except ConversationUnavailable:
+        hotline = request.app.state.settings.hotline_number
+        raise HTTPException(503, detail=f"智能助手暂时无法服务，请稍后再试，或直接拨打{hotline}热线。") from None
+
+
+@router.get("/api/chat/{session_id}/history", response_model=History, summary="会话历史（按顺序）")
+async def history(session_id: str, request: Request, after: int = 0) -> History:
+    if not re.match(SESSION_ID, session_id):
+        raise HTTPException(422, detail="会话标识格式不正确")
+    rows = request.app.state.records.history(session_id, after)
+    return History(
+        messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []), time=m.time) for m in rows]
+    )
 
 
 @router.get("/", include_in_schema=False)

@@ -1,0 +1,1 @@
+"""The web chat channel (the page, the widget and their API)."""

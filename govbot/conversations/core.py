@@ -1,0 +1,47 @@
+"""`Conversations`: the one entry point of every channel and of the operators' console."""
+
+from __future__ import annotations
+
+import asyncio
+
+from govbot.conversations import routing, transitions
+from govbot.conversations.rasa import RasaClient
+from govbot.conversations.replies import BotMessage, ChatResponse
+from govbot.conversations.turn import turn
+from govbot.records import Records
+from govbot.settings import Settings
+
+
+class Conversations:
+    def __init__(self, settings: Settings, kb, records: Records, rasa: RasaClient):
+        self.settings, self.kb, self.records, self.rasa = settings, kb, records, rasa
+
+    # --- citizens (every channel) --------------------------------------------------------------
+    async def turn(self, session_id: str, text: str | None = None, payload: str | None = None, channel: str = "web") -> ChatResponse:
+        """One citizen turn (`turn.py`); raises `ConversationUnavailable` when Rasa is down."""
+        return await turn(self, session_id, text, payload, channel)
+
+    async def hand_off(self, session_id: str, said: list[BotMessage], typed: bool) -> str:
+        """The bot hands the conversation to a person: it waits in its department's queue."""
+        department = await asyncio.to_thread(routing.for_handoff, self.kb, self.records, session_id, said, typed)  # retrieval
+        self.records.set_status(session_id, "waiting", department=department)
+        return department
+
+    # --- operators ------------------------------------------------------------------------------
+    async def claim(self, conversation: dict, operator: str) -> None:
+        await transitions.claim(self, conversation, operator)
+
+    def say(self, conversation: dict, operator: str, text: str) -> int:
+        return transitions.say(self, conversation, operator, text)
+
+    async def release(self, conversation: dict, operator: str, seen_seq: int | None = None) -> None:
+        await transitions.release(self, conversation, operator, seen_seq)
+
+    def transfer(self, conversation: dict, operator: str, department: str, *, supervisor: bool = False) -> None:
+        transitions.transfer(self, conversation, operator, department, supervisor=supervisor)
+
+    def department_for(self, text: str):
+        return routing.for_text(self.kb, text)
+
+    def suggested_department(self, conversation_id: str):
+        return routing.suggestion(self.kb, self.records, conversation_id)

@@ -1,0 +1,36 @@
+"""Which department a conversation or a caller's text goes to: decided here, for every caller
+(the handoff of a chat, the operator's packet and work orders, the actions' work orders)."""
+
+from __future__ import annotations
+
+from govbot.conversations.replies import BotMessage
+from govbot.records import Records
+
+
+def for_text(kb, text: str):
+    """The department for what a citizen or a caller says (`Department`: name, phone, reason)."""
+    return kb.department_for(text)
+
+
+def citizen_questions(records: Records, conversation_id: str) -> list[str]:
+    """What the citizen typed, in order (button payloads are not text)."""
+    return [m.text for m in records.history(conversation_id) if m.role == "citizen" and not m.text.startswith("/")]
+
+
+def for_handoff(kb, records: Records, conversation_id: str, said: list[BotMessage], typed: bool) -> str:
+    """The queue a conversation waits in when it is handed to a person: the department an action
+    decided (an urgent work order's), else the one for what the citizen asked before asking for a
+    person (a typed "转人工" is itself the last message; a button press is not text); "" when
+    nothing was asked (the hotline centre's own queue)."""
+    decided = [m.department for m in said if m.department]
+    if decided:
+        return decided[0]
+    asked = citizen_questions(records, conversation_id)
+    before = asked[:-1] if typed else asked
+    return for_text(kb, before[-1]).name if before else ""
+
+
+def suggestion(kb, records: Records, conversation_id: str):
+    """For the operator's packet: the department for the citizen's first question (or None)."""
+    asked = citizen_questions(records, conversation_id)
+    return for_text(kb, asked[0]) if asked else None
