@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
-from functools import lru_cache
 
 from govbot.records import Records, records_for
 from govbot.settings import get_settings
-from govbot.engine import open_knowledge
+from govbot.engine import shared_knowledge
 from knowledge.engine import Knowledge
 
 log = logging.getLogger("govbot.actions")
 
 
-@lru_cache(maxsize=1)
 def knowledge() -> Knowledge:
-    return open_knowledge(get_settings())
+    """The process's engine: the API's own when the API hosts the actions (`actions/endpoint.py`)."""
+    return shared_knowledge(get_settings())
 
 
 def records() -> Records:

@@ -14,6 +14,8 @@ import logging
 from rasa_sdk.endpoint import create_app_for_serve
 from rasa_sdk.executor import ActionExecutor
 
+from actions.context import warm_up
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="govbot action server")
@@ -24,6 +26,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s - %(message)s")
     executor = ActionExecutor()
     executor.register_package("actions")
+    warm_up()
     app = create_app_for_serve(executor, cors_origins=None, endpoints=args.endpoints)
     app.run(host=args.host, port=args.port, single_process=True, access_log=False, motd=False)
 

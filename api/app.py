@@ -28,9 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from govbot.engine import open_knowledge
+        from govbot.engine import close_shared, shared_knowledge
 
-        app.state.kb = open_knowledge(settings)
+        app.state.kb = shared_knowledge(settings)  # the actions hosted here answer from the same engine
         app.state.records = records_for(settings)
         app.state.accounts = Accounts(settings.db_url)
         app.state.gold = GoldQuestions(app.state.kb.store.engine)
@@ -38,7 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.conversations = Conversations(settings, app.state.kb, app.state.records, app.state.rasa)
         yield
         await app.state.rasa.close()
-        app.state.kb.close()
+        close_shared(app.state.kb)
 
     app = FastAPI(
         title="govbot 政务服务热线智能问答 API",
@@ -59,6 +59,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(wechat.router)
     app.include_router(admin.router)
     app.include_router(insights.router)
+    if settings.host_actions:  # Rasa's action endpoint in this process: one knowledge engine
+        from actions.endpoint import router as actions_router
+
+        app.include_router(actions_router)
     app.add_exception_handler(WorkflowError, workflow_error)
     return app
 

@@ -1,4 +1,5 @@
-"""GET /api/health: ready only when the index, Rasa and the action server all are."""
+"""GET /api/health: ready only when the index, Rasa and the actions all are (hosted here, the actions
+are ready with this process; a separate action server is asked)."""
 
 from __future__ import annotations
 
@@ -22,12 +23,13 @@ async def health(request: Request) -> JSONResponse:
         missing.append("index")
     if not await state.rasa.ready():
         missing.append("rasa")
-    try:
-        async with httpx.AsyncClient(timeout=3) as client:
-            if (await client.get(f"{state.settings.action_url}/health")).status_code != 200:
-                missing.append("actions")
-    except httpx.HTTPError:
-        missing.append("actions")
+    if not state.settings.host_actions:  # hosted here, the actions are ready when the engine is
+        try:
+            async with httpx.AsyncClient(timeout=3) as client:
+                if (await client.get(f"{state.settings.action_url}/health")).status_code != 200:
+                    missing.append("actions")
+        except httpx.HTTPError:
+            missing.append("actions")
     body = {
         "status": "ok" if not missing else "unavailable",
         "missing": missing,

@@ -64,23 +64,25 @@ def ensure_model(settings: Settings, log=print) -> Path:
     return model
 
 
-def write_endpoints(settings: Settings) -> Path:
-    """Rasa's endpoints: our action server, and a SQL tracker store under $GOVBOT_HOME."""
+def write_endpoints(settings: Settings, port: int) -> Path:
+    """Rasa's endpoints: our actions (hosted by the API on `port`, or the action server), and a SQL
+    tracker store under $GOVBOT_HOME."""
     folder = settings.ensure_dirs().home.resolve() / "rasa"
+    actions = f"http://127.0.0.1:{port}/actions" if settings.host_actions else settings.action_url
     folder.mkdir(exist_ok=True)
     path = folder / "endpoints.yml"
     path.write_text(
-        f'action_endpoint:\n  url: "{settings.action_url}/webhook"\n'
-        f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n',
+        f'action_endpoint:\n  url: "{actions}/webhook"\ntracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n',
         encoding="utf-8",
     )
     return path
 
 
 def commands(settings: Settings, host: str, port: int, model: Path) -> dict[str, list[str]]:
-    endpoints = str(write_endpoints(settings))
+    endpoints = str(write_endpoints(settings, port))
+    separate = {"actions": [sys.executable, "-m", "actions.server", "--port", str(settings.action_port), "--endpoints", endpoints]}
     return {
-        "actions": [sys.executable, "-m", "actions.server", "--port", str(settings.action_port), "--endpoints", endpoints],
+        **({} if settings.host_actions else separate),
         "rasa": [
             str(rasa_bin(settings)),
             "run",

@@ -31,15 +31,18 @@ class Settings(KnowledgeSettings, BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GOVBOT_", extra="ignore")
 
-    # --- dialogue (Rasa in .venv-rasa, the action server in the app venv) --------------------
+    # --- dialogue (Rasa in .venv-rasa; its actions in the app venv) -----------------------------
     rasa_port: int = 5005
+    # the API process hosts Rasa's action endpoint (/actions/webhook): one knowledge engine serves
+    # both; false: a separate action server on `action_port` (`python -m actions.server`)
+    host_actions: bool = True
     action_port: int = 5055
     rasa_timeout_s: float = 15.0
     rasa_bin: Path = Path(".venv-rasa/bin/rasa")
     rasa_model_cache: Path = default_model_dir().parent / "rasa-models"  # trained models, by content hash
     max_message_chars: int = 1000
 
-    # --- handoff to a person (govbot/conversations/queue.py) ---------------------------------------------
+    # --- handoff to a person (govbot/conversations/queue.py) -----------------------------------
     office_hours: str = "00:00-24:00"  # when operators answer chats, e.g. "08:30-17:30"
     office_days: str = "1234567"  # ISO weekdays with office hours (1 = Monday)
     office_timezone: str = "Asia/Shanghai"

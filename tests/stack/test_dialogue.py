@@ -201,20 +201,61 @@ def test_malformed_requests_are_rejected(stack):
     assert httpx.post(f"{stack['base']}/api/chat", json={"session_id": "bad id!", "text": "hi"}).status_code == 422
 
 
-def test_rasa_down_gives_503_with_the_hotline(sample_home):
+@pytest.mark.parametrize("host_actions", [True, False])
+def test_rasa_down_gives_503_with_the_hotline(sample_home, host_actions):
     from fastapi.testclient import TestClient
 
     from api.app import create_app
     from govbot.settings import Settings
 
-    settings = Settings(home=sample_home, rasa_port=1, action_port=1, rasa_timeout_s=2)
+    settings = Settings(home=sample_home, rasa_port=1, action_port=1, rasa_timeout_s=2, host_actions=host_actions)
     with TestClient(create_app(settings)) as client:
-        chat = client.post("/api/chat", json={"session_id": "t-down", "text": "居住证怎么办理"})
+        chat = client.post("/api/chat", json={"session_id": f"t-down-{host_actions}", "text": "居住证怎么办理"})
         assert chat.status_code == 503 and "12345" in chat.json()["detail"]
         health = client.get("/api/health")
-        assert health.status_code == 503 and set(health.json()["missing"]) == {"rasa", "actions"}
-        history = client.get("/api/chat/t-down/history").json()["messages"]
+        # hosted, the actions are this process's (ready with its engine); else their server is down too
+        assert health.status_code == 503 and set(health.json()["missing"]) == ({"rasa"} if host_actions else {"rasa", "actions"})
+        history = client.get(f"/api/chat/t-down-{host_actions}/history").json()["messages"]
         assert history and history[-1]["text"] == "居住证怎么办理"  # nothing the citizen said is lost
+
+
+def test_the_api_hosts_the_action_endpoint_with_its_own_engine(sample_home, monkeypatch):
+    """Rasa's action call answered by the API process, from the API's engine (no second copy)."""
+    from fastapi.testclient import TestClient
+
+    from actions.context import knowledge
+    from api.app import create_app
+    from govbot.settings import get_settings
+
+    call = {
+        "next_action": "action_answer",
+        "sender_id": "t-hosted",
+        "version": "3.6.21",
+        "tracker": {
+            "sender_id": "t-hosted",
+            "slots": {},
+            "latest_message": {"text": "居住证怎么办理？", "intent": {"name": "ask"}},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "action_listen",
+        },
+        "domain": {},
+    }
+    monkeypatch.setenv("GOVBOT_HOME", str(sample_home))  # as `serve` gives the API process its home
+    get_settings.cache_clear()
+    try:
+        with TestClient(create_app(get_settings())) as client:
+            result = client.post("/actions/webhook", json=call).json()
+            assert client.app.state.kb is knowledge()  # the actions' engine is the API's
+            assert client.get("/actions/webhook").status_code == 405
+            assert client.post("/actions/webhook", content=b"not json").status_code == 400
+    finally:
+        get_settings.cache_clear()
+    reply = result["responses"][0]["custom"]
+    assert reply["answer_status"] == "answered" and "居住证" in reply["sources"][0]["title"]
+    assert any(e.get("name") == "service" and e.get("value") for e in result["events"] if e.get("event") == "slot")
 
 
 def test_rasa_end_to_end_stories(stack, tmp_path):
