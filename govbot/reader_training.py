@@ -8,6 +8,7 @@ questions, and write a versioned model with its model card.
   own knowledge base; the model is written to `$GOVBOT_HOME/reader` only if it does not lose to
   the shipped model on the shipped held-out test nor on the city's gold questions.
 """
+
 from __future__ import annotations
 
 import json
@@ -38,6 +39,7 @@ class TrainingError(RuntimeError):
 
 def _progress(desc: str, total: int):
     from tqdm import tqdm
+
     return tqdm(total=total, desc=desc, unit="问", file=sys.stderr, leave=False)
 
 
@@ -51,6 +53,7 @@ def knowledge_for(settings: Settings, home_name: str, paths: list[Path], log):
     if len(kb.index) == 0:
         log(f"building the {home_name} knowledge base in {home} (once)")
         from tqdm import tqdm
+
         with tqdm(total=0, desc=f"索引 {home_name}", unit="段", file=sys.stderr, leave=False) as bar:
             kb.ingest(expand_paths(paths), IngestOptions(actor="train-reader"), index_progress=bar)
     return kb
@@ -81,7 +84,7 @@ def home_rows(settings: Settings) -> list[Labelled]:
     """The city's own labels from its database."""
     from govbot.insights.tables import answer_flags, ensure_tables
     from govbot.records import feedback, records_for
-    from knowledge.gold import gold_table
+    from knowledge.store.schema import gold_table
     from knowledge.store.factory import open_store
 
     store = open_store(settings)
@@ -93,15 +96,30 @@ def home_rows(settings: Settings) -> list[Labelled]:
             key = keys.get(item_id, "") if item_id is not None else ""
             if question and (key or label == "near_miss"):
                 n = len(rows) + 1
-                rows.append(Labelled(id=f"home-{source}-{n}", question=question, kb="home", label=label,
-                                     item=key or "-", field="", span="", style="home", writer=source,
-                                     near_kind="", split=split_of("home", key or question)))
+                rows.append(
+                    Labelled(
+                        id=f"home-{source}-{n}",
+                        question=question,
+                        kb="home",
+                        label=label,
+                        item=key or "-",
+                        field="",
+                        span="",
+                        style="home",
+                        writer=source,
+                        near_kind="",
+                        split=split_of("home", key or question),
+                    )
+                )
 
         engine = store.engine
         ensure_tables(engine)
         with engine.connect() as conn:
-            gold = conn.execute(select(gold_table.c.question, gold_table.c.item_id)).all() \
-                if engine.dialect.has_table(conn, "gold_questions") else []
+            gold = (
+                conn.execute(select(gold_table.c.question, gold_table.c.item_id)).all()
+                if engine.dialect.has_table(conn, "gold_questions")
+                else []
+            )
             flags = conn.execute(select(answer_flags.c.question, answer_flags.c.item_id)).all()
         for question, item_id in gold:
             add(question, "answer", item_id, "gold")
@@ -118,22 +136,24 @@ def home_rows(settings: Settings) -> list[Labelled]:
         store.close()
 
 
-def run(settings: Settings, *, out: Path | None, use_home: bool, kbs: list[str] | None, limit: int | None,
-        log=print, cross: bool = False) -> dict:
+def run(
+    settings: Settings, *, out: Path | None, use_home: bool, kbs: list[str] | None, limit: int | None, log=print, cross: bool = False
+) -> dict:
     written = read_folder(reader_data.WRITTEN)
     heldout = read_folder(reader_data.HELDOUT)
     if kbs:
         written = [r for r in written if r.kb in kbs]
         heldout = [r for r in heldout if r.kb in kbs]
     if limit:  # an even slice through every writer's file, for a quick try
-        written = written[::max(1, len(written) // limit)][:limit]
-        heldout = heldout[::max(1, len(heldout) // max(1, limit // 4))][:max(1, limit // 4)]
+        written = written[:: max(1, len(written) // limit)][:limit]
+        heldout = heldout[:: max(1, len(heldout) // max(1, limit // 4))][: max(1, limit // 4)]
     home_kb = None
     city = home_rows(settings) if use_home else []
     if use_home:
         if not city:
             raise TrainingError("这个 GOVBOT_HOME 里没有可用于训练的标注（金标准问题、坐席标记、有用/没用反馈）")
         from knowledge.engine import Knowledge
+
         home_kb = Knowledge(settings)
     if not written:
         raise TrainingError("没有训练数据（data/reader/written/*.jsonl）")
@@ -145,14 +165,18 @@ def run(settings: Settings, *, out: Path | None, use_home: bool, kbs: list[str] 
     encoder = None
     if cross:
         from knowledge.embeddings import load_embeddings
+
         encoder = load_embeddings(str(settings.model_dir), settings.embed_batch_size)
-    reader, card = train(examples, qdf, files, log=log, encoder_source=encoder)
+    # the earlier held-out sets (now a development set): other writers' questions, never trained on,
+    # that the thresholds must also keep within the wrong-answer bound
+    dev = collect_all(settings, read_folder(reader_data.DEV), qdf, log) if limit is None and not kbs else []
+    reader, card = train(examples, qdf, files, log=log, encoder_source=encoder, bound_on=dev)
     held = collect_all(settings, heldout, qdf, log) if heldout else []
     if held:
         card.update(_measured(reader, held, "held_out"))
         card["held_out_candidate_recall"] = candidate_recall(held)
-    if limit is None and not kbs:  # the earlier held-out set (now a development set), by knowledge base
-        card.update(_measured(reader, collect_all(settings, read_folder(reader_data.DEV), qdf, log), "dev"))
+    if dev:
+        card.update(_measured(reader, dev, "dev"))
     card["version"] = model_version(card)
     reader.card = card
     target = Path(out) if out else (settings.home / "reader" if use_home else SHIPPED)
@@ -181,14 +205,24 @@ def _compare_with_shipped(new: Reader, held, settings: Settings, home_kb, city: 
         losses.append(f"held-out wrong rate {a['wrong_rate']} > {b['wrong_rate']}")
     if gold_new < gold_old:
         losses.append(f"gold questions answered {gold_new} < {gold_old}")
-    return {"kept": not losses, "why": "; ".join(losses) or "no loss", "held_out_new": a, "held_out_shipped": b,
-            "gold_answered_new": gold_new, "gold_answered_shipped": gold_old, "gold_questions": len(gold)}
+    return {
+        "kept": not losses,
+        "why": "; ".join(losses) or "no loss",
+        "held_out_new": a,
+        "held_out_shipped": b,
+        "gold_answered_new": gold_new,
+        "gold_answered_shipped": gold_old,
+        "gold_questions": len(gold),
+    }
 
 
 def _measured(reader: Reader, examples, name: str) -> dict:
-    return {name: reader_metrics(reader, examples),
-            f"{name}_by_kb": {kb: reader_metrics(reader, [e for e in examples if e.row.kb == kb])
-                              for kb in sorted({e.row.kb for e in examples})}}
+    return {
+        name: reader_metrics(reader, examples),
+        f"{name}_by_kb": {
+            kb: reader_metrics(reader, [e for e in examples if e.row.kb == kb]) for kb in sorted({e.row.kb for e in examples})
+        },
+    }
 
 
 def reader_metrics(reader: Reader, examples) -> dict:

@@ -16,7 +16,7 @@ from knowledge.answer.types import Answer, AnswerStatus, Option, Turn
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import guide_fields, is_empty
-from knowledge.reader.choices import SHAPE_DEPTH, ask_features, asks, named, options
+from knowledge.reader.choices import SHAPE_DEPTH, ask_features, asks, named, options, runner_up, service_title
 from knowledge.reader.model import Reader
 
 
@@ -60,13 +60,15 @@ def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[O
     chosen = options(scores, services)
     if len(chosen) < 2:
         return []
-    picked = named(turn.question.text, [hits[i].meta.title for i in chosen])
+    picked = named(turn.question.text, [service_title(index, hits[i].meta.item_id, services[i]) for i in chosen])
     if picked is not None:  # the question names one of them: that one is the answer to weigh
         if chosen[picked]:
             turn.hits.insert(0, turn.hits.pop(chosen[picked]))
             turn.confidence = confidence(turn, index, reader)
         return []
-    chance = reader.ask_probability(ask_features(scores, services, turn.rows[hits[0].meta.item_id]))
+    runner = runner_up(services)
+    runner_row = turn.rows.get(hits[runner].meta.item_id) if runner is not None else None
+    chance = reader.ask_probability(ask_features(scores, services, turn.rows[hits[0].meta.item_id], runner_row))
     if not asks(chance, len(chosen), reader.clarify_cut, turn.confidence, reader.clarify_floor):
         return []
     return [Option(hits[i].meta.title, hits[i].meta.key) for i in chosen]

@@ -34,6 +34,10 @@ ROW_FEATURES = (
     "bm25_share",
     "dense_margin",
 )  # of the best candidate's item row
+# of the best candidate of the next service too, and how far the best one leads it: a question whose
+# words the titles and texts of two services cover alike ("那个津贴咋申请": 高龄津贴 and 生育津贴)
+# does not say which one it means, however the scores fall
+RUNNER_FEATURES = ("title_recall", "coverage", "uncovered_share")
 ASK_FEATURES = (
     "best",
     "second_service",
@@ -48,8 +52,11 @@ ASK_FEATURES = (
     "score_2",
     "score_3",
     *(f"best_{name}" for name in ROW_FEATURES),
+    *(f"runner_{name}" for name in RUNNER_FEATURES),
+    *(f"lead_{name}" for name in RUNNER_FEATURES),
 )
 _ROW_AT = [ITEM_FEATURES.index(name) for name in ROW_FEATURES]
+_RUNNER_AT = [ITEM_FEATURES.index(name) for name in RUNNER_FEATURES]
 
 
 def options(scores: list[float], services: list, depth: int = CLARIFY_DEPTH) -> list[int]:
@@ -64,9 +71,17 @@ def options(scores: list[float], services: list, depth: int = CLARIFY_DEPTH) -> 
     return chosen
 
 
-def ask_features(scores: list[float], services: list, best_row: np.ndarray) -> np.ndarray:
-    """One row of `ASK_FEATURES`: `scores` in descending order, the service of each, and the best
-    candidate's row of `ITEM_FEATURES`."""
+def runner_up(services: list) -> int | None:
+    """The position of the first candidate of another service than the best one's, or None."""
+    return next((i for i, service in enumerate(services[:SHAPE_DEPTH]) if i and service != services[0]), None)
+
+
+def ask_features(scores: list[float], services: list, best_row: np.ndarray, runner_row: np.ndarray | None = None) -> np.ndarray:
+    """One row of `ASK_FEATURES`: `scores` in descending order, the service of each, the best
+    candidate's row of `ITEM_FEATURES`, and that of the best candidate of the next service
+    (`runner_up`; None: there is none)."""
+    best_at = np.asarray(best_row, dtype=np.float32)[_RUNNER_AT]
+    runner_at = np.asarray(runner_row, dtype=np.float32)[_RUNNER_AT] if runner_row is not None else np.zeros(len(_RUNNER_AT))
     s = [float(x) for x in scores[:SHAPE_DEPTH]] + [0.0] * SHAPE_DEPTH
     best = s[0]
     firsts, seen = [], {services[0]} if services else set()
@@ -92,16 +107,28 @@ def ask_features(scores: list[float], services: list, best_row: np.ndarray) -> n
             s[1],
             s[2],
             *np.asarray(best_row, dtype=np.float32)[_ROW_AT],
+            *runner_at,
+            *(best_at - runner_at),
         ],
         dtype=np.float32,
     )
 
 
+def service_title(index, item_id: int, service: int | None) -> str:
+    """What names a choice: for a Q&A, the title of its service's guide (a Q&A's title is a whole
+    question, whose words "需要准备哪些材料" tell nothing apart); for any other item its own title
+    (a document's or a directory entry's "service" is only the guide that shares most words)."""
+    own = index.meta[item_id]
+    guide = index.meta.get(service) if service is not None and own.kind == "qa" else None
+    return (guide or own).title
+
+
 def named(question: str, titles: list[str]) -> int | None:
     """The one choice the question already names by what tells it apart from the others ("第1类…"
-    among 第1类 … 第4类, "城东区…" next to 城西区), or None. A choice's marks are the characters of
-    its title that no other choice's title has; it is named when the question holds at least half
-    of its marks and at least twice the share of any other's."""
+    among 第1类 … 第4类, "城东区…" next to 城西区), or None. `titles` name the choices' services
+    (`service_title`). A choice's marks are the characters of its title that no other choice's
+    title has; it is named when the question holds at least half of its marks and at least twice
+    the share of any other's."""
     clean = [{c for c in t if c.isalnum()} for t in titles]
     asked = set(question)
     shares = []

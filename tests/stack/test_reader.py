@@ -70,12 +70,29 @@ def test_choices_are_one_per_service_and_likely_enough():
     assert named("第2类救助金怎么申领", ["第1类救助金申领", "第2类救助金申领", "第3类救助金申领"]) == 1
 
 
+def test_a_choice_is_named_by_its_service_not_by_the_words_of_a_qa_question(sample_kb):
+    """A Q&A's title is a whole question ("办理住房公积金贷款需要准备哪些材料？"): its words that say what
+    is asked tell nothing apart, so a question asking the same about 公积金 in general names neither
+    贷款 nor 提取; one that says 贷款 names it."""
+    from knowledge.reader.choices import named, service_title
+
+    index = sample_kb.index
+    qa = index.item_id("qa-gjj-daikuan-005")
+    loan, withdraw = index.item_id("guide-gjj-daikuan"), index.item_id("guide-gjj-tiqu")
+    titles = [service_title(index, qa, index.service_of(qa)), service_title(index, withdraw, index.service_of(withdraw))]
+    assert titles[0] == index.meta[loan].title and titles[1] == index.meta[withdraw].title
+    assert named("办理住房公积金需要准备哪些材料？", [index.meta[qa].title, titles[1]]) == 0  # the Q&A's own title misleads
+    assert named("办理住房公积金需要准备哪些材料？", titles) is None
+    assert named("公积金贷款需要准备哪些材料？", titles) == 0
+
+
 def test_each_kind_of_answer_has_its_threshold_and_the_setting_overrides_them(sample_kb):
     reader, pipeline = sample_kb.reader, sample_kb.pipeline
     assert {"guide", "qa", "document"} <= set(reader.thresholds)
     assert all(0.0 <= value <= 1.0 for value in reader.thresholds.values())
     assert pipeline.bar()("document") == reader.threshold_for("document")
-    assert pipeline.bar()("hotline") == reader.threshold  # no calibration of its own: the pooled one
+    assert pipeline.bar()("hotline") == reader.threshold_for("hotline")
+    assert pipeline.bar()("other") == reader.threshold  # no calibration of its own: the pooled one
     assert {pipeline.bar(0.3)(kind) for kind in ("guide", "qa", "document")} == {0.3}
 
 
