@@ -8,14 +8,12 @@ load nothing from elsewhere.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response
 
-from api.pages import page
+from api.pages import STATIC, TYPES, page
 
-STATIC = Path(__file__).parent / "static"
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "form-action 'none'; frame-ancestors 'none'",
@@ -28,7 +26,6 @@ HEADERS = {
 router = APIRouter(tags=["staff consoles"])
 
 
-TYPES = {".html": "text/html; charset=utf-8", ".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 ADMIN_PARTS = re.compile(r"^[a-z]{2,20}$")
 
 

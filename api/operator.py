@@ -165,7 +165,7 @@ async def packet(conversation_id: str, request: Request, session: Session = Depe
     slots = await state.rasa.slots(conversation_id)
     service_key = slots.get("service") or ""
     item_id = state.kb.index.item_id(service_key) if service_key else None
-    department = state.conversations.suggested_department(conversation_id)
+    department = state.conversations.department_for(asked[0]) if asked else None  # the first question's
     return {
         "id": conversation_id,
         "status": conversation["status"],

@@ -42,6 +42,3 @@ class Conversations:
 
     def department_for(self, text: str):
         return routing.for_text(self.kb, text)
-
-    def suggested_department(self, conversation_id: str):
-        return routing.suggestion(self.kb, self.records, conversation_id)

@@ -28,9 +28,3 @@ def for_handoff(kb, records: Records, conversation_id: str, said: list[BotMessag
     asked = citizen_questions(records, conversation_id)
     before = asked[:-1] if typed else asked
     return for_text(kb, before[-1]).name if before else ""
-
-
-def suggestion(kb, records: Records, conversation_id: str):
-    """For the operator's packet: the department for the citizen's first question (or None)."""
-    asked = citizen_questions(records, conversation_id)
-    return for_text(kb, asked[0]) if asked else None

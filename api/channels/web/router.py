@@ -8,16 +8,14 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from pathlib import Path
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
-from api.pages import page
+from api.pages import STATIC, TYPES, page
 from api.schemas import SESSION_ID, ChatRequest, ChatResponse, History, HistoryMessage
 from govbot.conversations.turn import ConversationUnavailable
 
-STATIC = Path(__file__).resolve().parents[2] / "static"
 # a change written by this process wakes the stream at once (govbot/conversations/changes.py); this is how often it
 # looks anyway, for changes written by another process
 POLL_S = 2.0
@@ -62,7 +60,7 @@ async def widget(request: Request) -> Response:
 
 @router.get("/widget.css", include_in_schema=False)
 async def widget_css() -> FileResponse:
-    return FileResponse(STATIC / "widget.css", media_type="text/css; charset=utf-8")
+    return FileResponse(STATIC / "widget.css", media_type=TYPES[".css"])
 
 
 @router.get("/api/chat/{session_id}/events", summary="实时消息流（SSE）：人工客服的回复和会话状态变化")
