@@ -9,6 +9,7 @@ thread with its own event loop, never on the API's.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import zlib
@@ -17,6 +18,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from rasa_sdk.executor import ActionExecutor
 from rasa_sdk.interfaces import ActionExecutionRejection, ActionMissingDomainException, ActionNotFoundException
+
+MAX_TRACKER_BYTES = 64 * 1024 * 1024  # a deflated tracker, inflated
 
 log = logging.getLogger("govbot.actions")
 router = APIRouter(prefix="/actions", include_in_schema=False)
@@ -38,12 +41,18 @@ async def health() -> dict:
 
 @router.post("/webhook")
 async def webhook(request: Request) -> JSONResponse:
+    expected = request.app.state.settings.rasa_token.get_secret_value()
+    if expected and not hmac.compare_digest(request.query_params.get("token", ""), expected):
+        return JSONResponse({"error": "unknown caller"}, status_code=403)  # only our Rasa calls the actions
     try:
         body = await request.body()
         if request.headers.get("content-encoding") == "deflate":  # as rasa-sdk's server accepts
-            body = zlib.decompress(body)
+            inflate = zlib.decompressobj()
+            body = inflate.decompress(body, MAX_TRACKER_BYTES)
+            if inflate.unconsumed_tail:
+                return JSONResponse({"error": "tracker too large"}, status_code=413)
         call = json.loads(body)
-    except (ValueError, zlib.error):
+    except (ValueError, RecursionError, zlib.error):
         call = None
     if not isinstance(call, dict):
         return JSONResponse({"error": "Invalid body request"}, status_code=400)

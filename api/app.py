@@ -6,19 +6,25 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import admin, assist, console, health, insights, operator
+from api import admin, health, operator, pages
 from api.admin.common import workflow_error
+from api.guard import RequestGuard
+from api.headers import SecurityHeaders
 from api.channels import wechat
 from api.channels.web import router as web
 from govbot import __version__
-from govbot.accounts import Accounts
+from govbot.accounts import Accounts, OtpRequired, policy_of
+from govbot.sealing import sealer_for
 from govbot.conversations.core import Conversations
 from govbot.conversations.rasa import RasaClient
+from govbot.ratelimit import ChatLimits
 from govbot.records import records_for
 from govbot.settings import Settings, get_settings
 from knowledge.gold import GoldQuestions
+from knowledge.answer.types import QuestionError
 from knowledge.workflow import WorkflowError
 
 
@@ -32,9 +38,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         app.state.kb = shared_knowledge(settings)  # the actions hosted here answer from the same engine
         app.state.records = records_for(settings)
-        app.state.accounts = Accounts(settings.db_url)
+        app.state.accounts = Accounts(settings.db_url, policy_of(settings), sealer_for(settings))
         app.state.gold = GoldQuestions(app.state.kb.store.engine)
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s)
+        app.state.rasa = RasaClient(
+            settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token.get_secret_value(), settings.max_pending_turns
+        )
         app.state.conversations = Conversations(settings, app.state.kb, app.state.records, app.state.rasa)
         yield
         await app.state.rasa.close()
@@ -46,25 +54,41 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         description="市民对话、健康检查等接口。所有回复均为简体中文，答案附带来源（文件、文号、部门、日期）。",
     )
+    app.add_middleware(SecurityHeaders, https=settings.https)
+    app.add_middleware(RequestGuard, max_body_bytes=settings.max_body_bytes, max_tracker_bytes=settings.max_tracker_bytes)
     # the widget is embedded in portal pages on other origins; the chat API uses no cookies
     app.add_middleware(
-        CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"], allow_headers=["Content-Type"]
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST"],
+        allow_headers=["Content-Type", "X-Session-Token"],
     )  # staff APIs send credentials: same origin only
     app.state.settings = settings
+    app.state.chat_limits = ChatLimits(settings.chat_turns_per_minute_session, settings.chat_turns_per_minute_address)
     app.include_router(health.router)
     app.include_router(web.router)
-    app.include_router(console.router)
     app.include_router(operator.router)
-    app.include_router(assist.router)
+    app.include_router(pages.router)
     app.include_router(wechat.router)
     app.include_router(admin.router)
-    app.include_router(insights.router)
     if settings.host_actions:  # Rasa's action endpoint in this process: one knowledge engine
         from actions.endpoint import router as actions_router
 
         app.include_router(actions_router)
     app.add_exception_handler(WorkflowError, workflow_error)
+    app.add_exception_handler(QuestionError, question_error)
+    app.add_exception_handler(OtpRequired, otp_required)
     return app
+
+
+async def question_error(_request, exc: QuestionError) -> JSONResponse:
+    """A question the engine cannot use (empty once cleaned, too long): 422 with the reason."""
+    return JSONResponse({"detail": str(exc)}, status_code=422)
+
+
+async def otp_required(_request, _exc: OtpRequired) -> JSONResponse:
+    """The password was right; the account has a second factor: the page asks for the code."""
+    return JSONResponse({"detail": "请输入身份验证器中的 6 位动态口令", "otp_required": True}, status_code=401)
 
 
 def app_factory() -> FastAPI:

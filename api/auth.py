@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from fastapi import HTTPException, Request, Response
+from pydantic import BaseModel, Field
 
-from govbot.accounts import Session
+from govbot.accounts import LoginThrottled, Session
 
 COOKIE = "govbot_session"
 SAFE = {"GET", "HEAD", "OPTIONS"}
+
+
+class Login(BaseModel):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=200)
+    otp: str | None = Field(None, max_length=12, description="动态口令（已为该账号开启时）")
 
 
 def current_session(request: Request) -> Session:
@@ -36,15 +43,25 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-def open_session(request: Request, response: Response, username: str, password: str) -> dict:
+def open_session(request: Request, response: Response, username: str, password: str, otp: str | None = None) -> dict:
     """Log in: the token (for bearer use) and the CSRF token, and the session cookie for pages."""
-    session = request.app.state.accounts.login(username, password, ip=client_ip(request))
+    try:
+        session = request.app.state.accounts.login(username, password, ip=client_ip(request), otp=otp)
+    except LoginThrottled as exc:
+        raise HTTPException(429, detail=str(exc), headers={"Retry-After": str(exc.retry_after)}) from None
     if session is None:
         raise HTTPException(401, detail="用户名或密码错误")
-    response.set_cookie(COOKIE, session.token, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.set_cookie(
+        COOKIE, session.token, httponly=True, samesite="strict", secure=request.app.state.settings.https or request.url.scheme == "https"
+    )
     return {"token": session.token, "csrf_token": session.csrf, "user": session.user.public(), "session": session}
 
 
 def close_session(request: Request, response: Response, session: Session) -> None:
     request.app.state.accounts.logout(session.token)
     response.delete_cookie(COOKIE)
+
+
+def audit(request: Request, session: Session, action: str, target: str, **kwargs) -> None:
+    """One line in the audit log for what this session did."""
+    request.app.state.accounts.record(session.user.username, action, target, ip=client_ip(request), **kwargs)

@@ -2,21 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
+from fastapi import Path
 from pydantic import BaseModel, Field
 
 from govbot.conversations.replies import Button, ChatResponse, Reply, SourceOut
 
-__all__ = ["Button", "ChatRequest", "ChatResponse", "History", "HistoryMessage", "Reply", "SourceOut", "SESSION_ID"]
+__all__ = ["Button", "ChatRequest", "ChatResponse", "ChatSession", "History", "HistoryMessage", "Reply", "SourceOut", "SESSION_ID"]
 
 SESSION_ID = r"^[A-Za-z0-9_\-:.@]{1,100}$"
 
+# ids, versions and sequence numbers: a 32-bit INTEGER in every database (a bigger number is a 422,
+# not an overflow inside the driver)
+MAX_INT = 2**31 - 1
+RowId = Annotated[int, Field(ge=1, le=MAX_INT)]
+Seq = Annotated[int, Field(ge=0, le=MAX_INT)]
+PathId = Annotated[int, Path(ge=1, le=MAX_INT)]
+
+
+class ChatSession(BaseModel):
+    session_id: str = Field(description="会话标识（服务器签发）")
+    token: str = Field(description="会话令牌：之后的请求放在 X-Session-Token 头中；只给持有者，请勿写入网址")
+
 
 class ChatRequest(BaseModel):
-    session_id: str = Field(pattern=SESSION_ID, description="会话标识，由渠道生成并在整个会话中保持不变")
-    text: str | None = Field(None, description="市民输入的文字")
-    payload: str | None = Field(None, description="按钮的 payload（点击按钮时代替 text）")
+    session_id: str = Field(pattern=SESSION_ID, description="会话标识：POST /api/chat/sessions 签发，并在 X-Session-Token 头中带上其令牌")
+    text: str | None = Field(None, max_length=10_000, description="市民输入的文字（超过 1000 字时机器人请市民精简）")
+    payload: str | None = Field(None, max_length=300, description="按钮的 payload（点击按钮时代替 text）")
 
     model_config = {
         "json_schema_extra": {

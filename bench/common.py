@@ -185,3 +185,27 @@ def finish(result: dict, markdown, out: Path | None) -> int:
         write_json(out, result)
     print(markdown(result))
     return 0
+
+
+# --- web chat sessions (POST /api/chat/sessions issues the id and its token) ------------------------
+CHAT_TOKENS: dict[str, str] = {}  # session id -> token, for every session a bench opened
+
+
+def chat_headers(session_id: str) -> dict[str, str]:
+    return {"X-Session-Token": CHAT_TOKENS[session_id]}
+
+
+def _issued(response) -> str:
+    response.raise_for_status()
+    body = response.json()
+    CHAT_TOKENS[body["session_id"]] = body["token"]
+    return body["session_id"]
+
+
+def open_chat(client, base: str = "") -> str:
+    """A new web chat session through a sync httpx client; its token is kept for `chat_headers`."""
+    return _issued(client.post(f"{base}/api/chat/sessions", timeout=60))
+
+
+async def open_chat_async(http, base: str = "") -> str:
+    return _issued(await http.post(f"{base}/api/chat/sessions", timeout=60))

@@ -42,13 +42,12 @@ import shlex
 import sqlite3
 import sys
 import time
-import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
 
-from bench.common import CACHE, EVAL, RESULTS, fmt, latency_summary, load_avg, md_table, write_json
+from bench.common import CACHE, EVAL, RESULTS, chat_headers, fmt, open_chat, latency_summary, load_avg, md_table, write_json
 from bench.stack import Stack, ensure_home
 
 DEFAULT_HOME = CACHE / "dialogue-home"
@@ -100,10 +99,10 @@ def item_keys(home: Path) -> dict[int, str]:
         return dict(conn.execute("SELECT id, key FROM items").fetchall())
 
 
-def tracker_turns(client: httpx.Client, rasa: str, session_id: str) -> list[dict]:
+def tracker_turns(client: httpx.Client, rasa: str, session_id: str, token: str) -> list[dict]:
     """Per user message, in order: the intent, the actions Rasa ran and the answer statuses sent."""
     try:
-        response = client.get(f"{rasa}/conversations/{session_id}/tracker", params={"include_events": "ALL"}, timeout=30)
+        response = client.get(f"{rasa}/conversations/{session_id}/tracker", params={"include_events": "ALL", "token": token}, timeout=30)
         response.raise_for_status()
         events = response.json().get("events") or []
     except (httpx.HTTPError, ValueError):
@@ -136,7 +135,9 @@ def run_dialogue(client: httpx.Client, stack: Stack, dialogue: dict, session_id:
     turns = []
     for text in dialogue["turns"]:
         start = time.perf_counter()
-        response = client.post(f"{stack.base}/api/chat", json={"session_id": session_id, "text": text}, timeout=60)
+        response = client.post(
+            f"{stack.base}/api/chat", json={"session_id": session_id, "text": text}, headers=chat_headers(session_id), timeout=60
+        )
         ms = (time.perf_counter() - start) * 1000
         body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
         replies = body.get("replies") or []
@@ -158,7 +159,7 @@ def run_dialogue(client: httpx.Client, stack: Stack, dialogue: dict, session_id:
                 "buttons": [b.get("title") for r in replies for b in r.get("buttons") or []],
             }
         )
-    for turn, info in zip(turns, tracker_turns(client, stack.rasa, session_id)):
+    for turn, info in zip(turns, tracker_turns(client, stack.rasa, session_id, stack.rasa_token)):
         turn.update(info)
         turn["engine"] = bool(ENGINE_ACTIONS & set(info["actions"]))
     for i, turn in enumerate(turns):
@@ -310,15 +311,15 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         print(f"warning: keys not in the content DB: {', '.join(unknown)}", file=sys.stderr)
     stack = Stack(home, "dialogue")
-    run_tag = uuid.uuid4().hex[:8]
     results: list[dict] = []
     try:
         ready_s = stack.start()
         print(f"就绪（{ready_s} s）。{len(dialogues)} 段对话 …", flush=True)
         with httpx.Client() as client:
-            client.post(f"{stack.base}/api/chat", json={"session_id": f"bench-dlg-{run_tag}-warmup", "text": WARM_UP}, timeout=60)
+            warm = open_chat(client, stack.base)
+            client.post(f"{stack.base}/api/chat", json={"session_id": warm, "text": WARM_UP}, headers=chat_headers(warm), timeout=60)
             for dialogue in dialogues:
-                results.append(run_dialogue(client, stack, dialogue, f"bench-dlg-{run_tag}-{dialogue['id']}", keys, home))
+                results.append(run_dialogue(client, stack, dialogue, open_chat(client, stack.base), keys, home))
     finally:
         stack.stop()
     result = {

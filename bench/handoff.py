@@ -82,7 +82,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import CACHE, SAMPLE_EVAL, finish, fmt, latency_summary, load_avg, md_table
+from bench.common import CACHE, SAMPLE_EVAL, chat_headers, finish, open_chat_async, fmt, latency_summary, load_avg, md_table
 from bench.stack import Stack, ensure_home
 from knowledge.answer.pipeline import fallback_department
 from knowledge.settings import KnowledgeSettings
@@ -91,8 +91,8 @@ HOME = CACHE / "homes" / "handoff"
 PASSWORD = "bench-handoff-pass"
 SUPERVISORS = ("bench_sup1", "bench_sup2")
 HANDOFF = "转人工"
-CLAIMED = "人工客服已接入"  # api/operator.py claim()
-RELEASED = "人工服务已结束"  # api/operator.py release()
+CLAIMED = "人工客服已接入"  # govbot/conversations/transitions.py claim()
+RELEASED = "人工服务已结束"  # govbot/conversations/transitions.py release()
 FALLBACK_DEPARTMENT = fallback_department(KnowledgeSettings().hotline_number)  # where unmatched cases go
 ASSIST_TARGET_MS, SSE_TARGET_MS = 300, 500
 HTTP_TIMEOUT = httpx.Timeout(120, connect=10)
@@ -238,7 +238,9 @@ async def phase_a_conversation(
         conv["sent"].append({"role": role, "text": text, "start": start, "end": end, "kind": kind, "replies": replies or []})
 
     async def citizen(text: str, kind: str, expect_status: str, expect_empty: bool | None) -> dict:
-        response, start, end = await timed.call(f"chat: {kind}", http.post("/api/chat", json={"session_id": sid, "text": text}))
+        response, start, end = await timed.call(
+            f"chat: {kind}", http.post("/api/chat", json={"session_id": sid, "text": text}, headers=chat_headers(sid))
+        )
         body = response.json() if response.status_code == 200 else {}
         status, replies = body.get("status"), body.get("replies") or []
         sent("citizen", text, start, end, kind, [r.get("text", "") for r in replies])
@@ -317,7 +319,7 @@ async def phase_a_conversation(
     finally:
         if not arrived:
             held.arrive()
-    response = await http.get(f"/api/chat/{sid}/history")
+    response = await http.get(f"/api/chat/{sid}/history", headers=chat_headers(sid))
     conv["history"] = response.json()["messages"] if response.status_code == 200 else []
     return conv
 
@@ -401,7 +403,7 @@ def check_transcript(conv: dict) -> dict:
 
 async def phase_a(http: httpx.AsyncClient, staff: Staff, run: str, n: int, in_scope: list[str], stagger_s: float = 0.2) -> dict:
     timed, held, rng = Timed(), Gate(n), random.Random(7)
-    sids = [f"bench-ho-{run}-a{i:02d}" for i in range(n)]
+    sids = [await open_chat_async(http) for _ in range(n)]
     concurrent_human = {}
 
     async def census():
@@ -500,11 +502,11 @@ async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, 
     supervisor = (await staff.supervisors())[0]
     outcomes = []
     for i in range(n):
-        sid = f"bench-ho-{run}-r{i:02d}"
+        sid = await open_chat_async(http)
         question = in_scope[(3 * i + 1) % len(in_scope)]
         try:
-            await http.post("/api/chat", json={"session_id": sid, "text": in_scope[(3 * i) % len(in_scope)]})
-            body = (await http.post("/api/chat", json={"session_id": sid, "text": HANDOFF})).json()
+            await http.post("/api/chat", json={"session_id": sid, "text": in_scope[(3 * i) % len(in_scope)]}, headers=chat_headers(sid))
+            body = (await http.post("/api/chat", json={"session_id": sid, "text": HANDOFF}, headers=chat_headers(sid))).json()
             if body.get("status") != "waiting":
                 raise RuntimeError(f"no handoff: {body.get('status')}")
             name = (await staff.operators(await department_of(http, staff, supervisor, sid)))[0]
@@ -517,13 +519,13 @@ async def release_race(http: httpx.AsyncClient, staff: Staff, run: str, n: int, 
 
             async def ask():
                 await asyncio.sleep(delay)
-                return await http.post("/api/chat", json={"session_id": sid, "text": question})
+                return await http.post("/api/chat", json={"session_id": sid, "text": question}, headers=chat_headers(sid))
 
             released, asked = await asyncio.gather(
                 http.post(f"/api/operator/conversations/{sid}/release", json={"seen_seq": seen}, headers=staff.headers(name)), ask()
             )
             body = asked.json()
-            history = (await http.get(f"/api/chat/{sid}/history")).json()["messages"]
+            history = (await http.get(f"/api/chat/{sid}/history", headers=chat_headers(sid))).json()["messages"]
             at = max(n for n, m in enumerate(history) if m["role"] == "citizen" and m["text"] == question)
             notice = next((n for n, m in enumerate(history) if m["role"] == "bot" and m["text"].startswith(RELEASED)), None)
             if body.get("replies"):
@@ -583,7 +585,7 @@ class Stream:
     async def read(self, client: httpx.AsyncClient) -> None:
         event = ""
         try:
-            async with client.stream("GET", f"/api/chat/{self.sid}/events") as response:
+            async with client.stream("GET", f"/api/chat/{self.sid}/events", headers=chat_headers(self.sid)) as response:
                 response.raise_for_status()
                 async for line in response.aiter_lines():
                     now = time.perf_counter()
@@ -612,7 +614,7 @@ class Stream:
 
 async def phase_b(http: httpx.AsyncClient, staff: Staff, run: str, n: int, rounds: int, in_scope: list[str]) -> dict:
     rng = random.Random(11)
-    sids = [f"bench-ho-{run}-b{i:02d}" for i in range(n)]
+    sids = [await open_chat_async(http) for _ in range(n)]
     holders: dict[str, str] = {}
     setup_errors = []
     gate = asyncio.Semaphore(10)
@@ -621,8 +623,10 @@ async def phase_b(http: httpx.AsyncClient, staff: Staff, run: str, n: int, round
     async def hand_over(i: int, sid: str) -> None:
         async with gate:
             try:
-                (await http.post("/api/chat", json={"session_id": sid, "text": in_scope[-1 - i]})).raise_for_status()
-                body = (await http.post("/api/chat", json={"session_id": sid, "text": HANDOFF})).json()
+                (
+                    await http.post("/api/chat", json={"session_id": sid, "text": in_scope[-1 - i]}, headers=chat_headers(sid))
+                ).raise_for_status()
+                body = (await http.post("/api/chat", json={"session_id": sid, "text": HANDOFF}, headers=chat_headers(sid))).json()
                 if body.get("status") != "waiting":
                     raise RuntimeError(f"no handoff: {body}")
                 name = (await staff.operators(await department_of(http, staff, supervisor, sid)))[i % 2]
@@ -875,7 +879,8 @@ async def run_phases(base: str, home: Path, run: str, args) -> dict:
         staff = Staff(home, http)
         accounts = await staff.prepare(home)
         # one warm-up turn through Rasa, the actions and the engine (not counted)
-        await http.post("/api/chat", json={"session_id": f"bench-ho-{run}-warmup", "text": "居住证怎么办理？"})
+        warm = await open_chat_async(http)
+        await http.post("/api/chat", json={"session_id": warm, "text": "居住证怎么办理？"}, headers=chat_headers(warm))
         print(f"A：{args.conversations} 个会话同时转人工、接手、释放 …", flush=True)
         before = load_avg()
         a = await phase_a(http, staff, run, args.conversations, in_scope)

@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from bench.common import CACHE, RESULTS
+from bench.common import CACHE, RESULTS, chat_headers, open_chat
 from bench.stack import Stack, ensure_home
 
 TURNS = ["居住证怎么办理？", "要带什么材料？", "公积金怎么提取", "社保卡丢了怎么补办", "低保申请条件是什么？",
@@ -60,10 +60,10 @@ def run_layout(home: Path, name: str, env: dict) -> dict:
     stack = Stack(home, f"memory-{name}", env)
     try:
         ready_s = stack.start()
-        session = f"bench-mem-{name}-{int(time.time())}"
         with httpx.Client(base_url=stack.base, timeout=60) as http:
+            session = open_chat(http)
             for text in TURNS:
-                http.post("/api/chat", json={"session_id": session, "text": text}).raise_for_status()
+                http.post("/api/chat", json={"session_id": session, "text": text}, headers=chat_headers(session)).raise_for_status()
         time.sleep(2)
         return {"layout": name, "ready_s": ready_s, **measure(stack)}
     finally:

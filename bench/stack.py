@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import secrets
 import socket
 import sqlite3
 import subprocess
@@ -63,13 +64,18 @@ class Stack:
         self.api_port, self.rasa_port, self.action_port = free_port(), free_port(), free_port()
         self.base = f"http://127.0.0.1:{self.api_port}"
         self.rasa = f"http://127.0.0.1:{self.rasa_port}"
+        self.rasa_token = secrets.token_urlsafe(16)  # Rasa's HTTP API wants it (the bench reads trackers)
         self.log_path = home / "logs" / f"bench-{name}-serve.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> float:
         """Start and wait until /api/health says ready; returns the seconds that took."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        env = env_for(self.home, GOVBOT_RASA_PORT=str(self.rasa_port), GOVBOT_ACTION_PORT=str(self.action_port), **self.extra_env)
+        # every simulated citizen comes from this one address: the per-address limit would throttle the bench
+        unlimited = {"GOVBOT_CHAT_TURNS_PER_MINUTE_ADDRESS": "1000000", "GOVBOT_RASA_TOKEN": self.rasa_token}
+        env = env_for(
+            self.home, GOVBOT_RASA_PORT=str(self.rasa_port), GOVBOT_ACTION_PORT=str(self.action_port), **{**unlimited, **self.extra_env}
+        )
         print(f"启动 govbot serve（API {self.api_port}，Rasa {self.rasa_port}，动作服务 {self.action_port}）…", flush=True)
         start = time.perf_counter()
         with open(self.log_path, "w") as log:

@@ -47,7 +47,7 @@ customer-service API exactly once (a single message, or the parts "(1/n)".."(n/n
 A passive reply that is part "(1/n)" of a long answer must be followed by parts 2..n exactly once.
 Pushes are matched to messages per citizen, in order (see `attribute`); a push no message can
 take is a duplicate or a stray. Finally the transcript of every citizen
-(GET /api/chat/wx:{openid}/history) must hold each message once: a retry is not processed again.
+(read from the store: the web API does not open `wx:` conversations) must hold each message once: a retry is not processed again.
 """
 
 from __future__ import annotations
@@ -72,8 +72,10 @@ from urllib.parse import parse_qs, urlparse
 
 import httpx
 
-from bench.common import CACHE, RESULTS, SAMPLE_EVAL, finish, fmt, latency_summary, load_avg, md_table
+from bench.common import CACHE, RESULTS, SAMPLE_EVAL, chat_headers, finish, open_chat, fmt, latency_summary, load_avg, md_table
 from bench.stack import Stack, ensure_home
+from govbot.records import Records
+from govbot.settings import Settings
 
 HOME = CACHE / "homes" / "wechat"
 DEFAULT_OUT = RESULTS / "wechat.json"
@@ -368,7 +370,7 @@ def questions(seed: int, n: int, oos_share: float) -> list[dict]:
 # --- the run ----------------------------------------------------------------------------------
 
 
-async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], dict]:
+async def drive(base: str, home: Path, fake: FakeWeChatApi, args) -> tuple[list[Message], dict]:
     rng = random.Random(args.seed)
     # new citizens every run: a reused home keeps the transcripts and Rasa trackers of earlier runs
     openids = ["o" + hashlib.sha1(f"bench-wechat-{args.run_tag}-{i}".encode()).hexdigest()[:27] for i in range(args.openids)]
@@ -440,11 +442,9 @@ async def drive(base: str, fake: FakeWeChatApi, args) -> tuple[list[Message], di
             await asyncio.sleep(0.2)
         await asyncio.sleep(5)  # anything late (a duplicate) still arrives and is counted
         messages = steady + burst
-        # the transcripts: each message once
-        transcripts = {}
-        for openid in openids:
-            r = await http.get(f"{base}/api/chat/wx:{openid}/history")
-            transcripts[openid] = [x["text"] for x in r.json()["messages"] if x["role"] == "citizen"] if r.status_code == 200 else None
+        # the transcripts, from the store (the web API does not open WeChat conversations): each message once
+        records = Records(Settings(home=home).db_url)
+        transcripts = {openid: [m.text for m in records.history(f"wx:{openid}") if m.role == "citizen"] for openid in openids}
     return messages, {"steady_s": round(steady_s, 1), "burst_s": round(burst_s, 1), "transcripts": transcripts, "openids": openids}
 
 
@@ -518,13 +518,16 @@ def run(args) -> dict:
         try:
             ready_s = stack.start()
             print(f"就绪（{ready_s} s）。{args.messages} 条消息，{args.openids} 个用户 …", flush=True)
-            warm = httpx.post(
-                f"{stack.base}/api/chat",
-                json={"session_id": f"bench-wx-warm-{uuid.uuid4().hex[:8]}", "text": "居住证怎么办理？"},
-                timeout=60,
-            )
+            with httpx.Client() as client:
+                session = open_chat(client, stack.base)
+                warm = client.post(
+                    f"{stack.base}/api/chat",
+                    json={"session_id": session, "text": "居住证怎么办理？"},
+                    headers=chat_headers(session),
+                    timeout=60,
+                )
             warm.raise_for_status()
-            messages, info = asyncio.run(drive(stack.base, fake, args))
+            messages, info = asyncio.run(drive(stack.base, stack.home, fake, args))
         finally:
             stack.stop()
         orphans = attribute(messages, fake)

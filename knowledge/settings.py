@@ -41,6 +41,17 @@ class KnowledgeSettings(BaseModel):
     city_name: str = "示例市"  # the city the assistant serves (replies name it)
 
     # --- optional LLM composer (any OpenAI-compatible server) ------------------------------
+    # --- bulk import (knowledge/bulk/limits.py): what one upload may cost to read ------
+    import_max_rows: int = 10_000
+    import_max_cells: int = 500_000
+    import_max_cell_chars: int = 20_000
+    import_max_item_chars: int = 200_000
+    import_max_uncompressed_mb: int = 200
+    import_worker_memory_mb: int = 2048
+
+    # --- the editorial workflow (knowledge/workflow.py) --------------------------------
+    four_eyes_publishing: bool = True  # the last editor of an item cannot publish it
+
     llm_enabled: bool = False
     llm_base_url: str = ""
     llm_model: str = "qwen2.5-7b-instruct"

@@ -87,8 +87,12 @@ class ItemInput:
 
 
 class Workflow:
-    def __init__(self, store: ContentStore):
+    """`four_eyes`: whoever last wrote an item's content (created, edited, rolled back, imported)
+    cannot publish it; another reviewer must (off for a one-person office)."""
+
+    def __init__(self, store: ContentStore, four_eyes: bool = True):
         self.store = store
+        self.four_eyes = four_eyes
 
     # --- checks -------------------------------------------------------------------------------
     def item(self, actor: Actor, item_id: int) -> Item:
@@ -191,7 +195,13 @@ class Workflow:
             raise Conflict("该条目尚未提交审核，不能发布", status=item.status.value)
         if item.status != Status.SUBMITTED:
             raise Conflict(f"只有待审核的条目可以发布（当前：{STATUS_LABELS[item.status]}）", status=item.status.value)
+        if self.four_eyes and self.author(item) == actor.username:
+            raise Forbidden("您是该版本内容的最后编辑人，按“四眼原则”须由本部门另一位审核人发布")
         return item
+
+    def author(self, item: Item) -> str:
+        """Who wrote the content of the item's head version (the first log entry of that version)."""
+        return next((v.actor for v in self.store.versions(item.id) if v.version == item.version), "")
 
     def publish(self, actor: Actor, item_id: int) -> Item:
         item = self.check_publish(actor, item_id)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import secrets
 import os
 import signal
 import socket
@@ -63,6 +65,41 @@ def make_kb(tmp_path):
         kb.close()
 
 
+def password(name: str) -> str:
+    """Test accounts' passwords: strong enough for the account policy (zxcvbn score 3, 10 characters)."""
+    return f"pass-{name}-Hz7q"
+
+
+class Chat:
+    """A citizen's web chat: a session the server issues (POST /api/chat/sessions), then turns."""
+
+    def __init__(self, base: str):
+        opened = httpx.post(f"{base}/api/chat/sessions", timeout=30)
+        assert opened.status_code == 201, opened.text
+        self.base, self.session_id, token = base, opened.json()["session_id"], opened.json()["token"]
+        self.headers = {"X-Session-Token": token}
+
+    def send(self, text: str | None = None, payload: str | None = None) -> httpx.Response:
+        body = {
+            "session_id": self.session_id,
+            **({"text": text} if text is not None else {}),
+            **({"payload": payload} if payload is not None else {}),
+        }
+        return httpx.post(f"{self.base}/api/chat", json=body, headers=self.headers, timeout=60)
+
+    def say(self, text: str | None = None, payload: str | None = None) -> dict:
+        response = self.send(text, payload)
+        assert response.status_code == 200, response.text
+        data = response.json()
+        assert data["session_id"] == self.session_id
+        return data
+
+    def history(self) -> list[dict]:
+        response = httpx.get(f"{self.base}/api/chat/{self.session_id}/history", headers=self.headers, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()["messages"]
+
+
 def write_jsonl(path: Path, records: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path
@@ -74,17 +111,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def stack(sample_home):
-    """`govbot serve` on free ports over the sample knowledge base (trains Rasa once if needed)."""
+@contextlib.contextmanager
+def served(home: Path, **extra_env: str):
+    """`govbot serve` over `home` on free ports (trains Rasa once if needed), stopped afterwards."""
     api, rasa, actions = _free_port(), _free_port(), _free_port()
-    env = {**os.environ, "GOVBOT_HOME": str(sample_home), "GOVBOT_RASA_PORT": str(rasa), "GOVBOT_ACTION_PORT": str(actions)}
+    env = {**os.environ, "GOVBOT_HOME": str(home), "GOVBOT_RASA_PORT": str(rasa), "GOVBOT_ACTION_PORT": str(actions)}
+    env["GOVBOT_CHAT_TURNS_PER_MINUTE_ADDRESS"] = "1000000"  # every test citizen comes from 127.0.0.1
+    env["GOVBOT_RASA_TOKEN"] = secrets.token_urlsafe(16)  # serve would make one; the tests need to know it
+    env.update(extra_env)
+    log = open(home / "serve-test.log", "w")  # what the stack prints: tests read it (no personal data in logs)
     process = subprocess.Popen(
         [str(GOVBOT), "serve", "--port", str(api)],
         cwd=REPO,
         env=env,
         start_new_session=True,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -92,7 +133,7 @@ def stack(sample_home):
     deadline = time.time() + 900
     try:
         while True:
-            assert process.poll() is None, f"govbot serve exited: {process.stdout.read()}"
+            assert process.poll() is None, f"govbot serve exited: {(home / 'serve-test.log').read_text()[-3000:]}"
             try:
                 if httpx.get(f"{base}/api/health", timeout=5).status_code == 200:
                     break
@@ -100,13 +141,28 @@ def stack(sample_home):
                 pass
             assert time.time() < deadline, "the stack did not become healthy in time"
             time.sleep(2)
-        yield {"base": base, "rasa": f"http://127.0.0.1:{rasa}", "home": sample_home}
+        yield {
+            "base": base,
+            "rasa": f"http://127.0.0.1:{rasa}",
+            "rasa_token": env["GOVBOT_RASA_TOKEN"],
+            "pid": process.pid,
+            "home": home,
+            "log": home / "serve-test.log",
+        }
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
         except ProcessLookupError:
             pass  # it already exited (the assertion above says why)
         process.wait(timeout=60)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def stack(sample_home):
+    """`govbot serve` over the sample knowledge base, for the whole session."""
+    with served(sample_home) as running:
+        yield running
 
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's Chromium, driven by Playwright (it cannot download browsers here)

@@ -7,8 +7,8 @@ reason); bad input → 422. Every content, workflow and account action lands in 
 
 from fastapi import APIRouter
 
-from api.admin import audit, gold, imports, items, session
+from api.admin import audit, gold, imports, insights, items, page, session
 
 router = APIRouter()
-for module in (session, items, imports, gold, audit):
+for module in (session, items, imports, gold, audit, insights, page):
     router.include_router(module.router)

@@ -28,7 +28,7 @@ def audit_log(
     since: date | None = None,
     until: date | None = None,
     limit: int = Query(200, ge=1, le=10000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=1_000_000),
     format: str = Query("json", pattern="^(json|csv)$"),
 ):
     require_role(session, "admin", "reviewer", "supervisor")

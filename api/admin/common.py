@@ -7,7 +7,7 @@ from datetime import date
 from fastapi import Depends, Request
 from fastapi.responses import JSONResponse
 
-from api.auth import client_ip, current_session, require_role
+from api.auth import current_session, require_role
 from govbot.accounts import Session
 from knowledge.content import KIND_LABELS, Item, in_window
 from knowledge.workflow import STATUS_LABELS, Workflow, WorkflowError
@@ -27,11 +27,7 @@ def reader(session: Session = Depends(current_session)) -> Session:
 
 
 def workflow(request: Request) -> Workflow:
-    return Workflow(request.app.state.kb.store)
-
-
-def audit(request: Request, session: Session, action: str, target: str, *, before=None, after=None, note: str = "") -> None:
-    request.app.state.accounts.record(session.user.username, action, target, ip=client_ip(request), before=before, after=after, note=note)
+    return Workflow(request.app.state.kb.store, four_eyes=request.app.state.settings.four_eyes_publishing)
 
 
 def item_json(item: Item) -> dict:

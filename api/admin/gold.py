@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from api.admin.common import audit, console_user, workflow
+from api.schemas import PathId, RowId
+from api.auth import audit
+from api.admin.common import console_user, workflow
 from govbot.accounts import Session
 from knowledge.gold import GoldResult, Outcome
 
@@ -14,7 +16,7 @@ router = APIRouter(tags=["policy-owner console"])
 
 class GoldBody(BaseModel):
     question: str = Field(min_length=2, max_length=500)
-    item_id: int
+    item_id: RowId
 
 
 @router.get("/api/admin/gold", summary="本部门的标准问题，及其当前答案是否正确")
@@ -39,7 +41,7 @@ def add_gold(body: GoldBody, request: Request, session: Session = Depends(consol
 
 
 @router.delete("/api/admin/gold/{gold_id}", summary="删除标准问题")
-def remove_gold(gold_id: int, request: Request, session: Session = Depends(console_user)) -> dict:
+def remove_gold(gold_id: PathId, request: Request, session: Session = Depends(console_user)) -> dict:
     gold = request.app.state.gold.get(gold_id)
     if gold is None:
         raise HTTPException(404, detail="标准问题不存在")

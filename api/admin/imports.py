@@ -14,9 +14,11 @@ import time
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
 from fastapi.responses import Response
 
-from api.admin.common import audit, console_user
+from api.auth import audit
+from api.admin.common import console_user
 from api.auth import require_role
 from govbot.accounts import Session
+from knowledge.bulk.limits import limits_of
 from knowledge.bulk import ImportRejected, commit_import, preview_import, template_workbook
 from knowledge.content import Kind, Status
 from knowledge.engine import BIG_CHANGE
@@ -72,6 +74,10 @@ def import_file(
 ) -> dict:
     if publish and not dry_run:
         require_role(session, "reviewer", "admin")
+    if publish and not dry_run and request.app.state.settings.four_eyes_publishing:
+        raise HTTPException(
+            403, detail="按“四眼原则”，导入的内容须由另一位审核人发布：请先导入为草稿并提交审核（一人办公室可由管理员关闭四眼原则）"
+        )
     data = file.file.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise HTTPException(413, detail=f"文件超过 {MAX_BYTES // 1024 // 1024} MB，请拆分后导入")
@@ -89,6 +95,7 @@ def import_file(
         department=department,
         region=region,
         kind=kind,
+        limits=limits_of(request.app.state.settings),
         progress=progress.reporter(progress_id, "checking"),
     )
     if dry_run:

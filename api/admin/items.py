@@ -11,7 +11,9 @@ from datetime import date, timedelta
 from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
-from api.admin.common import audit, console_user, item_json, workflow
+from api.schemas import MAX_INT, PathId, RowId, Seq
+from api.auth import audit
+from api.admin.common import console_user, item_json, workflow
 from govbot.accounts import Session
 from knowledge.content import Kind, Status
 from knowledge.gold import GoldResult, Outcome
@@ -32,7 +34,7 @@ class ItemBody(BaseModel):
     source: str = Field("", max_length=1000)
     doc_number: str = Field("", max_length=100)
     doc_date: str | None = None
-    version: int | None = Field(None, description="编辑时：所依据的版本号（防止覆盖他人的修改）")
+    version: Seq | None = Field(None, description="编辑时：所依据的版本号（防止覆盖他人的修改）")
 
     def input(self) -> ItemInput:
         return ItemInput(**self.model_dump(exclude={"version"}))
@@ -48,12 +50,12 @@ class PublishBody(BaseModel):
 
 class AbolishBody(BaseModel):
     reason: str = Field("", max_length=2000)
-    successor_id: int | None = None
+    successor_id: RowId | None = None
 
 
 class RollbackBody(BaseModel):
-    version: int
-    expect_version: int | None = None
+    version: RowId
+    expect_version: Seq | None = None
 
 
 def _reads(request: Request) -> dict:
@@ -73,7 +75,7 @@ def list_items(
     department: str | None = None,
     q: str = Query("", max_length=100),
     expiring_days: int | None = Query(None, ge=0, le=3650),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=100_000),
     size: int = Query(50, ge=1, le=200),
 ) -> dict:
     if session.user.role != "admin":
@@ -101,7 +103,7 @@ def create_item(body: ItemBody, request: Request, session: Session = Depends(con
 
 
 @router.get("/api/admin/items/{item_id}", summary="条目详情（当前版本与线上版本）")
-def get_item(item_id: int, request: Request, session: Session = Depends(console_user)) -> dict:
+def get_item(item_id: PathId, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).item(session.user, item_id)
     _reads(request)[(session.user.username, item_id)] = item.version
     data = item_json(item)
@@ -113,7 +115,7 @@ def get_item(item_id: int, request: Request, session: Session = Depends(console_
 
 @router.put("/api/admin/items/{item_id}", summary="编辑条目（产生新版本；已发布条目的修改需重新审核后生效）")
 def edit_item(
-    item_id: int, body: ItemBody, request: Request, session: Session = Depends(console_user), if_match: str | None = Header(None)
+    item_id: PathId, body: ItemBody, request: Request, session: Session = Depends(console_user), if_match: str | None = Header(None)
 ) -> dict:
     flow = workflow(request)
     before = flow.item(session.user, item_id)
@@ -132,14 +134,14 @@ def edit_item(
 
 
 @router.post("/api/admin/items/{item_id}/submit", summary="提交审核")
-def submit_item(item_id: int, request: Request, session: Session = Depends(console_user)) -> dict:
+def submit_item(item_id: PathId, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).submit(session.user, item_id)
     audit(request, session, "item.submit", f"item:{item_id}", after={"status": item.status.value, "version": item.version})
     return item_json(item)
 
 
 @router.post("/api/admin/items/{item_id}/return", summary="退回修改（审核人，需写明意见）")
-def return_item(item_id: int, body: Comment, request: Request, session: Session = Depends(console_user)) -> dict:
+def return_item(item_id: PathId, body: Comment, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).send_back(session.user, item_id, body.comment)
     audit(request, session, "item.return", f"item:{item_id}", after={"status": item.status.value}, note=body.comment)
     return item_json(item)
@@ -153,14 +155,14 @@ def _gold_check(request: Request, item) -> list[GoldResult]:
 
 
 @router.get("/api/admin/items/{item_id}/publish-check", summary="发布前检查：标准问题的答案会如何变化")
-def publish_check(item_id: int, request: Request, session: Session = Depends(console_user)) -> dict:
+def publish_check(item_id: PathId, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).item(session.user, item_id)
     results = _gold_check(request, item)
     return {"item_id": item_id, "gold": [r.to_dict() for r in results], "lost": sum(r.change == "lost" for r in results)}
 
 
 @router.post("/api/admin/items/{item_id}/publish", summary="发布（审核人）：先做标准问题检查，失去答案时需确认")
-def publish_item(item_id: int, request: Request, session: Session = Depends(console_user), body: PublishBody | None = None) -> dict:
+def publish_item(item_id: PathId, request: Request, session: Session = Depends(console_user), body: PublishBody | None = None) -> dict:
     flow = workflow(request)
     item = flow.check_publish(session.user, item_id)
     results = _gold_check(request, item)
@@ -186,7 +188,7 @@ def publish_item(item_id: int, request: Request, session: Session = Depends(cons
 
 
 @router.post("/api/admin/items/{item_id}/abolish", summary="废止（写明原因，可指定替代条目），立即停止用于答复")
-def abolish_item(item_id: int, body: AbolishBody, request: Request, session: Session = Depends(console_user)) -> dict:
+def abolish_item(item_id: PathId, body: AbolishBody, request: Request, session: Session = Depends(console_user)) -> dict:
     flow = workflow(request)
     before = flow.item(session.user, item_id)
     item = flow.abolish(session.user, item_id, body.reason, body.successor_id)
@@ -204,7 +206,7 @@ def abolish_item(item_id: int, body: AbolishBody, request: Request, session: Ses
 
 
 @router.get("/api/admin/items/{item_id}/versions", summary="版本历史（每次修改和流程操作）")
-def item_versions(item_id: int, request: Request, session: Session = Depends(console_user)) -> dict:
+def item_versions(item_id: PathId, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).item(session.user, item_id)
     versions = request.app.state.kb.store.versions(item_id)
     return {
@@ -227,13 +229,17 @@ def item_versions(item_id: int, request: Request, session: Session = Depends(con
 
 @router.get("/api/admin/items/{item_id}/diff", summary="比较任意两个版本")
 def item_diff(
-    item_id: int, request: Request, a: int = Query(..., ge=1), b: int = Query(..., ge=1), session: Session = Depends(console_user)
+    item_id: PathId,
+    request: Request,
+    a: int = Query(..., ge=1, le=MAX_INT),
+    b: int = Query(..., ge=1, le=MAX_INT),
+    session: Session = Depends(console_user),
 ) -> dict:
     return workflow(request).diff(session.user, item_id, a, b)
 
 
 @router.post("/api/admin/items/{item_id}/rollback", summary="回退到早前版本（作为新草稿，须重新审核发布）")
-def rollback_item(item_id: int, body: RollbackBody, request: Request, session: Session = Depends(console_user)) -> dict:
+def rollback_item(item_id: PathId, body: RollbackBody, request: Request, session: Session = Depends(console_user)) -> dict:
     flow = workflow(request)
     before = flow.item(session.user, item_id)
     expect = body.expect_version or _reads(request).get((session.user.username, item_id), before.version)

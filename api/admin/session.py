@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
-from pydantic import BaseModel, Field
 
 from api.admin.common import READ_ROLES, reader
-from api.auth import close_session, open_session
+from api.auth import Login, close_session, open_session
 from govbot.accounts import Session
 
 router = APIRouter(tags=["policy-owner console"])
 
 
-class Login(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=200)
-
-
 @router.post("/api/admin/login", summary="知识管理员登录（返回 token 与 csrf_token，并设置会话 Cookie）")
 def login(body: Login, request: Request, response: Response) -> dict:
-    opened = open_session(request, response, body.username, body.password)
+    opened = open_session(request, response, body.username, body.password, body.otp)
     session: Session = opened.pop("session")
     if session.user.role not in READ_ROLES:
         close_session(request, response, session)

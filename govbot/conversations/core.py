@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from govbot.conversations.sessions import ChatSessions
 from govbot.conversations import routing, transitions
 from govbot.conversations.rasa import RasaClient
 from govbot.conversations.replies import BotMessage, ChatResponse
@@ -15,6 +16,7 @@ from govbot.settings import Settings
 class Conversations:
     def __init__(self, settings: Settings, kb, records: Records, rasa: RasaClient):
         self.settings, self.kb, self.records, self.rasa = settings, kb, records, rasa
+        self.web_sessions = ChatSessions(records.engine, settings.chat_session_idle_minutes)
 
     # --- citizens (every channel) --------------------------------------------------------------
     async def turn(self, session_id: str, text: str | None = None, payload: str | None = None, channel: str = "web") -> ChatResponse:

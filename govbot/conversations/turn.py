@@ -8,12 +8,14 @@ Rasa, the transcript or any log sees it (the vault keeps a callback number for t
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
 from govbot.conversations import queue
-from govbot.conversations.rasa import RasaUnavailable
+from govbot.conversations.rasa import Overloaded, RasaUnavailable
 from govbot.conversations.replies import BotMessage, ChatResponse, Reply
+from knowledge.pii import mask
 
 # payloads the channels may send: the intents our buttons carry, with optional JSON entities
 PAYLOAD = re.compile(r"^/(?P<intent>[a-z_]+)(?P<entities>\{.*\})?$", re.S)
@@ -40,6 +42,10 @@ class ConversationUnavailable(Exception):
     """Rasa or the action server is down: the channel tells the citizen to call the hotline."""
 
 
+class ConversationBusy(ConversationUnavailable):
+    """Too many turns wait for Rasa: refused at once; the channel says to try again shortly."""
+
+
 def _payload_ok(payload: str) -> bool:
     match = PAYLOAD.match(payload.strip())
     if not match or match.group("intent") not in BUTTON_INTENTS:
@@ -62,14 +68,14 @@ async def turn(core, session_id: str, text: str | None = None, payload: str | No
     if is_payload:
         if not _payload_ok(payload):
             return _polite(session_id, status, POLITE["bad_payload"])
-        message = shown = payload.strip()
+        message = shown = await asyncio.to_thread(mask, payload.strip())  # entities may carry a number too
     else:
         text = (text or "").strip()
         if not text:
             return _polite(session_id, status, POLITE["empty"])
         if len(text) > limit:
             return _polite(session_id, status, POLITE["too_long"].format(limit=limit))
-        message = shown = records.remember_pii(session_id, text)
+        message = shown = await asyncio.to_thread(records.remember_pii, session_id, text)
         if message.startswith("/"):  # typed text is never taken as a command
             message = message.lstrip("/")
     records.add_message(session_id, "citizen", shown)
@@ -79,8 +85,12 @@ async def turn(core, session_id: str, text: str | None = None, payload: str | No
         return ChatResponse(session_id=session_id, status=status, replies=[])
     try:
         raw = await core.rasa.send(session_id, message)
+    except Overloaded as exc:
+        raise ConversationBusy(str(exc)) from exc
     except RasaUnavailable as exc:
         raise ConversationUnavailable(str(exc)) from exc
+    if not raw:  # Rasa answers every turn; nothing back means its actions failed (their server is down)
+        raise ConversationUnavailable("Rasa 没有回复")
     said = [BotMessage.from_rasa(m) for m in raw]
     if any(m.handoff for m in said):
         status = "waiting"

@@ -14,6 +14,7 @@ import zipfile
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
+from knowledge.bulk.limits import ImportLimits
 from knowledge.bulk.problems import Problem
 from knowledge.bulk.table import Table, is_blank
 
@@ -26,7 +27,7 @@ def too_many_rows(count: int, limit: int) -> Problem:
     return Problem(None, "", f"文件共有 {count} 行数据，超过单次导入上限 {limit} 行，请拆分后分批导入")
 
 
-def read_workbook(data: bytes, *, max_rows: int) -> tuple[list[Table], list[Problem]]:
+def read_workbook(data: bytes, *, limits: ImportLimits) -> tuple[list[Table], list[Problem]]:
     """The sheets with content (header = first non-empty row) and whole-file problems."""
     if not zipfile.is_zipfile(io.BytesIO(data)):
         if data.startswith(_OLE_MAGIC):
@@ -35,9 +36,9 @@ def read_workbook(data: bytes, *, max_rows: int) -> tuple[list[Table], list[Prob
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about extensions it cannot read
-            count = _count_data_rows(data, max_rows)
-            if count > max_rows:
-                return [], [too_many_rows(count, max_rows)]
+            measured = _measure(data, limits)
+            if measured:
+                return [], [measured]
             book = load_workbook(io.BytesIO(data), data_only=True)
     except Exception:  # noqa: BLE001 - any failure inside openpyxl is a bad file for the user
         return [], [Problem(None, "", CORRUPT)]
@@ -51,19 +52,29 @@ def read_workbook(data: bytes, *, max_rows: int) -> tuple[list[Table], list[Prob
     return tables, problems
 
 
-def _count_data_rows(data: bytes, limit: int) -> int:
-    """Non-empty rows below each sheet's header, read-only; a sheet's stated size spares counting."""
+def _measure(data: bytes, limits: ImportLimits) -> Problem | None:
+    """Rows, cells and the longest cell, counted from the data in read-only mode (never from the
+    `<dimension>` a sheet states), stopping as soon as a limit is passed."""
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        sheets = [ws for ws in book.worksheets if ws.title.strip() != INSTRUCTIONS_SHEET]
-        bounds = [ws.max_row for ws in sheets]
-        if all(b is not None for b in bounds) and sum(max(b - 1, 0) for b in bounds) <= limit:
-            return sum(max(b - 1, 0) for b in bounds)
-        total = 0
-        for ws in sheets:
-            filled = sum(1 for values in ws.iter_rows(values_only=True) if not is_blank(list(values)))
-            total += max(filled - 1, 0)
-        return total
+        rows = cells = 0
+        for ws in (ws for ws in book.worksheets if ws.title.strip() != INSTRUCTIONS_SHEET):
+            ws.reset_dimensions()  # iterate what is there, not what the file claims
+            filled = 0
+            for values in ws.iter_rows(values_only=True):
+                present = [v for v in values if v is not None and v != ""]
+                if not present:
+                    continue
+                filled += 1
+                if rows + filled - 1 > limits.max_rows:
+                    continue  # only counted on from here: the message says how many there are
+                cells += len(present)
+                if cells > limits.max_cells:
+                    return Problem(None, "", f"文件有内容的单元格超过单次导入上限 {limits.max_cells}，请拆分后分批导入")
+                if any(len(str(v)) > limits.max_cell_chars for v in present):
+                    return Problem(None, "", f"工作表「{ws.title}」中有单元格超过 {limits.max_cell_chars} 字，请精简或拆分")
+            rows += max(filled - 1, 0)
+        return too_many_rows(rows, limits.max_rows) if rows > limits.max_rows else None
     finally:
         book.close()
 

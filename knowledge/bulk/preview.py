@@ -16,6 +16,7 @@ from pathlib import PurePath
 
 from knowledge.bulk.csvfile import read_csv_table
 from knowledge.bulk.excel import read_workbook, too_many_rows
+from knowledge.bulk.limits import ImportLimits, WorkerFailed, check_archive, in_worker, table_problems
 from knowledge.bulk.existing import StoreView
 from knowledge.bulk.problems import ImportPreview, ImportRejected, Problem
 from knowledge.bulk.rows import ImportContext, RowChecker
@@ -45,6 +46,7 @@ def preview_import(
     region: str = "",
     kind: Kind | None = None,
     max_rows: int = 10000,
+    limits: ImportLimits | None = None,
     progress=None,
 ) -> ImportPreview:
     """Read and check an uploaded file; nothing is saved. Never raises for a bad file: see `problems`."""
@@ -62,12 +64,22 @@ def preview_import(
         preview.problems.append(Problem(None, "", "文件是空的，请检查后重新上传"))
         return preview
 
-    context = ImportContext(filename=name, department=department, region=(region or "").strip(), kind=kind, view=StoreView(store))
-    try:
-        tables, document, problems = _read(name, suffix, data, context, max_rows)
+    limits = limits or ImportLimits(max_rows=max_rows)
+    region = (region or "").strip()
+    context = ImportContext(filename=name, department=department, region=region, kind=kind, view=StoreView(store))
+    archive = check_archive(data, limits) if suffix in (".xlsx", ".docx") else None
+    if archive:
+        preview.problems.append(archive)
+        return preview
+    try:  # in a worker process with a memory ceiling: a file that blows up costs that process only
+        tables, document, problems = in_worker(read_upload, name, suffix, data, department, region, kind, limits, limits=limits)
+    except WorkerFailed as exc:
+        tables, document, problems = [], None, [Problem(None, "", str(exc))]
     except Exception:  # the readers catch what they know; a bad upload must never be a 500
         log.exception("import of %s failed while reading", name)
         tables, document, problems = [], None, [Problem(None, "", "文件无法读取，可能已损坏。请检查文件后重新上传")]
+    if tables and document is None and department is None and suffix in (".docx", ".pdf"):
+        problems = [Problem(None, "", "缺少部门：文件中的问答没有部门信息，请选择要导入到哪个部门")]
     preview.problems += problems
     if preview.errors:
         return preview
@@ -94,24 +106,28 @@ def preview_import(
     return preview
 
 
-def _read(
-    name: str, suffix: str, data: bytes, context: ImportContext, max_rows: int
+def read_upload(
+    name: str, suffix: str, data: bytes, department: str | None, region: str, kind: Kind | None, limits: ImportLimits
 ) -> tuple[list[Table], ItemDraft | None, list[Problem]]:
-    """(tables, a document draft or None, whole-file problems) of one upload."""
+    """(tables, a document draft or None, whole-file problems) of one upload (run in the worker)."""
     if suffix == ".xlsx":
-        tables, problems = read_workbook(data, max_rows=max_rows)
+        tables, problems = read_workbook(data, limits=limits)
     elif suffix == ".csv":
         tables, problems = read_csv_table(data)
     else:
-        if context.kind not in (None, Kind.QA, Kind.DOCUMENT):
+        if kind not in (None, Kind.QA, Kind.DOCUMENT):
             return [], None, [Problem(None, "", "Word 和 PDF 文件只能导入为政策问答或政策文件；办事指南请使用 Excel 模板导入")]
-        table, document, problems = read_text_document(name, data, department=context.department, region=context.region, kind=context.kind)
-        if table is not None and context.department is None:
-            problems = [Problem(None, "", "缺少部门：文件中的问答没有部门信息，请选择要导入到哪个部门")]
-        return ([table] if table else []), document, problems
+        table, document, problems = read_text_document(name, data, department=department, region=region, kind=kind)
+        if document is not None and sum(len(str(v)) for v in document.fields.values()) > limits.max_item_chars:
+            return [], None, [Problem(None, "", f"文件正文超过 {limits.max_item_chars} 字，请拆分后导入")]
+        tables = [table] if table else []
+        return tables, document, problems + table_problems(tables, limits)
     count = sum(1 for t in tables for _n, values in t.rows if not is_blank(values))
-    if count > max_rows:
-        return [], None, [too_many_rows(count, max_rows)]
+    if count > limits.max_rows:
+        return [], None, [too_many_rows(count, limits.max_rows)]
+    oversized = table_problems(tables, limits)
+    if oversized:
+        return [], None, oversized
     return tables, None, problems
 
 

@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 from .errors import IngestError
+from .limits import ImportLimits, archive_problem
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -122,6 +123,9 @@ def _html_to_text(html: str) -> str:
 
 
 def _read_docx(path: Path) -> str:
+    reason = archive_problem(path.read_bytes(), ImportLimits())
+    if reason:
+        raise IngestError(reason)
     try:
         import docx
         from docx.table import Table

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from knowledge.content import FIELDS, KIND_LABELS, REQUIRED, GUIDE_FIELDS, ItemDraft, Kind, Status, find_doc_number
 from knowledge.ingest.errors import IngestError
+from knowledge.ingest.limits import ImportLimits, archive_problem
 
 # header (lower-cased) -> canonical name; item-level columns first, then each kind's fields
 ITEM_HEADERS: dict[str, str] = {
@@ -162,16 +163,25 @@ def _xlsx_rows(path: Path) -> list[tuple[int, dict]]:
 
     from openpyxl import load_workbook
 
+    limits = ImportLimits()
+    reason = archive_problem(path.read_bytes(), limits)
+    if reason:
+        raise IngestError(f"{path.name}：{reason}")
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise IngestError(f"Excel 文件已损坏或不是 .xlsx 格式：{path.name}") from exc
     rows: list[tuple[int, dict]] = []
     try:
+        filled = 0
         for sheet in workbook.worksheets:
+            sheet.reset_dimensions()  # what is there, not the size the file claims
             header: list[str] | None = None
             for n, values in enumerate(sheet.iter_rows(values_only=True), 1):
                 cells = ["" if v is None else v for v in values]
+                filled += sum(1 for c in cells if c != "")
+                if filled > limits.max_cells or any(len(str(c)) > limits.max_cell_chars for c in cells):
+                    raise IngestError(f"{path.name}：单元格过多（上限 {limits.max_cells}）或单元格超过 {limits.max_cell_chars} 字，请拆分")
                 if header is None:
                     if any(str(c).strip() for c in cells):
                         header = [str(c).strip() for c in cells]

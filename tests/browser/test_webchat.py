@@ -9,7 +9,8 @@ pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture
 def page(browser, stack):
-    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN")  # a phone
+    # a phone; the waits below evaluate script strings, which the page's CSP would refuse
+    context = browser.new_context(viewport={"width": 390, "height": 800}, locale="zh-CN", bypass_csp=True)
     page = context.new_page()
     page.goto(stack["base"] + "/")
     page.wait_for_selector(".govbot-msg.bot")
@@ -64,6 +65,33 @@ def test_request_a_person(page):
     page.click(".govbot-human")
     page.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工')")
     assert page.locator(".govbot-human").is_disabled()
+
+
+def test_the_page_works_under_its_content_security_policy(browser, stack):
+    context = browser.new_context(locale="zh-CN")  # the CSP enforced: no script evaluation from the test
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None)
+    try:
+        page.goto(stack["base"] + "/")
+        page.wait_for_selector(".govbot-msg.bot")
+        page.fill(".govbot-form textarea", "公积金怎么提取")
+        page.press(".govbot-form textarea", "Enter")
+        page.locator(".govbot-msg.bot").nth(1).wait_for(timeout=60000)
+        assert "公积金" in page.locator(".govbot-msg.bot").nth(1).inner_text()
+        assert violations == []
+    finally:
+        context.close()
+
+
+def test_a_lapsed_or_forged_session_starts_a_new_one(page, stack):
+    page.evaluate("localStorage.setItem('govbot.chat', JSON.stringify({id: 'web-forged0000000000000', token: 'guess'}))")
+    page.reload()
+    page.wait_for_selector(".govbot-msg.bot")  # the greeting: nothing of another conversation
+    answer = ask(page, "居住证怎么办理？")
+    assert "居住证" in answer.inner_text()
+    stored = page.evaluate("JSON.parse(localStorage.getItem('govbot.chat'))")
+    assert stored["id"] != "web-forged0000000000000" and len(stored["token"]) >= 43
 
 
 def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):

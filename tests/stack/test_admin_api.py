@@ -11,6 +11,8 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import password
+
 MINZHENG = "示例市民政局"
 RENSHE = "示例市人力资源和社会保障局"
 USERS = [
@@ -38,7 +40,7 @@ def app_home(tmp_path_factory):
     settings = Settings(home=home).ensure_dirs()
     accounts = Accounts(settings.db_url)
     for name, role, department in USERS:
-        accounts.add_user(name, "pass-" + name, role, department, actor="test")
+        accounts.add_user(name, password(name), role, department, actor="test")
     return settings
 
 
@@ -60,7 +62,7 @@ def other_process(app_home):
 
 
 def login(client: TestClient, name: str) -> dict:
-    response = client.post("/api/admin/login", json={"username": name, "password": "pass-" + name})
+    response = client.post("/api/admin/login", json={"username": name, "password": password(name)})
     assert response.status_code == 200, response.text
     client.cookies.clear()  # these tests act as API tools: bearer tokens, no cookies
     return {"Authorization": f"Bearer {response.json()['token']}"}
@@ -93,13 +95,43 @@ def publish(client, as_, item_id, reviewer="rv_mz", **body) -> dict:
 
 def test_login_is_for_console_roles_only(client):
     assert client.post("/api/admin/login", json={"username": "ed_mz", "password": "wrong-pass"}).status_code == 401
-    refused = client.post("/api/admin/login", json={"username": "op1", "password": "pass-op1"})
+    refused = client.post("/api/admin/login", json={"username": "op1", "password": password("op1")})
     assert refused.status_code == 403 and "知识管理" in refused.json()["detail"]
     assert client.get("/api/admin/items").status_code == 401
 
 
+def test_an_admin_with_a_second_factor_logs_in_with_the_code(client, app_home):
+    import pyotp
+
+    from govbot.accounts import Accounts
+    from govbot.sealing import sealer_for
+
+    accounts = Accounts(app_home.db_url, sealer=sealer_for(app_home))
+    accounts.add_user("root_2fa", password("root_2fa"), "admin", actor="test")
+    secret = pyotp.parse_uri(accounts.enable_totp("root_2fa")).secret
+    body = {"username": "root_2fa", "password": password("root_2fa")}
+    asked = client.post("/api/admin/login", json=body)
+    assert asked.status_code == 401 and asked.json()["otp_required"] is True and "动态口令" in asked.json()["detail"]
+    wrong = client.post("/api/admin/login", json={**body, "password": "wrong-pass"})
+    assert wrong.status_code == 401 and "otp_required" not in wrong.json()  # a wrong password says nothing of codes
+    done = client.post("/api/admin/login", json={**body, "otp": pyotp.TOTP(secret).now()})
+    assert done.status_code == 200 and done.json()["user"]["username"] == "root_2fa"
+    client.cookies.clear()
+
+
+def test_ten_wrong_passwords_in_a_row_get_429(client, as_, app_home):
+    from govbot.accounts import Accounts
+
+    Accounts(app_home.db_url).add_user("ed_guessed", password("ed_guessed"), "editor", MINZHENG, actor="test")
+    codes = [client.post("/api/admin/login", json={"username": "ed_guessed", "password": f"guess-{n}"}) for n in range(10)]
+    assert [c.status_code for c in codes[:5]] == [401] * 5 and all(c.status_code == 429 for c in codes[5:])
+    assert int(codes[-1].headers["Retry-After"]) > 0 and "分钟后再试" in codes[-1].json()["detail"]
+    log = client.get("/api/admin/audit", headers=as_("root"), params={"action": "login.throttled"}).json()["entries"]
+    assert log and log[0]["target"] == "ed_guessed"
+
+
 def test_cookie_sessions_need_the_csrf_token(client):
-    response = client.post("/api/admin/login", json={"username": "ed_mz", "password": "pass-ed_mz"})
+    response = client.post("/api/admin/login", json={"username": "ed_mz", "password": password("ed_mz")})
     csrf = response.json()["csrf_token"]
     body = {"kind": "qa", "fields": {"question": "临时救助怎么申请？"}}
     assert client.post("/api/admin/items", json=body).status_code == 403
@@ -331,12 +363,32 @@ def test_import_commits_drafts_reimport_adds_nothing_and_reviewers_publish(clien
     assert again["summary"]["unchanged"] == 5 and again["summary"]["new"] == 0
     assert _upload(client, as_("ed_mz"), data, name="renamed.xlsx").json()["added"] == 0
     rows[0][2] = "第1类惠民救助金由街道受理，每月15元。"
-    published = _upload(client, as_("rv_mz"), _workbook(rows), publish=1)
+    four_eyes = _upload(client, as_("rv_mz"), _workbook(rows), publish=1)  # the importer would publish their own content
+    assert four_eyes.status_code == 403 and "四眼" in four_eyes.json()["detail"]
+    client.app.state.settings.four_eyes_publishing = False  # a one-person office
+    try:
+        published = _upload(client, as_("rv_mz"), _workbook(rows), publish=1)
+    finally:
+        client.app.state.settings.four_eyes_publishing = True
     assert published.status_code == 200 and published.json()["updated"] == 5 and published.json()["added"] == 0
     answer = other_process.ask("第1类惠民救助金怎么申领？")
     assert "15元" in answer.answer and answer.sources[0].department == MINZHENG
     log = client.get("/api/admin/audit", headers=as_("root"), params={"action": "item.import"}).json()["entries"]
     assert log[0]["actor"] == "rv_mz" and log[0]["after"]["updated"] == 5
+
+
+def test_four_eyes_the_last_editor_cannot_publish(client, as_):
+    item = client.post(
+        "/api/admin/items",
+        headers=as_("rv_mz"),
+        json={"kind": "qa", "fields": {"question": "四眼原则测试问题？", "answer": "由另一位审核人发布。"}},
+    )
+    assert item.status_code == 201, item.text
+    item_id = item.json()["id"]
+    assert client.post(f"/api/admin/items/{item_id}/submit", headers=as_("rv_mz")).status_code == 200
+    own = client.post(f"/api/admin/items/{item_id}/publish", headers=as_("rv_mz"))
+    assert own.status_code == 403 and "四眼" in own.json()["detail"]
+    assert client.post(f"/api/admin/items/{item_id}/publish", headers=as_("root")).status_code == 200  # someone else
 
 
 def test_import_of_word_document_and_template_download(client, as_):

@@ -5,22 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-
-class Chat:
-    def __init__(self, base: str, session_id: str):
-        self.base, self.session_id = base, session_id
-
-    def say(self, text: str | None = None, payload: str | None = None) -> dict:
-        body = {
-            "session_id": self.session_id,
-            **({"text": text} if text is not None else {}),
-            **({"payload": payload} if payload is not None else {}),
-        }
-        response = httpx.post(f"{self.base}/api/chat", json=body, timeout=60)
-        assert response.status_code == 200, response.text
-        data = response.json()
-        assert data["session_id"] == self.session_id
-        return data
+from tests.conftest import Chat
 
 
 def _texts(data: dict) -> str:
@@ -37,7 +22,7 @@ def test_health_reports_every_part_ready(stack):
 
 
 def test_follow_up_questions_stay_with_the_service(stack):
-    chat = Chat(stack["base"], "t-follow")
+    chat = Chat(stack["base"])
     first = chat.say("居住证怎么办理？")
     assert first["status"] == "bot" and any("居住证" in s["title"] for s in _sources(first))
     materials = chat.say("要带什么材料？")
@@ -48,7 +33,7 @@ def test_follow_up_questions_stay_with_the_service(stack):
 
 
 def test_clarification_buttons_pick_the_service(stack):
-    chat = Chat(stack["base"], "t-clarify")
+    chat = Chat(stack["base"])
     asked = chat.say("小学一年级报名是什么时间？")
     buttons = [b for r in asked["replies"] for b in r["buttons"]]
     assert len(buttons) >= 2 and all(b["payload"].startswith("/choose_service") for b in buttons)
@@ -60,7 +45,7 @@ def test_work_order_form_masks_the_phone_and_gives_a_tracking_number(stack):
     from govbot.records import Records, work_orders
     from govbot.settings import Settings
 
-    chat = Chat(stack["base"], "t-workorder")
+    chat = Chat(stack["base"])
     start = chat.say("我要投诉")
     assert "描述" in _texts(start), start
     chat.say("小区门口每天早上都有人占道卖菜，堵住消防通道")
@@ -77,10 +62,12 @@ def test_work_order_form_masks_the_phone_and_gives_a_tracking_number(stack):
     records = Records(Settings(home=stack["home"]).db_url)
     order = records.work_order(tracking)
     assert order and order["phone"] == "13812345678" and order["callback"] is True and order["type"] == "complain"
-    history = httpx.get(f"{stack['base']}/api/chat/t-workorder/history").json()["messages"]
+    history = chat.history()
     assert all("13812345678" not in m["text"] for m in history)
     assert any("138****5678" in m["text"] for m in history)
-    tracker = httpx.get(f"{stack['rasa']}/conversations/t-workorder/tracker").text
+    tracker_url = f"{stack['rasa']}/conversations/{chat.session_id}/tracker"
+    assert httpx.get(tracker_url).status_code in (401, 403)  # Rasa's API wants the token
+    tracker = httpx.get(tracker_url, params={"token": stack["rasa_token"]}).text
     assert "13812345678" not in tracker
     assert records.count(work_orders) >= 1
 
@@ -98,21 +85,21 @@ def _work_orders_of(stack, conversation_id: str) -> list[dict]:
 
 
 def test_cancelling_the_form_files_nothing_and_the_next_question_is_answered(stack):
-    chat = Chat(stack["base"], "t-wo-cancel")
+    chat = Chat(stack["base"])
     start = chat.say("我要投诉")
     assert "取消" in _texts(start), start  # the way out is told up front
     address_prompt = chat.say("小区门口每天都有人占道卖菜")
     assert "地点" in _texts(address_prompt)
     cancelled = chat.say("算了不投诉了")
     assert "已取消" in _texts(cancelled), cancelled
-    assert _work_orders_of(stack, "t-wo-cancel") == []
+    assert _work_orders_of(stack, chat.session_id) == []
     answer = chat.say("居住证怎么办理？")
     assert "居住证" in _texts(answer) and _sources(answer), answer  # a question again, not a form answer
-    assert _work_orders_of(stack, "t-wo-cancel") == []
+    assert _work_orders_of(stack, chat.session_id) == []
 
 
 def test_a_new_question_in_the_form_is_answered_and_the_form_goes_on(stack):
-    chat = Chat(stack["base"], "t-wo-question")
+    chat = Chat(stack["base"])
     chat.say("我要投诉")
     chat.say("楼下新开的饭店油烟很大，熏得窗户都不敢开")
     detour = chat.say("居住证怎么办理？")
@@ -123,17 +110,17 @@ def test_a_new_question_in_the_form_is_answered_and_the_form_goes_on(stack):
     assert "回访" in _texts(chat.say("13812345678"))
     done = chat.say(payload="/deny")
     assert "工单号：GD" in _texts(done), done
-    [order] = _work_orders_of(stack, "t-wo-question")
+    [order] = _work_orders_of(stack, chat.session_id)
     assert order["address"] == "城东区人民路18号" and "油烟" in order["content"] and order["callback"] is False
 
 
 def test_emergency_goes_straight_to_emergency_numbers(stack):
-    reply = Chat(stack["base"], "t-emergency").say("救命，家里着火了！")
+    reply = Chat(stack["base"]).say("救命，家里着火了！")
     assert "119" in _texts(reply) and _sources(reply) == []
 
 
 def test_out_of_scope_is_declined_politely_with_the_hotline(stack):
-    reply = Chat(stack["base"], "t-oos").say("帮我订一份外卖")
+    reply = Chat(stack["base"]).say("帮我订一份外卖")
     assert _sources(reply) == [] and ("12345" in _texts(reply) or "范围" in _texts(reply))
 
 
@@ -141,30 +128,30 @@ def test_feedback_is_stored_with_the_question_and_sources(stack):
     from govbot.records import Records
     from govbot.settings import Settings
 
-    chat = Chat(stack["base"], "t-feedback")
+    chat = Chat(stack["base"])
     answer = chat.say("公积金怎么提取")
     assert _sources(answer)
     reply = chat.say(payload="/feedback_negative")
     assert "反馈" in _texts(reply)
-    stored = Records(Settings(home=stack["home"]).db_url).feedback_for("t-feedback")
+    stored = Records(Settings(home=stack["home"]).db_url).feedback_for(chat.session_id)
     assert stored and stored[-1]["helpful"] is False and "公积金" in stored[-1]["question"]
     assert stored[-1]["sources"] and stored[-1]["sources"][0]["title"] == _sources(answer)[0]["title"]
 
 
 def test_two_failures_in_a_row_offer_a_person(stack):
-    chat = Chat(stack["base"], "t-failures")
+    chat = Chat(stack["base"])
     chat.say("申请发明专利需要准备哪些材料？")
     second = chat.say("农村宅基地申请建房要走什么流程？")
     assert any(b["payload"] == "/request_human" for r in second["replies"] for b in r["buttons"]), second
 
 
 def test_request_human_pauses_the_bot(stack):
-    chat = Chat(stack["base"], "t-human")
+    chat = Chat(stack["base"])
     handoff = chat.say("转人工")
     assert handoff["status"] == "waiting" and "人工" in _texts(handoff)
     later = chat.say("你好，有人吗？")
     assert later["status"] == "waiting" and later["replies"] == []
-    history = httpx.get(f"{stack['base']}/api/chat/t-human/history").json()["messages"]
+    history = chat.history()
     assert history[-1]["role"] == "citizen" and history[-1]["text"] == "你好，有人吗？"
 
 
@@ -173,13 +160,13 @@ def test_request_human_pauses_the_bot(stack):
     [
         ({"text": ""}, "请输入"),
         ({"text": "   "}, "请输入"),
-        ({"text": "长" * 5000}, "太长"),
+        ({"text": "长" * 5000}, "太长"),  # over 10,000: 422 (tests/unit/test_guard.py)
         ({"payload": "/unknown_intent"}, "失效"),
         ({"payload": "/choose_service{not json"}, "失效"),
     ],
 )
 def test_bad_input_gets_a_polite_reply(stack, body, expect):
-    response = httpx.post(f"{stack['base']}/api/chat", json={"session_id": "t-bad", **body}, timeout=60)
+    response = Chat(stack["base"]).send(**body)
     assert response.status_code == 200 and expect in _texts(response.json())
 
 
@@ -192,7 +179,7 @@ def test_bad_input_gets_a_polite_reply(stack, body, expect):
     ),
 )
 def test_odd_text_never_crashes_or_echoes_markup(stack, n, text):
-    data = Chat(stack["base"], f"t-odd-{n}").say(text)
+    data = Chat(stack["base"]).say(text)
     assert data["replies"] and "<script>" not in _texts(data) and data["status"] == "bot"
 
 
@@ -210,12 +197,14 @@ def test_rasa_down_gives_503_with_the_hotline(sample_home, host_actions):
 
     settings = Settings(home=sample_home, rasa_port=1, action_port=1, rasa_timeout_s=2, host_actions=host_actions)
     with TestClient(create_app(settings)) as client:
-        chat = client.post("/api/chat", json={"session_id": f"t-down-{host_actions}", "text": "居住证怎么办理"})
+        opened = client.post("/api/chat/sessions").json()
+        session_id, headers = opened["session_id"], {"X-Session-Token": opened["token"]}
+        chat = client.post("/api/chat", json={"session_id": session_id, "text": "居住证怎么办理"}, headers=headers)
         assert chat.status_code == 503 and "12345" in chat.json()["detail"]
         health = client.get("/api/health")
         # hosted, the actions are this process's (ready with its engine); else their server is down too
         assert health.status_code == 503 and set(health.json()["missing"]) == ({"rasa"} if host_actions else {"rasa", "actions"})
-        history = client.get(f"/api/chat/t-down-{host_actions}/history").json()["messages"]
+        history = client.get(f"/api/chat/{session_id}/history", headers=headers).json()["messages"]
         assert history and history[-1]["text"] == "居住证怎么办理"  # nothing the citizen said is lost
 
 
@@ -244,13 +233,16 @@ def test_the_api_hosts_the_action_endpoint_with_its_own_engine(sample_home, monk
         "domain": {},
     }
     monkeypatch.setenv("GOVBOT_HOME", str(sample_home))  # as `serve` gives the API process its home
+    monkeypatch.setenv("GOVBOT_RASA_TOKEN", "t0ken-of-this-serve")
     get_settings.cache_clear()
     try:
         with TestClient(create_app(get_settings())) as client:
-            result = client.post("/actions/webhook", json=call).json()
+            assert client.post("/actions/webhook", json=call).status_code == 403  # only our Rasa, with the token
+            assert client.post("/actions/webhook?token=guess", json=call).status_code == 403
+            result = client.post("/actions/webhook?token=t0ken-of-this-serve", json=call).json()
             assert client.app.state.kb is knowledge()  # the actions' engine is the API's
             assert client.get("/actions/webhook").status_code == 405
-            assert client.post("/actions/webhook", content=b"not json").status_code == 400
+            assert client.post("/actions/webhook?token=t0ken-of-this-serve", content=b"not json").status_code == 400
     finally:
         get_settings.cache_clear()
     reply = result["responses"][0]["custom"]
@@ -294,7 +286,7 @@ def test_rasa_end_to_end_stories(stack, tmp_path):
 
 
 def test_canned_replies_name_the_city_and_hotline_from_settings(stack):
-    chat = Chat(stack["base"], "t-greet-city")
+    chat = Chat(stack["base"])
     greeting = _texts(chat.say("你好"))
     assert "示例市12345政务服务智能助手" in greeting, greeting  # the stack's settings: the defaults
     assert "{" not in greeting and "None" not in greeting

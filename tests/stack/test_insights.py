@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
-import api.insights
 from api.app import create_app
+from tests.conftest import password
 from govbot.accounts import Accounts
 from govbot.insights.analytics import CSV_HEADER, UNASSIGNED, analytics, department_weeks, to_csv
 from govbot.insights.flags import add_flag
@@ -44,16 +44,14 @@ def app(sample_home, tmp_path_factory):
     settings = Settings(home=home)
     accounts = Accounts(settings.db_url)
     for name, role, department in STAFF:
-        accounts.add_user(name, "pass-" + name, role, department)
+        accounts.add_user(name, password(name), role, department)
     application = create_app(settings)
-    if not any(getattr(r, "path", "") == "/api/admin/gaps" for r in application.routes):
-        application.include_router(api.insights.router)
     with TestClient(application) as client:
         yield client
 
 
 def login(client: TestClient, name: str) -> dict:
-    response = client.post("/api/operator/login", json={"username": name, "password": "pass-" + name})
+    response = client.post("/api/operator/login", json={"username": name, "password": password(name)})
     assert response.status_code == 200, response.text
     return {"Authorization": f"Bearer {response.json()['token']}"}
 

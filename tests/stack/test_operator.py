@@ -7,8 +7,8 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 
-from tests.conftest import run_cli
-from tests.stack.test_dialogue import Chat, _texts
+from tests.conftest import Chat, password, run_cli
+from tests.stack.test_dialogue import _texts
 
 
 @pytest.fixture(scope="module")
@@ -21,14 +21,14 @@ def staff(stack):
         ("boss", "supervisor", ""),
         ("editor1", "editor", "示例市民政局"),
     ]:
-        args = ["user", "add", name, "--role", role, "--password", "pass-" + name]
+        args = ["user", "add", name, "--role", role, "--password", password(name)]
         result = run_cli(home, *(args + (["--department", dept] if dept else [])))
         assert result.returncode == 0 or "已存在" in result.stderr, result.stderr
     return stack
 
 
 def login(base: str, name: str) -> dict:
-    response = httpx.post(f"{base}/api/operator/login", json={"username": name, "password": "pass-" + name})
+    response = httpx.post(f"{base}/api/operator/login", json={"username": name, "password": password(name)})
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -40,80 +40,87 @@ def bearer(base: str, name: str) -> httpx.Client:
 
 def test_handoff_claim_chat_release(staff):
     base = staff["base"]
-    citizen = Chat(base, "t-op-flow")
+    citizen = Chat(base)
     citizen.say("占道经营归哪个部门管？")
     waiting = citizen.say("转人工")
     assert waiting["status"] == "waiting"
     operator = bearer(base, "op_cg")
     queue = operator.get("/api/operator/queue").json()
-    entry = next(c for c in queue if c["id"] == "t-op-flow")
+    entry = next(c for c in queue if c["id"] == citizen.session_id)
     assert entry["status"] == "waiting" and entry["department"] == "示例市城市管理局" and entry["waiting_seconds"] >= 0
-    assert operator.post("/api/operator/conversations/t-op-flow/claim").status_code == 200
+    assert operator.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 200
     other = bearer(base, "op_cg2")
-    assert other.post("/api/operator/conversations/t-op-flow/claim").status_code == 409
-    assert other.post("/api/operator/conversations/t-op-flow/messages", json={"text": "x"}).status_code == 409
+    assert other.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 409
+    assert other.post(f"/api/operator/conversations/{citizen.session_id}/messages", json={"text": "x"}).status_code == 409
     assert (
         operator.post(
-            "/api/operator/conversations/t-op-flow/messages", json={"text": "您好，我是城管热线坐席，请问具体位置在哪里？"}
+            f"/api/operator/conversations/{citizen.session_id}/messages", json={"text": "您好，我是城管热线坐席，请问具体位置在哪里？"}
         ).status_code
         == 200
     )
     quiet = citizen.say("在城东区人民路18号")
     assert quiet["status"] == "human" and quiet["replies"] == []  # the bot never talks over the operator
-    history = httpx.get(f"{base}/api/chat/t-op-flow/history").json()["messages"]
+    history = citizen.history()
     roles = [m["role"] for m in history]
     assert "operator" in roles and history[-1]["role"] == "citizen"
-    assert operator.post("/api/operator/conversations/t-op-flow/release").status_code == 200
-    assert operator.post("/api/operator/conversations/t-op-flow/messages", json={"text": "x"}).status_code == 409
+    assert operator.post(f"/api/operator/conversations/{citizen.session_id}/release").status_code == 200
+    assert operator.post(f"/api/operator/conversations/{citizen.session_id}/messages", json={"text": "x"}).status_code == 409
     back = citizen.say("公积金怎么提取")
     assert back["status"] == "bot" and "公积金" in _texts(back)
 
 
 def test_release_is_refused_while_the_citizen_has_written_something_the_operator_has_not_seen(staff):
     base = staff["base"]
-    citizen = Chat(base, "t-op-unseen")
+    citizen = Chat(base)
     citizen.say("占道经营归哪个部门管？")
     assert citizen.say("转人工")["status"] == "waiting"
     operator = bearer(base, "op_cg")
-    assert operator.post("/api/operator/conversations/t-op-unseen/claim").status_code == 200
-    seen = operator.post("/api/operator/conversations/t-op-unseen/messages", json={"text": "还有其他问题吗？"}).json()["seq"]
+    assert operator.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 200
+    seen = operator.post(f"/api/operator/conversations/{citizen.session_id}/messages", json={"text": "还有其他问题吗？"}).json()["seq"]
     assert citizen.say("还有一个问题，占道经营罚款多少？")["replies"] == []  # kept for the operator
-    refused = operator.post("/api/operator/conversations/t-op-unseen/release", json={"seen_seq": seen})
+    refused = operator.post(f"/api/operator/conversations/{citizen.session_id}/release", json={"seen_seq": seen})
     assert refused.status_code == 409 and "罚款多少" in refused.json()["detail"]
-    entry = next(c for c in operator.get("/api/operator/queue").json() if c["id"] == "t-op-unseen")
+    entry = next(c for c in operator.get("/api/operator/queue").json() if c["id"] == citizen.session_id)
     assert entry["status"] == "human" and entry["operator"] == "op_cg"  # still theirs: nothing handed back
-    latest = httpx.get(f"{base}/api/chat/t-op-unseen/history").json()["messages"][-1]["seq"]
-    assert operator.post("/api/operator/conversations/t-op-unseen/messages", json={"text": "罚款标准请以执法文书为准。"}).status_code == 200
-    released = operator.post("/api/operator/conversations/t-op-unseen/release", json={"seen_seq": latest})
+    latest = citizen.history()[-1]["seq"]
+    assert (
+        operator.post(f"/api/operator/conversations/{citizen.session_id}/messages", json={"text": "罚款标准请以执法文书为准。"}).status_code
+        == 200
+    )
+    released = operator.post(f"/api/operator/conversations/{citizen.session_id}/release", json={"seen_seq": latest})
     assert released.status_code == 200  # its own messages do not count as unseen
     assert citizen.say("公积金怎么提取")["status"] == "bot"
-    bad = operator.post("/api/operator/conversations/t-op-unseen/release", json={"seen_seq": -1})
+    bad = operator.post(f"/api/operator/conversations/{citizen.session_id}/release", json={"seen_seq": -1})
     assert bad.status_code in (409, 422)
 
 
 def test_rules_401_403_and_csrf(staff):
     base = staff["base"]
-    Chat(base, "t-op-rules").say("我要找人工")
+    citizen = Chat(base)
+    citizen.say("我要找人工")
     assert httpx.get(f"{base}/api/operator/queue").status_code == 401
     assert httpx.post(f"{base}/api/operator/login", json={"username": "op_cg", "password": "wrong"}).status_code == 401
     other = bearer(base, "op_other")
     with httpx.Client(base_url=base) as anon:
-        assert anon.post("/api/operator/conversations/t-op-rules/claim").status_code == 401
+        assert anon.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 401
     # conversations routed to 城管 are not another department's to take
     httpx_client = bearer(base, "op_cg")
-    dept = next(c for c in httpx_client.get("/api/operator/queue").json() if c["id"] == "t-op-rules")["department"]
+    dept = next(c for c in httpx_client.get("/api/operator/queue").json() if c["id"] == citizen.session_id)["department"]
     if dept and dept != "示例市民政局":
-        assert other.post("/api/operator/conversations/t-op-rules/claim").status_code == 403
+        assert other.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 403
     assert bearer(base, "editor1").get("/api/operator/queue").status_code == 403
     # cookie sessions must echo the CSRF token on unsafe requests
     with httpx.Client(base_url=base) as browser:
-        body = browser.post("/api/operator/login", json={"username": "boss", "password": "pass-boss"}).json()
+        body = browser.post("/api/operator/login", json={"username": "boss", "password": password("boss")}).json()
         assert browser.get("/api/operator/queue").status_code == 200
-        assert browser.post("/api/operator/conversations/t-op-rules/claim").status_code == 403
-        claimed = browser.post("/api/operator/conversations/t-op-rules/claim", headers={"X-CSRF-Token": body["csrf_token"]})
+        assert browser.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 403
+        claimed = browser.post(f"/api/operator/conversations/{citizen.session_id}/claim", headers={"X-CSRF-Token": body["csrf_token"]})
         assert claimed.status_code == 200
         assert (
-            browser.post("/api/operator/conversations/t-op-rules/release", headers={"X-CSRF-Token": body["csrf_token"]}).status_code == 200
+            browser.post(
+                f"/api/operator/conversations/{citizen.session_id}/release", headers={"X-CSRF-Token": body["csrf_token"]}
+            ).status_code
+            == 200
         )
 
 
@@ -143,13 +150,13 @@ def test_work_orders_and_audit(staff):
 
 def test_handoff_packet_has_transcript_answers_and_department(staff):
     base = staff["base"]
-    citizen = Chat(base, "t-op-packet")
+    citizen = Chat(base)
     citizen.say("居住证怎么办理？")
     citizen.say("我的电话13812345678，帮我转人工")
     if citizen.say("转人工")["status"] != "waiting":
         pytest.fail("handoff did not happen")
     supervisor = bearer(base, "boss")
-    packet = supervisor.get("/api/operator/conversations/t-op-packet").json()
+    packet = supervisor.get(f"/api/operator/conversations/{citizen.session_id}").json()
     assert packet["summary"].startswith("市民先问“居住证怎么办理")
     assert packet["answers"] and packet["answers"][0]["sources"] and packet["answers"][0]["confidence"] is not None
     assert "居住证" in packet["slots"]["service"]
@@ -166,7 +173,7 @@ def _records(stack):
 
 def test_waiting_citizen_hears_position_and_can_leave_a_message(staff):
     base = staff["base"]
-    citizen = Chat(base, "t-leave")
+    citizen = Chat(base)
     citizen.say("小区路灯坏了好几天归谁管？")
     waiting = citizen.say("转人工")
     assert waiting["status"] == "waiting" and "预计等待约" in _texts(waiting)
@@ -181,7 +188,7 @@ def test_waiting_citizen_hears_position_and_can_leave_a_message(staff):
     order = _records(staff).work_order(tracking)
     assert order["phone"] == "13912345678" and order["callback"] is True and order["type"] == "request"
     assert "路灯不亮" in order["content"] and "13912345678" not in order["content"]
-    assert all(c["id"] != "t-leave" for c in bearer(base, "boss").get("/api/operator/queue").json())
+    assert all(c["id"] != citizen.session_id for c in bearer(base, "boss").get("/api/operator/queue").json())
     again = citizen.say("公积金怎么提取")
     assert again["status"] == "bot" and "公积金" in _texts(again)  # the bot is back
 
@@ -192,11 +199,13 @@ def test_no_claim_in_time_offers_a_message_once(staff):
     from govbot.records import conversations, now
 
     base = staff["base"]
-    citizen = Chat(base, "t-timeout")
+    citizen = Chat(base)
     citizen.say("转人工")
     records = _records(staff)
     with records.engine.begin() as conn:  # as if nobody had claimed it for ten minutes
-        conn.execute(update(conversations).where(conversations.c.id == "t-timeout").values(waiting_since=now() - timedelta(minutes=10)))
+        conn.execute(
+            update(conversations).where(conversations.c.id == citizen.session_id).values(waiting_since=now() - timedelta(minutes=10))
+        )
     hint = citizen.say("怎么还没有人")
     assert hint["status"] == "waiting" and "留言" in _texts(hint) and "10 分钟" in _texts(hint)
     assert citizen.say("还在等")["replies"] == []  # said once, not on every message
@@ -225,20 +234,20 @@ def test_out_of_office_hours_the_queue_offers_a_message(tmp_path):
 
 
 def test_urgent_complaint_goes_to_a_person(staff):
-    citizen = Chat(staff["base"], "t-urgent")
+    citizen = Chat(staff["base"])
     citizen.say("我要投诉")
     citizen.say("楼道里水管爆了到处漏水，很紧急")
     citizen.say("城东区人民路18号幸福小区2号楼")
     citizen.say("13812345678")
     done = citizen.say(payload="/affirm")
     assert "工单号：GD" in _texts(done) and done["status"] == "waiting"
-    entry = next(c for c in bearer(staff["base"], "boss").get("/api/operator/queue").json() if c["id"] == "t-urgent")
+    entry = next(c for c in bearer(staff["base"], "boss").get("/api/operator/queue").json() if c["id"] == citizen.session_id)
     assert entry["status"] == "waiting" and entry["department"]
 
 
 def test_supervisor_sees_live_metrics(staff):
     base = staff["base"]
-    Chat(base, "t-metrics").say("转人工")
+    Chat(base).say("转人工")
     metrics = bearer(base, "boss").get("/api/operator/metrics")
     assert metrics.status_code == 200
     data = metrics.json()

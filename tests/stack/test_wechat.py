@@ -28,10 +28,12 @@ from defusedxml.ElementTree import fromstring
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from api.channels.wechat.channel import WeChatChannel
 from api.channels.wechat import verification
 from api.channels.wechat.client import CustomerServiceClient, ServiceWindows, WindowClosed
 from api.channels.wechat.content import BadMessage, parse_message
 from api.channels.wechat.render import compose_text
+from govbot.records import Records
 from govbot.settings import Settings
 from tests.conftest import _free_port
 
@@ -114,6 +116,7 @@ class FakeWeChat:
         self.sends: list[dict] = []  # every attempt, with the errcode it got
         self.closed: set[str] = set()  # openids whose 48-hour window is closed
         self.revoked: set[str] = set()
+        self.busy = 0  # this many sends get errcode -1 ("system busy") first
         self.expires_in = 7200
         self.app = FastAPI()
 
@@ -132,6 +135,9 @@ class FakeWeChat:
                 code = 40001
             elif body.get("touser") in self.closed:
                 code = 45015
+            elif self.busy > 0:
+                self.busy -= 1
+                code = -1
             else:
                 code = 0
             self.sends.append(
@@ -159,6 +165,7 @@ def _settings(stack, api_base: str = "http://127.0.0.1:9", **overrides) -> Setti
     values = dict(
         home=stack["home"],
         rasa_port=urlparse(stack["rasa"]).port,
+        rasa_token=stack["rasa_token"],
         wechat_token=TOKEN,
         wechat_aes_key=AES_KEY,
         wechat_app_id=APP_ID,
@@ -236,7 +243,11 @@ class Citizen:
         return self.reply(self.request(self.xml("text", Content=text), **kwargs))
 
     def history(self, stack) -> list[dict]:
-        return httpx.get(f"{stack['base']}/api/chat/{self.session}/history", timeout=30).json()["messages"]
+        """The transcript, read from the store: the web API does not open WeChat conversations."""
+        refused = httpx.get(f"{stack['base']}/api/chat/{self.session}/history", timeout=30)
+        assert refused.status_code == 404
+        rows = Records(Settings(home=stack["home"]).db_url).history(self.session)
+        return [{"seq": m.seq, "role": m.role, "text": m.text, "sources": m.payload.get("sources", [])} for m in rows]
 
 
 @pytest.fixture(scope="module")
@@ -587,11 +598,11 @@ def slow(stack):
     fake = FakeWeChat()
     with Served(fake.app) as served_fake:
         with Served(create_app(_settings(stack, served_fake.base, wechat_reply_timeout_s=0.001))) as served:
-            yield served.base, fake
+            yield served.base, fake, served_fake.base
 
 
 def test_a_late_answer_arrives_through_the_customer_service_api(stack, slow):
-    base, fake = slow
+    base, fake, _ = slow
     citizen = Citizen(base)
     xml = citizen.xml("text", Content="居住证怎么办理？")
     assert citizen.reply(citizen.request(xml)) is None  # "success" now
@@ -609,9 +620,28 @@ def test_a_late_answer_arrives_through_the_customer_service_api(stack, slow):
     assert [m["role"] for m in citizen.history(stack)] == ["citizen", "bot"]
 
 
+def test_late_answers_go_through_the_outbox_retried_and_kept_across_restarts(stack, slow):
+    from sqlalchemy import select
+
+    from govbot.records import outbox
+
+    base, fake, fake_base = slow
+    records = Records(Settings(home=stack["home"]).db_url)
+    account = WeChatChannel(_settings(stack, fake_base)).outbox  # this account at this API
+    left = records.enqueue(account, "oLeftByTheLastRun", {"parts": ["上一次运行没来得及送出的答复"]})  # a restart's leftovers
+    fake.busy = 2  # WeChat is busy twice: the delivery is tried again
+    citizen = Citizen(base)
+    assert citizen.say("公积金怎么提取") is None
+    fake.wait_for(lambda: fake.delivered(citizen.openid) and fake.delivered("oLeftByTheLastRun"))
+    assert len(fake.delivered(citizen.openid)) == 1 and any(s["errcode"] == -1 for s in fake.sends)
+    with records.engine.connect() as conn:
+        states = {r.recipient: r.state for r in conn.execute(select(outbox)) if r.recipient in (citizen.openid, "oLeftByTheLastRun")}
+    assert states == {citizen.openid: "sent", "oLeftByTheLastRun": "sent"} and left
+
+
 def test_closed_window_45015_is_logged_not_reported_as_sent(stack, slow, caplog):
     caplog.set_level(logging.WARNING, logger="govbot.wechat")
-    base, fake = slow
+    base, fake, _ = slow
     citizen = Citizen(base)
     fake.closed.add(citizen.openid)
     assert citizen.say("居住证怎么办理？") is None
@@ -768,7 +798,6 @@ def test_dedupe_runs_the_work_once_and_answers_once():
 
 
 def test_without_room_for_the_rest_a_long_answer_is_shortened(tmp_path):
-    from api.channels.wechat.channel import WeChatChannel
 
     def long_answer():
         return compose_text("需要携带居民身份证原件及复印件。" * 30, "来源：《居住证申领》示例市公安局 2024-01-01", 120, "12345")

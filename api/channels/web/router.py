@@ -9,39 +9,83 @@ import asyncio
 import json
 import re
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 
+from api.auth import client_ip
 from api.pages import STATIC, TYPES, page
-from api.schemas import SESSION_ID, ChatRequest, ChatResponse, History, HistoryMessage
-from govbot.conversations.turn import ConversationUnavailable
+from api.schemas import MAX_INT, SESSION_ID, ChatRequest, ChatResponse, ChatSession, History, HistoryMessage
+from govbot.conversations.turn import ConversationBusy, ConversationUnavailable
 
 # a change written by this process wakes the stream at once (govbot/conversations/changes.py); this is how often it
 # looks anyway, for changes written by another process
 POLL_S = 2.0
 KEEPALIVE_S = 15.0
+BUSY_RETRY_S = 5  # Retry-After when too many turns wait for Rasa
+DOWN_RETRY_S = 30  # … and when Rasa or the actions are down (serve starts them again)
 
 router = APIRouter(tags=["web chat"])
+
+
+GONE = "会话不存在或已过期，请刷新页面开始新的对话"
+TOKEN_HEADER = "X-Session-Token"
+
+
+@router.post(
+    "/api/chat/sessions",
+    status_code=201,
+    response_model=ChatSession,
+    summary="开始一次网页对话：返回会话标识和令牌（之后的请求在 X-Session-Token 头中带上令牌）",
+    responses={429: {"description": "同一来源地址开始对话过于频繁，见 Retry-After"}},
+)
+async def open_session(request: Request) -> ChatSession:
+    limited(request, "")
+    session_id, token = await asyncio.to_thread(request.app.state.conversations.web_sessions.open)
+    return ChatSession(session_id=session_id, token=token)
+
+
+def holder(request: Request, session_id: str, touch: bool = False) -> None:
+    """404, the same for an id never issued, an expired session and a wrong token."""
+    token = request.headers.get(TOKEN_HEADER)
+    if not re.match(SESSION_ID, session_id) or not request.app.state.conversations.web_sessions.holder(session_id, token, touch):
+        raise HTTPException(404, detail=GONE)
 
 
 @router.post(
     "/api/chat",
     response_model=ChatResponse,
     summary="市民发送一条消息，返回机器人回复",
-    responses={503: {"description": "对话服务暂不可用（Rasa 或动作服务未就绪）"}},
+    responses={
+        404: {"description": "会话不存在、已过期或令牌不符（X-Session-Token）"},
+        429: {"description": "发送过快（按会话和来源地址限流），见 Retry-After"},
+        503: {"description": "对话服务暂不可用（Rasa 或动作服务未就绪）"},
+    },
 )
 async def chat(body: ChatRequest, request: Request) -> ChatResponse:
+    await asyncio.to_thread(holder, request, body.session_id, True)
+    limited(request, body.session_id)
     try:
         return await request.app.state.conversations.turn(body.session_id, body.text, body.payload)
+    except ConversationBusy:
+        hotline = request.app.state.settings.hotline_number
+        detail = f"咨询的市民较多，请 {BUSY_RETRY_S} 秒后再试，或拨打{hotline}热线。"
+        raise HTTPException(503, detail=detail, headers={"Retry-After": str(BUSY_RETRY_S)}) from None
     except ConversationUnavailable:
         hotline = request.app.state.settings.hotline_number
-        raise HTTPException(503, detail=f"智能助手暂时无法服务，请稍后再试，或直接拨打{hotline}热线。") from None
+        detail = f"智能助手暂时无法服务，请稍后再试，或直接拨打{hotline}热线。"
+        raise HTTPException(503, detail=detail, headers={"Retry-After": str(DOWN_RETRY_S)}) from None
+
+
+def limited(request: Request, session_id: str) -> None:
+    """429 with Retry-After when this session or this address sends faster than the settings allow."""
+    wait = request.app.state.chat_limits.retry_after(session_id, client_ip(request))
+    if wait:
+        raise HTTPException(429, detail=f"您发送得太快了，请 {wait} 秒后再试。", headers={"Retry-After": str(wait)})
 
 
 @router.get("/api/chat/{session_id}/history", response_model=History, summary="会话历史（按顺序）")
-async def history(session_id: str, request: Request, after: int = 0) -> History:
-    if not re.match(SESSION_ID, session_id):
-        raise HTTPException(422, detail="会话标识格式不正确")
+async def history(session_id: str, request: Request, after: int = Query(0, ge=0, le=MAX_INT)) -> History:
+    await asyncio.to_thread(holder, request, session_id)
     rows = request.app.state.records.history(session_id, after)
     return History(
         messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []), time=m.time) for m in rows]
@@ -50,23 +94,22 @@ async def history(session_id: str, request: Request, after: int = 0) -> History:
 
 @router.get("/", include_in_schema=False)
 async def chat_page(request: Request) -> Response:
-    return page(request, "index.html")
+    return page(request, "chat/index.html")
 
 
 @router.get("/widget.js", include_in_schema=False)
 async def widget(request: Request) -> Response:
-    return page(request, "widget.js")
+    return page(request, "chat/widget.js")
 
 
 @router.get("/widget.css", include_in_schema=False)
 async def widget_css() -> FileResponse:
-    return FileResponse(STATIC / "widget.css", media_type=TYPES[".css"])
+    return FileResponse(STATIC / "chat" / "widget.css", media_type=TYPES[".css"])
 
 
 @router.get("/api/chat/{session_id}/events", summary="实时消息流（SSE）：人工客服的回复和会话状态变化")
-async def events(session_id: str, request: Request, after: int = 0) -> StreamingResponse:
-    if not re.match(SESSION_ID, session_id):
-        raise HTTPException(422, detail="会话标识格式不正确")
+async def events(session_id: str, request: Request, after: int = Query(0, ge=0, le=MAX_INT)) -> StreamingResponse:
+    await asyncio.to_thread(holder, request, session_id)
     records = request.app.state.records
 
     async def stream():

@@ -12,6 +12,7 @@ Menu (CLICK) keys: "ASK:<question>" asks the question; "HUMAN" asks for a person
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 
 import httpx
@@ -29,6 +30,8 @@ MIN_WAIT_S = 0.5  # however late the request was read, the answer gets this long
 log = logging.getLogger("govbot.wechat")
 
 SESSION_PREFIX = "wx:"
+DRAIN_IDLE_S = 1.0  # the outbox is looked at this often when nothing wakes it (another process's rows)
+RETRY_S = (0, 2, 5, 15, 60, 300)  # pause before each try of a delivery that failed on the way
 FOLLOW_UP_DELAY_S = 0.5  # lets the passive reply reach the citizen before the parts that follow it
 
 WELCOME = (
@@ -72,6 +75,12 @@ class WeChatChannel:
         )
         self.windows = ServiceWindows()
         self.deduper: Deduper[Outcome] = Deduper()
+        self.records = None  # the outbox's store, once `start_outbox` ran
+        # the outbox rows of this account at this API (every replica of the account drains them)
+        account = f"{settings.wechat_api_base}|{settings.wechat_app_id}".encode()
+        self.outbox = "wechat:" + hashlib.sha256(account).hexdigest()[:12]
+        self._drainer: asyncio.Task | None = None
+        self._wake = asyncio.Event()
 
     @property
     def enabled(self) -> bool:
@@ -175,9 +184,75 @@ class WeChatChannel:
         outcome.passive = outcome.parts[0]
         return outcome.passive, rest
 
+    # --- the outbox: late answers go through the database, are retried and survive a restart -------
+    def start_outbox(self, records) -> None:
+        """Send what the outbox holds (also what a previous run left) until `close`."""
+        if self.client is None or self._drainer is not None:
+            return
+        self.records = records
+        self._drainer = asyncio.create_task(self._drain())
+
+    async def _queue(self, openid: str, body: dict, delay_s: float = 0.0) -> bool:
+        if self.records is None:
+            return False
+        await asyncio.to_thread(self.records.enqueue, self.outbox, openid, body, delay_s)
+        self._wake.set()
+        return True
+
+    async def _drain(self) -> None:
+        while True:
+            try:
+                rows = await asyncio.to_thread(self.records.take_due, self.outbox)
+            except Exception:  # the database is away for a moment: try again
+                log.exception("WeChat: cannot read the outbox")
+                rows = []
+            for row in rows:
+                await self._send_row(row)
+            if not rows:
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), DRAIN_IDLE_S)
+                except asyncio.TimeoutError:
+                    pass
+
+    async def _send_row(self, row: dict) -> None:
+        openid, body = row["recipient"], row["body"]
+        parts = body["parts"]
+        if not body.get("reserved") and self.windows.knows(openid):  # unknown (a restart): WeChat says if it may
+            if self.windows.reserve(openid, len(parts)):
+                pass
+            elif len(parts) > 1 and body.get("condensed") and self.windows.reserve(openid, 1):
+                parts = [body["condensed"]]
+            else:
+                log.warning(
+                    "WeChat: cannot deliver a late answer to %s: the 48-hour window is closed or its quota is used up", _short(openid)
+                )
+                await asyncio.to_thread(self.records.settle, row["id"], "failed", "window closed or quota used up")
+                return
+        for i, part in enumerate(parts):
+            try:
+                await self.client.send_text(openid, part)
+            except WindowClosed as exc:
+                self._closed(openid, exc, i, len(parts))
+                await asyncio.to_thread(self.records.settle, row["id"], "failed", f"errcode {exc.errcode}")
+                return
+            except (WeChatApiError, httpx.HTTPError) as exc:
+                attempts = row["attempts"] + 1
+                if attempts >= len(RETRY_S):
+                    log.error("WeChat: cannot deliver to %s after %d tries: %s", _short(openid), attempts, exc)
+                    await asyncio.to_thread(self.records.settle, row["id"], "failed", str(exc))
+                    return
+                log.warning("WeChat: delivery to %s failed (%s); trying again in %d s", _short(openid), exc, RETRY_S[attempts])
+                left = {**body, "parts": parts[i:], "reserved": True}  # the quota stays taken for what is left
+                await asyncio.to_thread(self.records.settle, row["id"], "pending", str(exc), RETRY_S[attempts], left)
+                return
+        await asyncio.to_thread(self.records.settle, row["id"], "sent")
+
     async def deliver(self, openid: str, outcome: Outcome) -> None:
-        """An answer that missed the passive reply: send it through the customer-service API."""
+        """An answer that missed the passive reply: through the outbox, or at once without one."""
         if outcome.silent:
+            return
+        if self.client is not None and await self._queue(openid, {"parts": outcome.parts, "condensed": outcome.condensed}):
             return
         if self.client is None:
             log.warning(
@@ -197,6 +272,18 @@ class WeChatChannel:
                 return
         await self.send_parts(openid, parts, reserved=True)
 
+    def _closed(self, openid: str, exc: WindowClosed, sent: int, total: int) -> None:
+        """WeChat refused: the window is closed (or the quota used up) until the citizen writes again."""
+        self.windows.close(openid)
+        log.warning(
+            "WeChat: cannot deliver to %s: WeChat refused (errcode %s, %s); %d of %d part(s) sent",
+            _short(openid),
+            exc.errcode,
+            exc.errmsg,
+            sent,
+            total,
+        )
+
     async def send_parts(self, openid: str, parts: list[str], reserved: bool = True, delay_s: float = 0.0) -> int:
         """Send in order, stopping at the first failure; returns how many were sent."""
         if delay_s:
@@ -205,15 +292,7 @@ class WeChatChannel:
             try:
                 await self.client.send_text(openid, part)
             except WindowClosed as exc:
-                self.windows.close(openid)
-                log.warning(
-                    "WeChat: cannot deliver to %s: WeChat refused (errcode %s, %s); %d of %d part(s) sent",
-                    _short(openid),
-                    exc.errcode,
-                    exc.errmsg,
-                    i,
-                    len(parts),
-                )
+                self._closed(openid, exc, i, len(parts))
                 return i
             except (WeChatApiError, httpx.HTTPError) as exc:
                 if reserved:
@@ -224,7 +303,8 @@ class WeChatChannel:
 
     async def follow_up(self, openid: str, parts: list[str]) -> None:
         """The rest of a long answer whose first part went passively (quota already reserved)."""
-        await self.send_parts(openid, parts, delay_s=FOLLOW_UP_DELAY_S)
+        if not await self._queue(openid, {"parts": parts, "reserved": True}, FOLLOW_UP_DELAY_S):
+            await self.send_parts(openid, parts, delay_s=FOLLOW_UP_DELAY_S)
 
     async def push(self, openid: str, text: str) -> bool:
         """Send one text now (for example an operator's answer), within the window and quota."""
@@ -235,5 +315,8 @@ class WeChatChannel:
 
     async def close(self) -> None:
         await self.deduper.drain()
+        if self._drainer is not None:
+            await asyncio.sleep(0.2)  # a delivery just queued by the drained work goes out now
+            self._drainer.cancel()
         if self.client is not None:
             await self.client.close()

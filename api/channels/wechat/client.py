@@ -74,6 +74,10 @@ class ServiceWindows:
         if len(self._windows) > 100_000:
             self._prune(now)
 
+    def knows(self, openid: str) -> bool:
+        """Whether this process has seen the citizen (after a restart it has not: WeChat decides)."""
+        return openid in self._windows
+
     def remaining(self, openid: str) -> int:
         window = self._windows.get(openid)
         if window is None or not window.open_at(self.clock()):

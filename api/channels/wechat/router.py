@@ -31,6 +31,9 @@ log = logging.getLogger("govbot.wechat")
 async def lifespan(app: FastAPI):
     channel = WeChatChannel(app.state.settings)
     app.state.wechat = channel
+    records = getattr(app.state, "records", None)  # the app's lifespan runs first and opens them
+    if channel.enabled and records is not None:
+        channel.start_outbox(records)
     if channel.enabled:
         log.info(
             "WeChat channel on (encrypted modes: %s, customer-service API: %s)",

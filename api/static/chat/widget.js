@@ -9,7 +9,7 @@
   var mode = script.getAttribute("data-mode") || "floating";
   var HOTLINE = "{{hotline_number}}";
   var CITY = "{{city_name}}";
-  var KEY = "govbot.session";
+  var KEY = "govbot.chat";
 
   if (!document.querySelector('link[data-govbot]')) {
     var css = document.createElement("link");
@@ -24,17 +24,37 @@
     return node;
   }
 
-  function sessionId() {
-    var id = null;
-    try { id = localStorage.getItem(KEY); } catch (e) { /* private mode */ }
-    if (!id) {
-      id = "web-" + Math.random().toString(36).slice(2, 10) + Date.now().toString(36);
-      try { localStorage.setItem(KEY, id); } catch (e) { /* ignore */ }
-    }
-    return id;
+  /* The session: an id and a token the server issues (POST /api/chat/sessions) on the first message;
+   * every request shows the token in X-Session-Token. A session the server no longer knows (it lapsed
+   * after a long pause) answers 404: a new one is opened and the message sent again. */
+  var session = stored();
+
+  function stored() {
+    try {
+      var s = JSON.parse(localStorage.getItem(KEY) || "null");
+      if (s && s.id && s.token) return s;
+    } catch (e) { /* private mode or an old value */ }
+    return null;
   }
 
-  var sid = sessionId();
+  function openSession() {
+    return fetch(base + "/api/chat/sessions", { method: "POST" })
+      .then(function (r) { if (!r.ok) throw new Error("session " + r.status); return r.json(); })
+      .then(function (d) {
+        session = { id: d.session_id, token: d.token };
+        try { localStorage.setItem(KEY, JSON.stringify(session)); } catch (e) { /* kept in memory only */ }
+        connect();
+        return session;
+      });
+  }
+
+  function forget() {
+    session = null; lastSeq = 0; streamGen += 1; setStatus("bot");
+    try { localStorage.removeItem(KEY); } catch (e) { /* ignore */ }
+  }
+
+  function url(tail) { return base + "/api/chat/" + encodeURIComponent(session.id) + tail; }
+
   var root = el("div", "govbot");
   root.setAttribute("role", "region");
   root.setAttribute("aria-label", HOTLINE + "政务服务智能助手");
@@ -73,6 +93,7 @@
 
   var status = "bot";
   var lastSeq = 0;
+  var streamGen = 0;  // bumps when the session changes: an older stream stops
 
   function scroll() { log.scrollTop = log.scrollHeight; }
 
@@ -138,16 +159,24 @@
     if (!on && typing) { typing.remove(); typing = null; }
   }
 
+  function send_(body, retried) {
+    return (session ? Promise.resolve(session) : openSession()).then(function (current) {
+      var payload = {}; Object.keys(body).forEach(function (k) { payload[k] = body[k]; });
+      payload.session_id = current.id;
+      return fetch(base + "/api/chat", { method: "POST", body: JSON.stringify(payload),
+                                         headers: { "Content-Type": "application/json", "X-Session-Token": current.token } })
+        .then(function (r) {
+          if (r.status === 404 && !retried) { forget(); return send_(body, true); }  // the session lapsed
+          return r.json().then(function (data) { return { ok: r.ok, data: data }; });
+        });
+    });
+  }
+
   function post(body, shown) {
     if (shown) render("citizen", shown);
-    body.session_id = sid;
     send.disabled = true;
     if (status === "bot") showTyping(true);
-    return fetch(base + "/api/chat", { method: "POST", headers: { "Content-Type": "application/json" },
-                                       body: JSON.stringify(body) })
-      .then(function (r) {
-        return r.json().then(function (data) { return { ok: r.ok, data: data }; });
-      })
+    return send_(body, false)
       .then(function (res) {
         showTyping(false);
         if (!res.ok) {
@@ -176,27 +205,69 @@
   });
   human.addEventListener("click", function () { post({ payload: "/request_human" }, "转人工"); });
 
+  /* Server-sent events read through fetch (EventSource cannot send the token): an operator's replies
+   * and status changes arrive as they happen; a dropped stream is opened again after a pause. */
   function connect() {
-    var source = new EventSource(base + "/api/chat/" + encodeURIComponent(sid) + "/events?after=" + lastSeq);
-    source.addEventListener("status", function (e) { setStatus(JSON.parse(e.data).status); });
-    source.addEventListener("message", function (e) {
-      var m = JSON.parse(e.data);
-      if (m.seq > lastSeq) { lastSeq = m.seq; render(m.role, m.text); }
-    });
-    source.onopen = function () { if (status === "bot") notice.hidden = true; };
-    source.onerror = function () {  /* EventSource reconnects by itself; say so meanwhile */
-      notice.textContent = "连接中断，正在重新连接……"; notice.hidden = false;
-    };
+    if (!session) return;
+    var gen = ++streamGen;
+    fetch(url("/events?after=" + lastSeq), { headers: { "X-Session-Token": session.token, "Accept": "text/event-stream" },
+                                             cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 404) { if (gen === streamGen) forget(); return; }
+        if (!r.ok || !r.body) throw new Error("events " + r.status);
+        if (status === "bot") notice.hidden = true;
+        var reader = r.body.getReader();
+        var decoder = new TextDecoder();
+        var buffer = "";
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (gen !== streamGen) { reader.cancel(); return; }
+            if (chunk.done) throw new Error("ended");
+            buffer += decoder.decode(chunk.value, { stream: true });
+            var blocks = buffer.split("\n\n");
+            buffer = blocks.pop();
+            blocks.forEach(handle);
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .catch(function () {
+        if (gen !== streamGen) return;
+        notice.textContent = "连接中断，正在重新连接……"; notice.hidden = false;
+        setTimeout(function () { if (gen === streamGen) connect(); }, 3000);
+      });
   }
 
-  fetch(base + "/api/chat/" + encodeURIComponent(sid) + "/history")
-    .then(function (r) { return r.ok ? r.json() : { messages: [] }; })
-    .then(function (data) {
-      data.messages.forEach(function (m) { render(m.role, m.text, m.sources); lastSeq = Math.max(lastSeq, m.seq); });
-      if (!data.messages.length) {
-        render("bot", "您好！我是" + CITY + HOTLINE + "政务服务智能助手。请直接输入您的问题，例如“居住证怎么办理”“公积金怎么提取”。");
-      }
-    })
-    .catch(function () { /* offline: the first send will say so */ })
-    .then(connect);
+  function handle(block) {
+    var event = "message", data = "";
+    block.split("\n").forEach(function (line) {
+      if (line.indexOf("event:") === 0) event = line.slice(6).trim();
+      else if (line.indexOf("data:") === 0) data += line.slice(5).trim();
+    });
+    if (!data) return;  // a keepalive
+    var m = JSON.parse(data);
+    if (event === "status") setStatus(m.status);
+    else if (event === "message" && m.seq > lastSeq) { lastSeq = m.seq; render(m.role, m.text); }
+  }
+
+  function greet() {
+    render("bot", "您好！我是" + CITY + HOTLINE + "政务服务智能助手。请直接输入您的问题，例如“居住证怎么办理”“公积金怎么提取”。");
+  }
+
+  if (!session) {
+    greet();  // a session is opened with the first message
+  } else {
+    fetch(url("/history"), { headers: { "X-Session-Token": session.token }, cache: "no-store" })
+      .then(function (r) {
+        if (r.status === 404) { forget(); return { messages: [] }; }
+        return r.ok ? r.json() : { messages: [] };
+      })
+      .then(function (data) {
+        data.messages.forEach(function (m) { render(m.role, m.text, m.sources); lastSeq = Math.max(lastSeq, m.seq); });
+        if (!data.messages.length) greet();
+      })
+      .catch(function () { /* offline: the first send will say so */ })
+      .then(connect);
+  }
 })();

@@ -1,4 +1,5 @@
-"""The hotline operators' API: login, queue, claim, chat, release, transfer, work orders.
+"""The hotline operators' conversations: queue, live metrics, the hand-off packet, claim, chat,
+release, transfer, work orders.
 
 Rules: claiming a conversation someone else holds → 409; acting outside one's role or
 department → 403; unauthenticated → 401; a conversation the operator does not hold (released,
@@ -11,10 +12,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from api.auth import client_ip, close_session, current_session, open_session, require_role
+from api.schemas import MAX_INT, History, HistoryMessage, Seq
+from api.auth import audit, current_session, require_role
 from govbot.accounts import Session
 from govbot.conversations.transitions import TransitionError
 
@@ -22,17 +24,12 @@ router = APIRouter(tags=["operator"])
 STAFF = ("operator", "supervisor")
 
 
-class Login(BaseModel):
-    username: str = Field(max_length=64)
-    password: str = Field(max_length=200)
-
-
 class OperatorMessage(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
 class Release(BaseModel):
-    seen_seq: int | None = Field(None, ge=0, description="本坐席已看到的最后一条消息序号：其后若有市民新消息，则不结束并返回 409")
+    seen_seq: Seq | None = Field(None, description="本坐席已看到的最后一条消息序号：其后若有市民新消息，则不结束并返回 409")
 
 
 class Transfer(BaseModel):
@@ -46,20 +43,6 @@ class WorkOrderIn(BaseModel):
     phone: str = ""
     callback: bool = False
     department: str = ""
-
-
-@router.post("/api/operator/login", summary="工作人员登录（返回 token 与 csrf_token，并设置会话 Cookie）")
-def login(body: Login, request: Request, response: Response) -> dict:  # Argon2 check: in the thread pool
-    opened = open_session(request, response, body.username, body.password)
-    opened.pop("session")
-    return opened
-
-
-@router.post("/api/operator/logout", summary="退出登录（使会话令牌失效）")
-async def logout(request: Request, response: Response, session: Session = Depends(current_session)) -> dict:
-    close_session(request, response, session)
-    _audit(request, session, "logout", session.user.username)
-    return {"ok": True}
 
 
 def _staff(session: Session = Depends(current_session)) -> Session:
@@ -85,10 +68,6 @@ def _refused():
         yield
     except TransitionError as exc:
         raise HTTPException(409, detail=str(exc)) from None
-
-
-def _audit(request: Request, session: Session, action: str, target: str, **kwargs) -> None:
-    request.app.state.accounts.record(session.user.username, action, target, ip=client_ip(request), **kwargs)
 
 
 @router.get("/api/operator/queue", summary="排队和人工服务中的会话")
@@ -184,12 +163,23 @@ async def packet(conversation_id: str, request: Request, session: Session = Depe
     }
 
 
+@router.get("/api/operator/conversations/{conversation_id}/history", response_model=History, summary="会话记录（坐席用；after 之后的消息）")
+async def history(
+    conversation_id: str, request: Request, after: int = Query(0, ge=0, le=MAX_INT), session: Session = Depends(_staff)
+) -> History:
+    _conversation(request, session, conversation_id)  # 404 / another department's: 403
+    rows = request.app.state.records.history(conversation_id, after)
+    return History(
+        messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []), time=m.time) for m in rows]
+    )
+
+
 @router.post("/api/operator/conversations/{conversation_id}/claim", summary="接手会话")
 async def claim(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
     conversation = _conversation(request, session, conversation_id)
     with _refused():
         await request.app.state.conversations.claim(conversation, session.user.username)
-    _audit(request, session, "conversation.claim", conversation_id, before={"status": conversation["status"]})
+    audit(request, session, "conversation.claim", conversation_id, before={"status": conversation["status"]})
     return {"id": conversation_id, "status": "human", "operator": session.user.username}
 
 
@@ -198,7 +188,7 @@ async def send_message(conversation_id: str, body: OperatorMessage, request: Req
     conversation = _conversation(request, session, conversation_id)
     with _refused():
         seq = request.app.state.conversations.say(conversation, session.user.username, body.text)
-    _audit(request, session, "conversation.message", conversation_id, note=body.text[:200])
+    audit(request, session, "conversation.message", conversation_id, note=body.text[:200])
     result = {"seq": seq, "delivered": True, "notice": ""}
     if conversation["channel"] == "wechat":  # web chats read it from the transcript; WeChat needs a push
         wechat = getattr(request.app.state, "wechat", None)
@@ -212,7 +202,7 @@ async def release(conversation_id: str, request: Request, body: Release | None =
     conversation = _conversation(request, session, conversation_id)
     with _refused():
         await request.app.state.conversations.release(conversation, session.user.username, body.seen_seq if body else None)
-    _audit(request, session, "conversation.release", conversation_id)
+    audit(request, session, "conversation.release", conversation_id)
     return {"id": conversation_id, "status": "bot"}
 
 
@@ -223,7 +213,7 @@ async def transfer(conversation_id: str, body: Transfer, request: Request, sessi
         request.app.state.conversations.transfer(
             conversation, session.user.username, body.department, supervisor=session.user.role == "supervisor"
         )
-    _audit(
+    audit(
         request,
         session,
         "conversation.transfer",
@@ -246,5 +236,5 @@ async def create_work_order(body: WorkOrderIn, request: Request, session: Sessio
         callback=body.callback,
         department=department,
     )
-    _audit(request, session, "workorder.create", tracking, after={"department": department, "type": body.type})
+    audit(request, session, "workorder.create", tracking, after={"department": department, "type": body.type})
     return {"tracking_number": tracking, "department": department}

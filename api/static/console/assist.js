@@ -1,0 +1,111 @@
+/* Agent assist: what the citizen said -> up to three suggested answers with their sources and a
+ * suggested department; 插入 copies an answer into the reply box; 答案有误 / 报告知识缺失 report
+ * to the policy owners' knowledge-gaps inbox. The same box serves both tabs. */
+
+import { $, el, clear, show, button, note } from "../shared/dom.js";
+import { client, state, ASSIST_DELAY_MS } from "./state.js";
+import { confidence } from "./labels.js";
+import { renderSources } from "./sources.js";
+
+export function resetAssist() {
+  state.assistSeq += 1;
+  $("assist-text").value = "";
+  clear($("assist-list"));
+  clear($("assist-dept"));
+  show($("assist-dept"), false);
+  note($("assist-msg"), "");
+}
+
+function insert(text) {
+  const box = $("send-text");
+  box.value = box.value.trim() ? box.value.replace(/\s+$/, "") + "\n" + text : text;
+  const where = $("chat-view").hidden ? "（切换到“在线会话”即可发送）" : "";
+  note($("assist-msg"), state.conv ? "已插入回复框" + where + "，请核对后发送。"
+                                   : "已插入回复框；打开一个会话后即可发送。", "ok");
+  if (!$("chat-view").hidden) box.focus();
+}
+
+/** An operator's "wrong / missing" report lands in the policy owners' knowledge-gaps inbox. */
+function flag(kind, itemId, btn) {
+  const question = state.assistAsked || "";
+  if (!question) return;
+  btn.disabled = true;
+  client.api("POST", "/api/operator/flags", { question, kind, item_id: itemId, note: "" })
+    .then(() => { btn.textContent = "已报告"; note($("assist-msg"), "已报告给知识管理部门，谢谢。", "ok"); },
+          (err) => { btn.disabled = false; note($("assist-msg"), "报告失败：" + err.message, "error"); });
+}
+
+function renderDepartment(department) {
+  const dept = $("assist-dept");
+  clear(dept);
+  if (department && department.name) {
+    dept.appendChild(el("strong", null, "建议派单："));
+    dept.appendChild(el("span", "gc-dept-name", department.name));
+    if (department.reason) dept.appendChild(el("div", "gc-muted", department.reason));
+    show(dept, true);
+  } else {
+    show(dept, false);
+  }
+}
+
+function suggestionItem(s, i) {
+  const li = el("li", "gc-suggestion");
+  const head = el("div", "gc-suggestion-head");
+  head.appendChild(el("span", "gc-rank", "建议 " + (i + 1)));
+  const conf = confidence(s.confidence);
+  if (conf) head.appendChild(el("span", "gc-conf", conf));
+  const use = button("插入", "gc-insert");
+  use.setAttribute("aria-label", "把建议 " + (i + 1) + " 插入回复框");
+  use.addEventListener("click", () => insert(s.answer));
+  head.appendChild(use);
+  const wrong = button("答案有误", "gc-flag", "flag-wrong-" + (i + 1));
+  wrong.addEventListener("click", () => {
+    flag("wrong", s.sources && s.sources.length ? s.sources[0].id : null, wrong);
+  });
+  head.appendChild(wrong);
+  li.appendChild(head);
+  li.appendChild(el("div", "gc-suggestion-text", s.answer));
+  renderSources(li, s.sources, true);
+  return li;
+}
+
+function renderAssist(data) {
+  const list = $("assist-list");
+  clear(list);
+  renderDepartment(data.department);
+  const suggestions = (data.suggestions || []).slice(0, 3);
+  note($("assist-msg"), suggestions.length ? "" : "知识库中没有找到合适的答案，请按规范答复或转交相关部门。");
+  const missing = button("报告知识缺失", "gc-flag", "flag-missing");
+  missing.addEventListener("click", () => flag("missing", null, missing));
+  const row = el("li", "gc-flag-row");
+  row.appendChild(missing);
+  list.appendChild(row);
+  suggestions.forEach((s, i) => list.appendChild(suggestionItem(s, i)));
+}
+
+/** Asks for suggestions for what is in the box; a newer question drops the answer to an older one. */
+export function runAssist() {
+  clearTimeout(state.assistTimer);
+  const text = $("assist-text").value.trim();
+  if (!text) { note($("assist-msg"), "请先输入市民说的话。", "error"); return; }
+  const seq = ++state.assistSeq;
+  state.assistAsked = text.slice(0, 1000);
+  $("assist-submit").disabled = true;
+  note($("assist-msg"), "正在查询……");
+  client.api("POST", "/api/assist", { text: text.slice(0, 1000) })
+    .then((data) => { if (seq === state.assistSeq) renderAssist(data || {}); },
+          (err) => { if (seq === state.assistSeq) note($("assist-msg"), "查询失败：" + err.message, "error"); })
+    .then(() => { $("assist-submit").disabled = false; });
+}
+
+export function initAssist() {
+  $("assist-form").addEventListener("submit", (event) => { event.preventDefault(); runAssist(); });
+  $("assist-text").addEventListener("input", () => {
+    clearTimeout(state.assistTimer);
+    if ($("assist-text").value.trim().length >= 2) state.assistTimer = setTimeout(runAssist, ASSIST_DELAY_MS);
+  });
+  $("assist-text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); runAssist(); }
+  });
+  $("assist-clear").addEventListener("click", () => { resetAssist(); $("assist-text").focus(); });
+}
