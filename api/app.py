@@ -40,9 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.records = records_for(settings)
         app.state.accounts = Accounts(settings.db_url, policy_of(settings), sealer_for(settings))
         app.state.gold = GoldQuestions(app.state.kb.store.engine)
-        app.state.rasa = RasaClient(
-            settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token.get_secret_value(), settings.max_pending_turns
-        )
+        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
         app.state.conversations = Conversations(settings, app.state.kb, app.state.records, app.state.rasa)
         yield
         await app.state.rasa.close()

@@ -112,8 +112,7 @@ def commands(settings: Settings, host: str, port: int, model: Path, token: str) 
             endpoints,
             "--credentials",
             "bot/credentials.yml",
-            "--auth-token",
-            token,
+            f"--auth-token={token}",  # one argument: a token may begin with "-"
         ],
         "api": [
             sys.executable,

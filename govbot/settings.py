@@ -41,8 +41,9 @@ class Settings(KnowledgeSettings, BaseSettings):
     # Rasa's HTTP API and the action endpoint answer only callers with this token (`serve` makes a
     # fresh one at every start when it is empty and hands it to its children)
     rasa_token: SecretStr = SecretStr("")
-    # turns of one API process waiting for Rasa at once; beyond: 503 with Retry-After at once
-    max_pending_turns: int = 16
+    # citizen turns one API process works on at once; beyond: 503 with Retry-After at once (about
+    # what the machine answers within 5 s; bench/load.py measures it)
+    max_pending_turns: int = 8
     rasa_bin: Path = Path(".venv-rasa/bin/rasa")
     rasa_model_cache: Path = default_model_dir().parent / "rasa-models"  # trained models, by content hash
     max_message_chars: int = 1000  # longer: a polite reply asking to shorten it (over 10,000: 422)

@@ -9,31 +9,18 @@ class RasaUnavailable(Exception):
     """Rasa (or the action server behind it) did not answer in time."""
 
 
-class Overloaded(RasaUnavailable):
-    """More turns are waiting for Rasa than it can answer in time: refused at once, not after a timeout."""
-
-
 class RasaClient:
-    """`max_pending`: turns of this process waiting for Rasa at once; one more is refused at once
-    (the caller answers 503 with Retry-After) instead of queueing behind the others into a timeout."""
-
-    def __init__(self, base_url: str, timeout_s: float, token: str = "", max_pending: int = 0):
+    def __init__(self, base_url: str, timeout_s: float, token: str = ""):
         params = {"token": token} if token else None  # Rasa's --auth-token (its HTTP API checks it)
         self.http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s, params=params)
-        self.max_pending, self.pending = max_pending, 0
 
     async def send(self, sender: str, message: str) -> list[dict]:
-        if self.max_pending and self.pending >= self.max_pending:
-            raise Overloaded(f"{self.pending} turns already wait for Rasa")
-        self.pending += 1
         try:
             response = await self.http.post("/webhooks/rest/webhook", json={"sender": sender, "message": message})
             response.raise_for_status()
             return response.json()
         except (httpx.HTTPError, ValueError) as exc:
             raise RasaUnavailable(str(exc)) from exc
-        finally:
-            self.pending -= 1
 
     async def resume(self, sender: str) -> None:
         """Un-pause a conversation after a person handled it: the bot listens again."""

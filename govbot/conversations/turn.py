@@ -13,7 +13,7 @@ import json
 import re
 
 from govbot.conversations import queue
-from govbot.conversations.rasa import Overloaded, RasaUnavailable
+from govbot.conversations.rasa import RasaUnavailable
 from govbot.conversations.replies import BotMessage, ChatResponse, Reply
 from knowledge.pii import mask
 
@@ -85,8 +85,6 @@ async def turn(core, session_id: str, text: str | None = None, payload: str | No
         return ChatResponse(session_id=session_id, status=status, replies=[])
     try:
         raw = await core.rasa.send(session_id, message)
-    except Overloaded as exc:
-        raise ConversationBusy(str(exc)) from exc
     except RasaUnavailable as exc:
         raise ConversationUnavailable(str(exc)) from exc
     if not raw:  # Rasa answers every turn; nothing back means its actions failed (their server is down)

@@ -62,10 +62,12 @@ def holder(request: Request, session_id: str, touch: bool = False) -> None:
     },
 )
 async def chat(body: ChatRequest, request: Request) -> ChatResponse:
-    await asyncio.to_thread(holder, request, body.session_id, True)
-    limited(request, body.session_id)
+    conversations = request.app.state.conversations
     try:
-        return await request.app.state.conversations.turn(body.session_id, body.text, body.payload)
+        async with conversations.admitted():  # first: an overloaded process refuses before any work
+            await asyncio.to_thread(holder, request, body.session_id, True)
+            limited(request, body.session_id)
+            return await conversations.turn(body.session_id, body.text, body.payload)
     except ConversationBusy:
         hotline = request.app.state.settings.hotline_number
         detail = f"咨询的市民较多，请 {BUSY_RETRY_S} 秒后再试，或拨打{hotline}热线。"

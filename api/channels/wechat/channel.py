@@ -98,7 +98,8 @@ class WeChatChannel:
 
     async def _work(self, state, incoming: Incoming) -> Outcome:
         try:
-            return await self._answer(state, incoming)
+            async with state.conversations.admitted():
+                return await self._answer(state, incoming)
         except ConversationUnavailable as exc:
             log.warning("WeChat: conversation unavailable: %s", exc)
         except Exception:
