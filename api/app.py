@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.middleware.cors import CORSMiddleware
 
-from api import admin, health, operator, pages
+from api import admin, docs, health, operator, pages
 from api.admin.common import workflow_error
 from api.guard import RequestGuard
 from api.headers import SecurityHeaders
@@ -50,6 +50,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="govbot 政务服务热线智能问答 API",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py: Swagger UI from the app itself, not from a CDN
+        redoc_url=None,
         description="市民对话、健康检查等接口。所有回复均为简体中文，答案附带来源（文件、文号、部门、日期）。",
     )
     app.add_middleware(SecurityHeaders, https=settings.https)
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.chat_limits = ChatLimits(settings.chat_turns_per_minute_session, settings.chat_turns_per_minute_address)
     app.include_router(health.router)
+    app.include_router(docs.router)
     app.include_router(web.router)
     app.include_router(operator.router)
     app.include_router(pages.router)

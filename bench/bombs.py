@@ -31,6 +31,7 @@ import httpx
 from bench.common import RESULTS, chat_headers, finish, fmt, latency_summary, load_avg, md_table, open_chat_async
 from bench.load import HOME
 from bench.stack import Stack, ensure_home
+from govbot.settings import Settings
 
 DEFAULT_OUT = RESULTS / "bombs.json"
 TARGET_MS, HEALTH_MS = 1000, 200
@@ -113,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     ensure_home(args.home)
-    stack = Stack(args.home, "bombs")
+    stack = Stack(args.home, "bombs", {"GOVBOT_MAX_PENDING_TURNS": str(Settings().max_pending_turns)})
     before = load_avg()
     try:
         stack.start()

@@ -7,7 +7,7 @@ Target (issue 15): 200 concurrent sessions × 3 turns: every turn answered or re
 (503/429 with Retry-After); p95 of the answered turns <= 5 s; /api/health 200 within 10 s after.
 
 What runs: the sample knowledge base home (bench/.cache/homes/load), `govbot serve` on free ports
-with the default settings but the per-address limit (every simulated citizen comes from
+with the default settings (`max_pending_turns` included) but the per-address limit (every simulated citizen comes from
 127.0.0.1). Each session is opened (POST /api/chat/sessions), then all sessions send their turns
 at once, each session its next question as soon as its previous turn came back (in-scope questions
 of bench/eval/sample_kb.jsonl in a fixed order). Recorded per turn: status, wall time, whether a
@@ -29,6 +29,7 @@ import httpx
 
 from bench.common import CACHE, RESULTS, SAMPLE_EVAL, chat_headers, finish, fmt, latency_summary, load_avg, md_table, open_chat_async
 from bench.stack import Stack, ensure_home
+from govbot.settings import Settings
 
 HOME = CACHE / "homes" / "load"
 DEFAULT_OUT = RESULTS / "load.json"
@@ -138,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     ensure_home(args.home)
-    stack = Stack(args.home, "load")
+    shed = {"GOVBOT_MAX_PENDING_TURNS": str(Settings().max_pending_turns)}  # the default, not the benches' "unlimited"
+    stack = Stack(args.home, "load", shed)
     before = load_avg()
     try:
         ready_s = stack.start()

@@ -72,7 +72,12 @@ class Stack:
         """Start and wait until /api/health says ready; returns the seconds that took."""
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         # every simulated citizen comes from this one address: the per-address limit would throttle the bench
-        unlimited = {"GOVBOT_CHAT_TURNS_PER_MINUTE_ADDRESS": "1000000", "GOVBOT_RASA_TOKEN": self.rasa_token}
+        # and a bench that measures latency wants every turn answered, not shed (bench.load sets its own)
+        unlimited = {
+            "GOVBOT_CHAT_TURNS_PER_MINUTE_ADDRESS": "1000000",
+            "GOVBOT_MAX_PENDING_TURNS": "100000",
+            "GOVBOT_RASA_TOKEN": self.rasa_token,
+        }
         env = env_for(
             self.home, GOVBOT_RASA_PORT=str(self.rasa_port), GOVBOT_ACTION_PORT=str(self.action_port), **{**unlimited, **self.extra_env}
         )

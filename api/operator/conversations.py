@@ -19,6 +19,7 @@ from api.schemas import MAX_INT, History, HistoryMessage, Seq
 from api.auth import audit, current_session, require_role
 from govbot.accounts import Session
 from govbot.conversations.transitions import TransitionError
+from govbot.conversations import routing
 
 router = APIRouter(tags=["operator"])
 STAFF = ("operator", "supervisor")
@@ -55,10 +56,15 @@ def _conversation(request: Request, session: Session, conversation_id: str) -> d
     conversation = records.conversation_or_none(conversation_id)
     if conversation is None:
         raise HTTPException(404, detail="会话不存在")
-    user = session.user
-    if user.role == "operator" and conversation["department"] not in ("", user.department):
+    if not sees_all(session) and conversation["department"] not in ("", session.user.department):
         raise HTTPException(403, detail="该会话属于其他部门")
     return conversation
+
+
+def sees_all(session: Session) -> bool:
+    """Supervisors, and operators of the hotline centre (an account without a department), work
+    every department's queue; a department's operators work their own."""
+    return session.user.role == "supervisor" or not session.user.department
 
 
 @contextmanager
@@ -71,8 +77,12 @@ def _refused():
 
 
 @router.get("/api/operator/queue", summary="排队和人工服务中的会话")
-async def queue(request: Request, session: Session = Depends(_staff)) -> list[dict]:
-    department = None if session.user.role == "supervisor" else session.user.department
+async def queue(
+    request: Request,
+    session: Session = Depends(_staff),
+    department: str | None = Query(None, max_length=100, description="只看某个部门（班长和热线中心坐席可选）"),
+) -> list[dict]:
+    department = (department or None) if sees_all(session) else session.user.department
     now = datetime.now(timezone.utc)
     out = []
     for c in request.app.state.records.queue(department):
@@ -135,12 +145,13 @@ async def packet(conversation_id: str, request: Request, session: Session = Depe
             "text": m.text,
             "time": m.time,
             "sources": m.payload.get("sources", []),
+            "button": routing.pressed(m),
             "answer_status": m.payload.get("answer_status"),
             "confidence": m.payload.get("confidence"),
         }
         for m in state.records.history(conversation_id)
     ]
-    asked = [m["text"] for m in transcript if m["role"] == "citizen" and not m["text"].startswith("/")]
+    asked = [m["text"] for m in transcript if m["role"] == "citizen" and not m["button"]]
     slots = await state.rasa.slots(conversation_id)
     service_key = slots.get("service") or ""
     item_id = state.kb.index.item_id(service_key) if service_key else None

@@ -105,6 +105,6 @@ def left_message(messages: list[Message]) -> str:
     for message in reversed(messages):
         if message.role == "bot" and message.payload.get("event") == OFFER:
             break
-        if message.role == "citizen":
+        if message.role == "citizen" and not message.payload.get("button"):  # typed, not a button
             parts.append(message.text)
     return "\n".join(reversed(parts))

@@ -31,6 +31,19 @@ BUTTON_INTENTS = {
     "goodbye",
     "thank",
 }
+# what a button says, for the transcript (a reload, the operator's view): never the raw payload
+BUTTON_TITLES = {
+    "choose_service": "选择事项",
+    "request_human": "转人工",
+    "feedback_positive": "有用",
+    "feedback_negative": "没用",
+    "affirm": "是",
+    "deny": "否",
+    "cancel": "取消",
+    "greet": "你好",
+    "goodbye": "再见",
+    "thank": "谢谢",
+}
 POLITE = {
     "empty": "请输入您想咨询的问题，例如“居住证怎么办理”。",
     "too_long": "您的消息太长了，请精简到{limit}字以内，或分几次发送。",
@@ -44,6 +57,19 @@ class ConversationUnavailable(Exception):
 
 class ConversationBusy(ConversationUnavailable):
     """Too many turns wait for Rasa: refused at once; the channel says to try again shortly."""
+
+
+def button_title(records, session_id: str, payload: str) -> str:
+    """The title of the button the citizen pressed: the one the bot offered with this payload in
+    its last turn, else the intent's own word (typed commands never reach here)."""
+    for message in reversed(records.history(session_id)):
+        if message.role != "bot":
+            break
+        for button in message.payload.get("buttons") or []:
+            if button.get("payload") == payload and button.get("title"):
+                return str(button["title"])
+    match = PAYLOAD.match(payload)
+    return BUTTON_TITLES.get(match.group("intent"), "选择") if match else "选择"
 
 
 def _payload_ok(payload: str) -> bool:
@@ -68,7 +94,8 @@ async def turn(core, session_id: str, text: str | None = None, payload: str | No
     if is_payload:
         if not _payload_ok(payload):
             return _polite(session_id, status, POLITE["bad_payload"])
-        message = shown = await asyncio.to_thread(mask, payload.strip())  # entities may carry a number too
+        message = await asyncio.to_thread(mask, payload.strip())  # entities may carry a number too
+        shown = button_title(records, session_id, message)
     else:
         text = (text or "").strip()
         if not text:
@@ -78,7 +105,7 @@ async def turn(core, session_id: str, text: str | None = None, payload: str | No
         message = shown = await asyncio.to_thread(records.remember_pii, session_id, text)
         if message.startswith("/"):  # typed text is never taken as a command
             message = message.lstrip("/")
-    records.add_message(session_id, "citizen", shown)
+    records.add_message(session_id, "citizen", shown, {"button": message} if is_payload else None)
     if status == "waiting":
         return await _while_waiting(core, conversation, None if is_payload else text)
     if status != "bot":  # a person has the conversation: the bot stays silent

@@ -28,8 +28,8 @@ def ask(page, text: str):
 
 def test_ask_follow_up_see_sources_and_reload_history(page):
     answer = ask(page, "居住证怎么办理？")
-    answer.locator("summary").click()
-    assert "居住证" in answer.locator(".govbot-sources").inner_text()
+    first = answer.locator(".govbot-source")  # the first source is shown without a click
+    assert first.is_visible() and first.inner_text().startswith("来源：《") and "居住证" in first.inner_text()
     follow = ask(page, "要带什么材料？")
     assert "身份证" in follow.inner_text()
     page.reload()
@@ -50,8 +50,13 @@ def test_clarification_button_and_feedback(page):
     chosen = page.locator(".govbot-msg.bot").last
     assert chosen.locator(".govbot-sources").count() == 1
     assert title[:2] in chosen.inner_text() + chosen.locator(".govbot-sources").inner_text()
+    assert page.locator(".govbot-buttons button").first.is_disabled()  # used: it cannot be pressed again
     chosen.locator(".govbot-feedback button", has_text="有用").click()
     page.wait_for_function("document.querySelector('.govbot-log').innerText.includes('感谢您的反馈')")
+    page.reload()  # the transcript shows what the buttons said, never their payloads
+    page.wait_for_selector(".govbot-msg.citizen")
+    said = page.locator(".govbot-msg.citizen").all_inner_texts()
+    assert title in said and "有用" in said and not any(t.startswith("/") for t in said), said
 
 
 def test_citizen_markup_is_shown_as_text(page):
@@ -65,6 +70,29 @@ def test_request_a_person(page):
     page.click(".govbot-human")
     page.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工')")
     assert page.locator(".govbot-human").is_disabled()
+
+
+EIGHT = ["居住证怎么办理？", "要带什么材料？", "公积金怎么提取", "社保卡丢了怎么补办", "护照怎么办", "办理时限多久", "在哪里办", "谢谢"]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}])
+def test_after_eight_exchanges_the_input_and_the_newest_message_are_on_screen(browser, stack, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(stack["base"] + "/")
+        page.wait_for_selector(".govbot-msg.bot")
+        for question in EIGHT:
+            ask(page, question)
+        assert page.evaluate("window.scrollY") == 0  # the page itself never scrolled
+        height = viewport["height"]
+        box = page.locator(".govbot-form textarea").bounding_box()
+        assert box and 0 <= box["y"] and box["y"] + box["height"] <= height
+        newest = page.locator(".govbot-msg").last.bounding_box()
+        log = page.locator(".govbot-log").bounding_box()
+        assert newest and newest["y"] >= log["y"] - 1 and newest["y"] + newest["height"] <= log["y"] + log["height"] + 1
+    finally:
+        context.close()
 
 
 def test_the_page_works_under_its_content_security_policy(browser, stack):

@@ -19,6 +19,7 @@ def staff(stack):
         ("op_other", "operator", "示例市民政局"),
         ("op_cg2", "operator", "示例市城市管理局"),
         ("boss", "supervisor", ""),
+        ("op_centre", "operator", ""),  # the hotline centre's operator: no department
         ("editor1", "editor", "示例市民政局"),
     ]:
         args = ["user", "add", name, "--role", role, "--password", password(name)]
@@ -67,6 +68,22 @@ def test_handoff_claim_chat_release(staff):
     assert operator.post(f"/api/operator/conversations/{citizen.session_id}/messages", json={"text": "x"}).status_code == 409
     back = citizen.say("公积金怎么提取")
     assert back["status"] == "bot" and "公积金" in _texts(back)
+
+
+def test_a_centre_operator_without_a_department_works_every_queue(staff):
+    base = staff["base"]
+    citizen = Chat(base)
+    citizen.say("占道经营归哪个部门管？")
+    assert citizen.say("转人工")["status"] == "waiting"
+    centre = bearer(base, "op_centre")
+    entry = next(c for c in centre.get("/api/operator/queue").json() if c["id"] == citizen.session_id)
+    assert entry["department"] == "示例市城市管理局"  # routed to a department, and still in view
+    only_other = centre.get("/api/operator/queue", params={"department": "示例市民政局"}).json()
+    assert all(c["id"] != citizen.session_id for c in only_other)  # a filter, when wanted
+    assert centre.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 200
+    assert centre.post(f"/api/operator/conversations/{citizen.session_id}/release").status_code == 200
+    pressed = citizen.history()
+    assert "转人工" in [m["text"] for m in pressed if m["role"] == "citizen"]
 
 
 def test_release_is_refused_while_the_citizen_has_written_something_the_operator_has_not_seen(staff):

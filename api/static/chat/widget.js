@@ -105,19 +105,28 @@
     human.disabled = status !== "bot";
   }
 
+  /* The first source is always in view (an answer you can check); the others one click away. */
+  function sourceLine(s) { return ["《" + s.title + "》", s.doc_number, s.department, s.date].filter(Boolean).join(" "); }
+
   function renderSources(box, sources) {
     if (!sources || !sources.length) return;
-    var details = el("details", "govbot-sources");
-    details.appendChild(el("summary", null, "查看来源（" + sources.length + "）"));
-    var list = el("ul");
-    sources.forEach(function (s) {
-      var parts = ["《" + s.title + "》", s.doc_number, s.department, s.date].filter(Boolean);
-      var item = el("li", null, parts.join(" "));
-      if (s.snippet) item.title = s.snippet;
-      list.appendChild(item);
-    });
-    details.appendChild(list);
-    box.appendChild(details);
+    var wrap = el("div", "govbot-sources");
+    var first = el("div", "govbot-source", "来源：" + sourceLine(sources[0]));
+    if (sources[0].snippet) first.title = sources[0].snippet;
+    wrap.appendChild(first);
+    if (sources.length > 1) {
+      var details = el("details");
+      details.appendChild(el("summary", null, "其他来源（" + (sources.length - 1) + "）"));
+      var list = el("ul");
+      sources.slice(1).forEach(function (s) {
+        var item = el("li", null, sourceLine(s));
+        if (s.snippet) item.title = s.snippet;
+        list.appendChild(item);
+      });
+      details.appendChild(list);
+      wrap.appendChild(details);
+    }
+    box.appendChild(wrap);
   }
 
   function renderFeedback(box) {
@@ -173,6 +182,8 @@
   }
 
   function post(body, shown) {
+    // the choices offered so far are used or stale once the citizen says something else
+    Array.prototype.forEach.call(log.querySelectorAll(".govbot-buttons button"), function (b) { b.disabled = true; });
     if (shown) render("citizen", shown);
     send.disabled = true;
     if (status === "bot") showTyping(true);
