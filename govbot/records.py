@@ -217,6 +217,27 @@ class Records:
         with self.engine.connect() as conn:
             return [Message(r.seq, r.role, r.text, r.payload, r.time.isoformat()) for r in conn.execute(query)]
 
+    def note_on(self, seq: int, **payload) -> None:
+        """Add to a stored message's payload (e.g. that a citizen's words were a request for a person)."""
+        with self.engine.begin() as conn:
+            current = conn.execute(select(messages.c.payload).where(messages.c.seq == seq)).scalar() or {}
+            conn.execute(update(messages).where(messages.c.seq == seq).values(payload={**current, **payload}))
+
+    def last_typed(self, conversation_id: str) -> str:
+        """What the citizen last asked in words: not a button, not the request for a person."""
+        query = (
+            select(messages.c.text, messages.c.payload)
+            .where(messages.c.conversation_id == conversation_id, messages.c.role == "citizen")
+            .order_by(messages.c.seq.desc())
+            .limit(20)
+        )
+        with self.engine.connect() as conn:
+            for text, payload in conn.execute(query):
+                payload = payload or {}
+                if not payload.get("button") and not payload.get("asked_for_person") and not text.startswith("/"):
+                    return text
+        return ""
+
     # --- personal data vault ----------------------------------------------------------------
     def remember_pii(self, conversation_id: str, raw_text: str) -> str:
         """Mask `raw_text`, keeping each masked value's original, sealed, for this conversation."""

@@ -8,6 +8,7 @@ transferred, never claimed) cannot be written to → 409. Every action is audite
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
@@ -96,6 +97,7 @@ async def queue(
                 "channel": c["channel"],
                 "operator": c["operator"],
                 "waiting_seconds": round(waited, 1),
+                "last_question": request.app.state.records.last_typed(c["id"])[:80],
             }
         )
     return out
@@ -217,9 +219,16 @@ async def release(conversation_id: str, request: Request, body: Release | None =
     return {"id": conversation_id, "status": "bot"}
 
 
-@router.post("/api/operator/conversations/{conversation_id}/transfer", summary="转交其他部门")
+@router.get("/api/operator/departments", summary="可转交的部门（部门目录中已发布的部门和热线中心）")
+async def departments(request: Request, session: Session = Depends(_staff)) -> dict:
+    return {"departments": await asyncio.to_thread(request.app.state.conversations.departments)}
+
+
+@router.post("/api/operator/conversations/{conversation_id}/transfer", summary="转交其他部门（须为部门目录中的部门）")
 async def transfer(conversation_id: str, body: Transfer, request: Request, session: Session = Depends(_staff)) -> dict:
     conversation = _conversation(request, session, conversation_id)
+    if body.department not in await asyncio.to_thread(request.app.state.conversations.departments):
+        raise HTTPException(422, detail=f"部门目录中没有“{body.department}”，请从列表中选择要转交的部门")
     with _refused():
         request.app.state.conversations.transfer(
             conversation, session.user.username, body.department, supervisor=session.user.role == "supervisor"

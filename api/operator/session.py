@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from api.auth import Login, audit, close_session, current_session, open_session
+from api.auth import Login, audit, close_session, current_session, open_session, require_role
 from govbot.accounts import Session
 
 router = APIRouter(tags=["operator"])
@@ -15,6 +15,12 @@ def login(body: Login, request: Request, response: Response) -> dict:  # Argon2 
     opened = open_session(request, response, body.username, body.password, body.otp)
     opened.pop("session")
     return opened
+
+
+@router.get("/api/operator/me", summary="当前登录的坐席（页面刷新后凭会话 Cookie 取回 csrf_token）")
+def me(session: Session = Depends(current_session)) -> dict:
+    require_role(session, "operator", "supervisor")
+    return {"user": session.user.public(), "csrf_token": session.csrf}
 
 
 @router.post("/api/operator/logout", summary="退出登录（使会话令牌失效）")

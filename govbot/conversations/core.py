@@ -57,5 +57,9 @@ class Conversations:
     def transfer(self, conversation: dict, operator: str, department: str, *, supervisor: bool = False) -> None:
         transitions.transfer(self, conversation, operator, department, supervisor=supervisor)
 
+    def departments(self) -> list[str]:
+        """Where an operator may transfer a conversation (the directory's departments, the centre)."""
+        return routing.departments(self.kb, self.settings.hotline_number)
+
     def department_for(self, text: str):
         return routing.for_text(self.kb, text)

@@ -54,6 +54,12 @@ def position(records: Records, conversation: dict) -> int:
     return ids.index(conversation["id"]) + 1 if conversation["id"] in ids else len(ids) + 1
 
 
+def estimate(settings: Settings, records: Records, conversation: dict) -> tuple[int, int]:
+    """(citizens ahead in the queue, estimated minutes of waiting)."""
+    ahead = position(records, conversation) - 1
+    return ahead, max(1, math.ceil((ahead + 1) * settings.minutes_per_citizen))
+
+
 def queued_notice(settings: Settings, records: Records, conversation_id: str) -> tuple[str, str]:
     """(text, event) told to the citizen right after the handoff."""
     if not in_office_hours(settings):
@@ -62,8 +68,7 @@ def queued_notice(settings: Settings, records: Records, conversation_id: str) ->
             "（问题、地点和联系电话），我们会登记工单，在工作时间回电。",
             OFFER,
         )
-    ahead = position(records, records.conversation(conversation_id)) - 1
-    minutes = max(1, math.ceil((ahead + 1) * settings.minutes_per_citizen))
+    ahead, minutes = estimate(settings, records, records.conversation(conversation_id))
     where = f"您前面还有 {ahead} 位市民，" if ahead else "您是下一位，"
     return f"{where}预计等待约 {minutes} 分钟。不想等待可回复“留言”，我们会登记工单并回电。", "queued"
 

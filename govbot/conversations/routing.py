@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from govbot.conversations.replies import BotMessage
 from govbot.records import Records
+from knowledge.answer.pipeline import fallback_department
+from knowledge.content import Kind, Status
 
 
 def for_text(kb, text: str):
     """The department for what a citizen or a caller says (`Department`: name, phone, reason)."""
     return kb.department_for(text)
+
+
+def departments(kb, hotline_number: str) -> list[str]:
+    """The departments a conversation may be sent to: the directory's published entries, and the
+    hotline centre itself."""
+    names = {item.title for item in kb.store.items(status=Status.PUBLISHED, kind=Kind.HOTLINE) if hotline_number not in item.title}
+    return sorted(names) + [fallback_department(hotline_number)]
 
 
 def citizen_questions(records: Records, conversation_id: str) -> list[str]:

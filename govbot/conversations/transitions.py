@@ -56,3 +56,5 @@ def transfer(core, conversation: dict, operator: str, department: str, *, superv
     if conversation["status"] == "human" and conversation["operator"] not in ("", operator) and not supervisor:
         raise TransitionError("该会话由其他工作人员接手中")
     core.records.set_status(conversation["id"], "waiting", department=department)
+    text = f"您的咨询已转给{department}，请稍候，工作人员会尽快接待您。"
+    core.records.add_message(conversation["id"], "bot", text, {"event": "transferred", "department": department})

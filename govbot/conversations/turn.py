@@ -14,7 +14,7 @@ import re
 
 from govbot.conversations import queue
 from govbot.conversations.rasa import RasaUnavailable
-from govbot.conversations.replies import BotMessage, ChatResponse, Reply
+from govbot.conversations.replies import BotMessage, Button, ChatResponse, Reply
 from knowledge.pii import mask
 
 # payloads the channels may send: the intents our buttons carry, with optional JSON entities
@@ -30,6 +30,7 @@ BUTTON_INTENTS = {
     "greet",
     "goodbye",
     "thank",
+    "leave_message",  # the waiting room's 留言 button (never sent to Rasa)
 }
 # what a button says, for the transcript (a reload, the operator's view): never the raw payload
 BUTTON_TITLES = {
@@ -43,11 +44,14 @@ BUTTON_TITLES = {
     "greet": "你好",
     "goodbye": "再见",
     "thank": "谢谢",
+    "leave_message": "留言",
 }
+LEAVE = Button(title="留言", payload="/leave_message")  # offered with every queue notice
 POLITE = {
     "empty": "请输入您想咨询的问题，例如“居住证怎么办理”。",
     "too_long": "您的消息太长了，请精简到{limit}字以内，或分几次发送。",
     "bad_payload": "抱歉，这个选项已失效。请直接输入您的问题。",
+    "not_waiting": "您现在不在人工客服的排队中，可以直接输入您的问题；需要人工服务请点“转人工”。",
 }
 
 
@@ -105,11 +109,14 @@ async def turn(core, session_id: str, text: str | None = None, payload: str | No
         message = shown = await asyncio.to_thread(records.remember_pii, session_id, text)
         if message.startswith("/"):  # typed text is never taken as a command
             message = message.lstrip("/")
-    records.add_message(session_id, "citizen", shown, {"button": message} if is_payload else None)
-    if status == "waiting":
-        return await _while_waiting(core, conversation, None if is_payload else text)
+    seq = records.add_message(session_id, "citizen", shown, {"button": message} if is_payload else None)
+    leave = is_payload and message == LEAVE.payload
+    if status == "waiting":  # the 留言 button says what typing 留言 says
+        return await _while_waiting(core, conversation, "留言" if leave else None if is_payload else text)
     if status != "bot":  # a person has the conversation: the bot stays silent
         return ChatResponse(session_id=session_id, status=status, replies=[])
+    if leave:  # a 留言 button from a wait that is over
+        return _polite(session_id, status, POLITE["not_waiting"])
     try:
         raw = await core.rasa.send(session_id, message)
     except RasaUnavailable as exc:
@@ -119,19 +126,22 @@ async def turn(core, session_id: str, text: str | None = None, payload: str | No
     said = [BotMessage.from_rasa(m) for m in raw]
     if any(m.handoff for m in said):
         status = "waiting"
+        if not is_payload:  # these words asked for a person: not the question to show an operator
+            records.note_on(seq, asked_for_person=True)
         await core.hand_off(session_id, said, typed=not is_payload)
     for message in said:
         records.add_message(session_id, "bot", message.text, message.transcript_payload())
     replies = [m.reply() for m in said]
     if status == "waiting":  # where they are in the queue, or how to leave a message out of hours
-        replies.append(_notice(core, session_id, *queue.queued_notice(core.settings, records, session_id)))
+        replies.append(_notice(core, session_id, *queue.queued_notice(core.settings, records, session_id), [LEAVE]))
     return ChatResponse(session_id=session_id, status=status, replies=replies)
 
 
-def _notice(core, session_id: str, text: str, event: str) -> Reply:
+def _notice(core, session_id: str, text: str, event: str, buttons: list[Button] | None = None) -> Reply:
     """A notice of the queue (not the bot talking), kept in the transcript with its event."""
-    core.records.add_message(session_id, "bot", text, {"event": event})
-    return Reply(text=text)
+    buttons = buttons or []
+    core.records.add_message(session_id, "bot", text, {"event": event, "buttons": [b.model_dump() for b in buttons]})
+    return Reply(text=text, buttons=buttons)
 
 
 async def _while_waiting(core, conversation: dict, raw: str | None) -> ChatResponse:
@@ -151,7 +161,7 @@ async def _while_waiting(core, conversation: dict, raw: str | None) -> ChatRespo
         waited = queue.waited_s(conversation)
         if waited > settings.claim_timeout_s and not queue.hinted(transcript):
             text = f"人工客服繁忙，您已等待约 {max(1, round(waited / 60))} 分钟。您可以继续等待，或回复“留言”登记工单，我们会回电。"
-            return silent.model_copy(update={"replies": [_notice(core, session_id, text, queue.HINT)]})
+            return silent.model_copy(update={"replies": [_notice(core, session_id, text, queue.HINT, [LEAVE])]})
         return silent
     phone = queue.phone_in(raw)
     no_callback = "不用回电" in raw or "不需要回电" in raw

@@ -221,3 +221,18 @@ def test_console_page_is_not_framable_and_markup_free(staff):
     assert "main.js" in {p.name for p in (STATIC / "console").glob("*.js")}
     style = httpx.get(staff["base"] + "/static/console/style.css")
     assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
+
+
+def test_the_console_survives_a_reload_and_logs_out_for_real(browser, staff):
+    context, page = open_console(browser, staff["base"], "console_boss")
+    try:
+        page.reload()  # F5: the cookie session goes on, the page asks for its CSRF token again
+        page.wait_for_selector("#chat-view:not([hidden])")
+        assert "console_boss" in page.inner_text("#who")
+        page.click("#logout")
+        page.wait_for_selector("#login-view:not([hidden])")
+        page.reload()  # logged out on the server too: the reload shows the login form
+        page.wait_for_selector("#login-view:not([hidden])")
+        assert page.locator("#chat-view").is_hidden()
+    finally:
+        context.close()

@@ -70,6 +70,9 @@ def test_request_a_person(page):
     page.click(".govbot-human")
     page.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工')")
     assert page.locator(".govbot-human").is_disabled()
+    # the waiting room talks: the place in the queue arrives without typing, and 留言 is a button
+    page.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('预计等待约')", timeout=30000)
+    assert page.locator(".govbot-buttons button", has_text="留言").first.is_visible()
 
 
 EIGHT = ["居住证怎么办理？", "要带什么材料？", "公积金怎么提取", "社保卡丢了怎么补办", "护照怎么办", "办理时限多久", "在哪里办", "谢谢"]

@@ -49,6 +49,7 @@ def test_handoff_claim_chat_release(staff):
     queue = operator.get("/api/operator/queue").json()
     entry = next(c for c in queue if c["id"] == citizen.session_id)
     assert entry["status"] == "waiting" and entry["department"] == "示例市城市管理局" and entry["waiting_seconds"] >= 0
+    assert entry["last_question"] == "占道经营归哪个部门管？" and entry["channel"] == "web"  # what the card shows
     assert operator.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 200
     other = bearer(base, "op_cg2")
     assert other.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 409
@@ -84,6 +85,31 @@ def test_a_centre_operator_without_a_department_works_every_queue(staff):
     assert centre.post(f"/api/operator/conversations/{citizen.session_id}/release").status_code == 200
     pressed = citizen.history()
     assert "转人工" in [m["text"] for m in pressed if m["role"] == "citizen"]
+
+
+def test_transfer_goes_only_to_known_departments_and_the_citizen_is_told(staff):
+    base = staff["base"]
+    citizen = Chat(base)
+    citizen.say("占道经营归哪个部门管？")
+    assert citizen.say("转人工")["status"] == "waiting"
+    operator = bearer(base, "op_cg")
+    known = operator.get("/api/operator/departments").json()["departments"]
+    assert "示例市民政局" in known and "示例市城市管理局" in known
+    assert operator.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 200
+    typo = operator.post(f"/api/operator/conversations/{citizen.session_id}/transfer", json={"department": "示例市民证局"})
+    assert typo.status_code == 422 and "部门目录中没有" in typo.json()["detail"]
+    moved = operator.post(f"/api/operator/conversations/{citizen.session_id}/transfer", json={"department": "示例市民政局"})
+    assert moved.status_code == 200
+    target = bearer(base, "op_other").get("/api/operator/queue").json()
+    assert any(c["id"] == citizen.session_id and c["status"] == "waiting" for c in target)  # in the target queue
+    assert "已转给示例市民政局" in citizen.history()[-1]["text"]
+    with httpx.stream("GET", f"{base}/api/chat/{citizen.session_id}/events", headers=citizen.headers, timeout=10) as events:
+        lines = []
+        for line in events.iter_lines():
+            lines.append(line)
+            if "已转给示例市民政局" in line:
+                break
+    assert any("已转给示例市民政局" in line for line in lines)  # pushed to the page, not only stored
 
 
 def test_release_is_refused_while_the_citizen_has_written_something_the_operator_has_not_seen(staff):
@@ -208,6 +234,16 @@ def test_waiting_citizen_hears_position_and_can_leave_a_message(staff):
     assert all(c["id"] != citizen.session_id for c in bearer(base, "boss").get("/api/operator/queue").json())
     again = citizen.say("公积金怎么提取")
     assert again["status"] == "bot" and "公积金" in _texts(again)  # the bot is back
+
+
+def test_the_waiting_room_offers_a_leave_a_message_button_from_the_start(staff):
+    citizen = Chat(staff["base"])
+    waiting = citizen.say("转人工")
+    buttons = [b for r in waiting["replies"] for b in r["buttons"]]
+    assert waiting["status"] == "waiting" and {"title": "留言", "payload": "/leave_message"} in buttons
+    offer = citizen.say(payload="/leave_message")
+    assert offer["status"] == "waiting" and "请直接回复您的留言" in _texts(offer)
+    assert citizen.history()[-2]["text"] == "留言"  # the transcript says what the button said
 
 
 def test_no_claim_in_time_offers_a_message_once(staff):

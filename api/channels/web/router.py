@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from api.auth import client_ip
 from api.pages import STATIC, TYPES, page
 from api.schemas import MAX_INT, SESSION_ID, ChatRequest, ChatResponse, ChatSession, History, HistoryMessage
+from govbot.conversations import queue
 from govbot.conversations.turn import ConversationBusy, ConversationUnavailable
 
 # a change written by this process wakes the stream at once (govbot/conversations/changes.py); this is how often it
@@ -115,7 +116,7 @@ async def events(session_id: str, request: Request, after: int = Query(0, ge=0, 
     records = request.app.state.records
 
     async def stream():
-        last_seq, last_status = after, None
+        last_seq, last_status, last_place = after, None, None
         loop = asyncio.get_running_loop()
         quiet_since = loop.time()
         while not await request.is_disconnected():
@@ -126,9 +127,14 @@ async def events(session_id: str, request: Request, after: int = Query(0, ge=0, 
                 last_status = status
                 quiet_since = loop.time()
                 yield f"event: status\ndata: {json.dumps({'status': status})}\n\n"
+            if status == "waiting":  # the place in the queue, pushed whenever it changes
+                place = queue.estimate(request.app.state.settings, records, conversation)
+                if place != last_place:
+                    last_place, quiet_since = place, loop.time()
+                    yield f"event: queue\ndata: {json.dumps({'ahead': place[0], 'minutes': place[1]})}\n\n"
             for message in records.history(session_id, last_seq):
                 last_seq = message.seq
-                if message.role == "operator":
+                if message.role == "operator" or message.payload.get("event") == "transferred":  # told as it happens
                     data = {"seq": message.seq, "role": message.role, "text": message.text, "time": message.time}
                     quiet_since = loop.time()
                     yield f"event: message\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"

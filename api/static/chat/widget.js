@@ -97,9 +97,18 @@
 
   function scroll() { log.scrollTop = log.scrollHeight; }
 
+  var place = null;  // {ahead, minutes}: the place in the queue, pushed by the server as it changes
+
+  function waitingText() {
+    if (!place) return "正在为您转接人工客服，请稍候……";
+    return "正在为您转接人工客服：" + (place.ahead ? "您前面还有 " + place.ahead + " 位市民，" : "您是下一位，") +
+      "预计等待约 " + place.minutes + " 分钟。";
+  }
+
   function setStatus(next) {
     status = next;
-    if (status === "waiting") { notice.textContent = "正在为您转接人工客服，请稍候……"; notice.hidden = false; }
+    if (status !== "waiting") place = null;
+    if (status === "waiting") { notice.textContent = waitingText(); notice.hidden = false; }
     else if (status === "human") { notice.textContent = "人工客服已接入，正在为您服务。"; notice.hidden = false; }
     else { notice.hidden = true; }
     human.disabled = status !== "bot";
@@ -259,6 +268,10 @@
     if (!data) return;  // a keepalive
     var m = JSON.parse(data);
     if (event === "status") setStatus(m.status);
+    else if (event === "queue") {  // the place in the queue, as it changes
+      place = m;
+      if (status === "waiting") notice.textContent = waitingText();
+    }
     else if (event === "message" && m.seq > lastSeq) { lastSeq = m.seq; render(m.role, m.text); }
   }
 

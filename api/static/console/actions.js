@@ -43,14 +43,23 @@ function release() {
 function transfer(event) {
   event.preventDefault();
   const id = state.conv;
-  const department = $("transfer-dept").value.trim() || $("transfer-dept").placeholder;
-  if (!department || department.indexOf("如：") === 0) { note($("conv-msg"), "请填写要转交的部门。", "error"); return; }
+  const department = $("transfer-dept").value.trim();
+  if (!department) { note($("conv-msg"), "请从列表中选择要转交的部门。", "error"); return; }
   act($("btn-transfer"), () => client.api("POST", convPath(id, "/transfer"), { department }), (data) => {
     state.info.status = "waiting"; state.info.operator = ""; state.info.department = data.department;
     show($("transfer-form"), false);
     $("transfer-dept").value = "";
     note($("conv-msg"), "已转交至" + data.department + "，会话重新排队。", "ok");
   });
+}
+
+/** The departments a conversation may go to (the directory), as the transfer box's choices. */
+function loadDepartments() {
+  client.api("GET", "/api/operator/departments").then((data) => {
+    const list = $("transfer-depts");
+    while (list.firstChild) list.removeChild(list.firstChild);
+    data.departments.forEach((name) => { const option = document.createElement("option"); option.value = name; list.appendChild(option); });
+  }, () => { /* the server checks the name anyway */ });
 }
 
 /** Opens or closes the work order form; an empty content is prefilled with what the citizen said. */
@@ -113,7 +122,7 @@ export function initActions() {
   $("btn-transfer").addEventListener("click", () => {
     const form = $("transfer-form");
     show(form, form.hidden);
-    if (!form.hidden) $("transfer-dept").focus();
+    if (!form.hidden) { loadDepartments(); $("transfer-dept").focus(); }
   });
   $("transfer-cancel").addEventListener("click", () => show($("transfer-form"), false));
   $("transfer-form").addEventListener("submit", transfer);

@@ -2,7 +2,7 @@
  * Everything the server or a citizen says is rendered as text (textContent), never as markup. */
 
 import { $ } from "../shared/dom.js";
-import { initSession, showView } from "./session.js";
+import { initSession, resume, showView } from "./session.js";
 import { initActions } from "./actions.js";
 import { initAssist } from "./assist.js";
 
@@ -10,4 +10,4 @@ initSession();
 initActions();
 initAssist();
 showView("login");
-$("login-user").focus();
+resume().then((resumed) => { if (!resumed) $("login-user").focus(); });

@@ -26,11 +26,12 @@ function queueItem(id) {
   const name = el("span", "gc-qi-id", id);
   const badge = el("span", "gc-badge");
   top.appendChild(name); top.appendChild(badge);
+  const question = el("div", "gc-qi-question");
   const meta = el("div", "gc-qi-meta");
   const wait = el("div", "gc-qi-wait");
-  b.appendChild(top); b.appendChild(meta); b.appendChild(wait);
+  b.appendChild(top); b.appendChild(question); b.appendChild(meta); b.appendChild(wait);
   li.appendChild(b);
-  queueItems[id] = { li, button: b, badge, meta, wait };
+  queueItems[id] = { li, button: b, badge, question, meta, wait };
   return queueItems[id];
 }
 
@@ -44,6 +45,7 @@ function renderQueue(list) {
     const item = queueItem(c.id);
     item.badge.textContent = STATUS[c.status] || c.status;
     item.badge.className = "gc-badge is-" + c.status;
+    item.question.textContent = c.last_question ? "“" + c.last_question + "”" : "（市民尚未提问）";
     item.meta.textContent = [c.department || "未分配部门", CHANNEL[c.channel] || c.channel].join(" · ");
     item.wait.textContent = (c.status === "waiting" ? "已等待 " : "转人工后 ") + duration(c.waiting_seconds) +
       (c.status === "human" && c.operator ? " · 坐席 " + c.operator : "");

@@ -48,6 +48,15 @@ function whoText(user) {
     (user.department ? " · " + user.department : "") + "）";
 }
 
+function start(user, csrf) {
+  client.begin(csrf);
+  state.user = user;
+  $("login-pass").value = "";
+  $("who").textContent = whoText(user);
+  showView("chat");
+  pollQueue(client.generation);
+}
+
 function login(event) {
   return submitLogin(event, (username, password) => client.api("POST", "/api/operator/login", { username, password })
     .then((data) => {
@@ -55,19 +64,24 @@ function login(event) {
       if (role !== "operator" && role !== "supervisor") {
         throw new ApiError(403, "该账号不是坐席或班长账号，不能使用坐席工作台。");
       }
-      client.begin(data.csrf_token);
-      state.user = data.user;
-      $("login-pass").value = "";
-      $("who").textContent = whoText(data.user);
-      showView("chat");
-      pollQueue(client.generation);
+      start(data.user, data.csrf_token);
     }));
+}
+
+/** After a reload (F5): the session cookie is still there; the server gives the CSRF token back. */
+export function resume() {
+  return client.api("GET", "/api/operator/me").then((data) => { start(data.user, data.csrf_token); return true; }, () => false);
+}
+
+function logout() {
+  client.api("POST", "/api/operator/logout").then(null, () => { /* gone already: fine */ })
+    .then(() => loggedOut("已退出登录。"));
 }
 
 export function initSession() {
   onExpired(loggedOut);
   $("login-form").addEventListener("submit", login);
-  $("logout").addEventListener("click", () => loggedOut("已退出登录。"));
+  $("logout").addEventListener("click", logout);
   $("tab-chat").addEventListener("click", () => showView("chat"));
   $("tab-phone").addEventListener("click", () => { showView("phone"); $("assist-text").focus(); });
 }
