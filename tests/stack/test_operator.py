@@ -28,6 +28,14 @@ def staff(stack):
     return stack
 
 
+def waiting_citizen(base: str) -> Chat:
+    """A citizen who asked about street vending (城管) and then for a person: waiting in a queue."""
+    citizen = Chat(base)
+    citizen.say("占道经营归哪个部门管？")
+    assert citizen.say("转人工")["status"] == "waiting"
+    return citizen
+
+
 def login(base: str, name: str) -> dict:
     response = httpx.post(f"{base}/api/operator/login", json={"username": name, "password": password(name)})
     assert response.status_code == 200, response.text
@@ -73,9 +81,7 @@ def test_handoff_claim_chat_release(staff):
 
 def test_a_centre_operator_without_a_department_works_every_queue(staff):
     base = staff["base"]
-    citizen = Chat(base)
-    citizen.say("占道经营归哪个部门管？")
-    assert citizen.say("转人工")["status"] == "waiting"
+    citizen = waiting_citizen(base)
     centre = bearer(base, "op_centre")
     entry = next(c for c in centre.get("/api/operator/queue").json() if c["id"] == citizen.session_id)
     assert entry["department"] == "示例市城市管理局"  # routed to a department, and still in view
@@ -89,9 +95,7 @@ def test_a_centre_operator_without_a_department_works_every_queue(staff):
 
 def test_transfer_goes_only_to_known_departments_and_the_citizen_is_told(staff):
     base = staff["base"]
-    citizen = Chat(base)
-    citizen.say("占道经营归哪个部门管？")
-    assert citizen.say("转人工")["status"] == "waiting"
+    citizen = waiting_citizen(base)
     operator = bearer(base, "op_cg")
     known = operator.get("/api/operator/departments").json()["departments"]
     assert "示例市民政局" in known and "示例市城市管理局" in known
@@ -114,9 +118,7 @@ def test_transfer_goes_only_to_known_departments_and_the_citizen_is_told(staff):
 
 def test_release_is_refused_while_the_citizen_has_written_something_the_operator_has_not_seen(staff):
     base = staff["base"]
-    citizen = Chat(base)
-    citizen.say("占道经营归哪个部门管？")
-    assert citizen.say("转人工")["status"] == "waiting"
+    citizen = waiting_citizen(base)
     operator = bearer(base, "op_cg")
     assert operator.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 200
     seen = operator.post(f"/api/operator/conversations/{citizen.session_id}/messages", json={"text": "还有其他问题吗？"}).json()["seq"]
