@@ -51,3 +51,10 @@ class HistoryMessage(BaseModel):
 
 class History(BaseModel):
     messages: list[HistoryMessage]
+
+    @classmethod
+    def of(cls, rows) -> History:
+        """The transcript rows (`govbot.records.Message`) as the API shows them."""
+        return cls(
+            messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []), time=m.time) for m in rows]
+        )

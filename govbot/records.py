@@ -17,7 +17,7 @@ from sqlalchemy import JSON, Boolean, Column, DateTime, Index, Integer, String, 
 
 from govbot.database import ensure_schema
 from govbot.conversations.changes import Changes
-from govbot.sealing import Sealer, SealError, load_key
+from govbot.sealing import Sealer, SealError, key_for
 from govbot.settings import Settings
 from knowledge.pii import find_pii, mask
 from knowledge.store.schema import metadata
@@ -119,6 +119,12 @@ class Message:
     text: str
     payload: dict
     time: str
+
+    @property
+    def pressed(self) -> bool:
+        """A citizen's message that was a button: its payload is kept beside the title shown (in
+        transcripts of earlier releases, the text was the raw payload itself)."""
+        return bool(self.payload.get("button")) or self.text.startswith("/")
 
 
 class Records:
@@ -226,16 +232,16 @@ class Records:
     def last_typed(self, conversation_id: str) -> str:
         """What the citizen last asked in words: not a button, not the request for a person."""
         query = (
-            select(messages.c.text, messages.c.payload)
+            select(messages)
             .where(messages.c.conversation_id == conversation_id, messages.c.role == "citizen")
             .order_by(messages.c.seq.desc())
             .limit(20)
         )
         with self.engine.connect() as conn:
-            for text, payload in conn.execute(query):
-                payload = payload or {}
-                if not payload.get("button") and not payload.get("asked_for_person") and not text.startswith("/"):
-                    return text
+            for r in conn.execute(query):
+                message = Message(r.seq, r.role, r.text, r.payload or {}, r.time.isoformat())
+                if not message.pressed and not message.payload.get("asked_for_person"):
+                    return message.text
         return ""
 
     # --- personal data vault ----------------------------------------------------------------
@@ -370,5 +376,4 @@ def open_records(url: str, key: bytes, vault_days: int) -> Records:
 
 def records_for(settings: Settings) -> Records:
     settings.ensure_dirs()
-    key = load_key(settings.vault_key.get_secret_value(), settings.home)
-    return open_records(settings.db_url, key, settings.vault_retention_days)
+    return open_records(settings.db_url, key_for(settings), settings.vault_retention_days)

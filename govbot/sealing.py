@@ -44,9 +44,13 @@ def load_key(setting: str, home: Path) -> bytes:
     return key
 
 
+def key_for(settings) -> bytes:
+    """This installation's key (`vault_key`, or the key file under `home`)."""
+    return load_key(settings.vault_key.get_secret_value(), settings.home)
+
+
 def sealer_for(settings) -> Sealer:
-    """The sealer of this installation's key (`vault_key`, or the key file under `home`)."""
-    return Sealer(load_key(settings.vault_key.get_secret_value(), settings.home))
+    return Sealer(key_for(settings))
 
 
 class Sealer:

@@ -16,11 +16,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
-from api.schemas import MAX_INT, History, HistoryMessage, Seq
+from api.schemas import MAX_INT, History, Seq
 from api.auth import audit, current_session, require_role
 from govbot.accounts import Session
 from govbot.conversations.transitions import TransitionError
-from govbot.conversations import routing
 
 router = APIRouter(tags=["operator"])
 STAFF = ("operator", "supervisor")
@@ -147,7 +146,7 @@ async def packet(conversation_id: str, request: Request, session: Session = Depe
             "text": m.text,
             "time": m.time,
             "sources": m.payload.get("sources", []),
-            "button": routing.pressed(m),
+            "button": m.pressed,
             "answer_status": m.payload.get("answer_status"),
             "confidence": m.payload.get("confidence"),
         }
@@ -181,10 +180,7 @@ async def history(
     conversation_id: str, request: Request, after: int = Query(0, ge=0, le=MAX_INT), session: Session = Depends(_staff)
 ) -> History:
     _conversation(request, session, conversation_id)  # 404 / another department's: 403
-    rows = request.app.state.records.history(conversation_id, after)
-    return History(
-        messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []), time=m.time) for m in rows]
-    )
+    return History.of(request.app.state.records.history(conversation_id, after))
 
 
 @router.post("/api/operator/conversations/{conversation_id}/claim", summary="接手会话")

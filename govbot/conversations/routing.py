@@ -23,13 +23,7 @@ def departments(kb, hotline_number: str) -> list[str]:
 
 def citizen_questions(records: Records, conversation_id: str) -> list[str]:
     """What the citizen typed, in order (button payloads are not text)."""
-    return [m.text for m in records.history(conversation_id) if m.role == "citizen" and not pressed(m)]
-
-
-def pressed(message) -> bool:
-    """A citizen's message that was a button: its payload is kept beside the title shown (in
-    transcripts of earlier releases, the text was the raw payload itself)."""
-    return bool(message.payload.get("button")) or message.text.startswith("/")
+    return [m.text for m in records.history(conversation_id) if m.role == "citizen" and not m.pressed]
 
 
 def for_handoff(kb, records: Records, conversation_id: str, said: list[BotMessage], typed: bool) -> str:

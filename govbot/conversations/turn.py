@@ -63,15 +63,22 @@ class ConversationBusy(ConversationUnavailable):
     """Too many turns wait for Rasa: refused at once; the channel says to try again shortly."""
 
 
-def button_title(records, session_id: str, payload: str) -> str:
-    """The title of the button the citizen pressed: the one the bot offered with this payload in
-    its last turn, else the intent's own word (typed commands never reach here)."""
+def offered_buttons(records, session_id: str) -> list[dict]:
+    """The buttons of the bot's last turn (its messages since the citizen last spoke), in order."""
+    turn = []
     for message in reversed(records.history(session_id)):
         if message.role != "bot":
             break
-        for button in message.payload.get("buttons") or []:
-            if button.get("payload") == payload and button.get("title"):
-                return str(button["title"])
+        turn.append(message)
+    return [b for m in reversed(turn) for b in (m.payload.get("buttons") or [])]
+
+
+def button_title(records, session_id: str, payload: str) -> str:
+    """The title of the button the citizen pressed: the one the bot offered with this payload in
+    its last turn, else the intent's own word (typed commands never reach here)."""
+    for button in offered_buttons(records, session_id):
+        if button.get("payload") == payload and button.get("title"):
+            return str(button["title"])
     match = PAYLOAD.match(payload)
     return BUTTON_TITLES.get(match.group("intent"), "选择") if match else "选择"
 

@@ -14,7 +14,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 
 from api.auth import client_ip
 from api.pages import STATIC, TYPES, page
-from api.schemas import MAX_INT, SESSION_ID, ChatRequest, ChatResponse, ChatSession, History, HistoryMessage
+from api.schemas import MAX_INT, SESSION_ID, ChatRequest, ChatResponse, ChatSession, History
 from govbot.conversations import queue
 from govbot.conversations.turn import ConversationBusy, ConversationUnavailable
 
@@ -89,10 +89,7 @@ def limited(request: Request, session_id: str) -> None:
 @router.get("/api/chat/{session_id}/history", response_model=History, summary="会话历史（按顺序）")
 async def history(session_id: str, request: Request, after: int = Query(0, ge=0, le=MAX_INT)) -> History:
     await asyncio.to_thread(holder, request, session_id)
-    rows = request.app.state.records.history(session_id, after)
-    return History(
-        messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []), time=m.time) for m in rows]
-    )
+    return History.of(request.app.state.records.history(session_id, after))
 
 
 @router.get("/", include_in_schema=False)

@@ -23,7 +23,7 @@ from api.channels.wechat.content import Incoming
 from api.channels.wechat.dedupe import Deduper
 from api.channels.wechat.render import Outcome, chosen_number, compose, compose_text
 from govbot.conversations.replies import ChatResponse
-from govbot.conversations.turn import ConversationUnavailable
+from govbot.conversations.turn import ConversationUnavailable, offered_buttons
 from govbot.settings import Settings
 
 MIN_WAIT_S = 0.5  # however late the request was read, the answer gets this long (at most the timeout)
@@ -150,12 +150,7 @@ class WeChatChannel:
         number = chosen_number(text)
         if number is None:
             return None
-        turn = []
-        for message in reversed(state.records.history(sid)):
-            if message.role != "bot":
-                break
-            turn.append(message)
-        buttons = [b for m in reversed(turn) for b in (m.payload.get("buttons") or [])]
+        buttons = offered_buttons(state.records, sid)
         if 1 <= number <= len(buttons) and buttons[number - 1].get("payload"):
             return str(buttons[number - 1]["payload"])
         return None
@@ -220,14 +215,8 @@ class WeChatChannel:
         openid, body = row["recipient"], row["body"]
         parts = body["parts"]
         if not body.get("reserved") and self.windows.knows(openid):  # unknown (a restart): WeChat says if it may
-            if self.windows.reserve(openid, len(parts)):
-                pass
-            elif len(parts) > 1 and body.get("condensed") and self.windows.reserve(openid, 1):
-                parts = [body["condensed"]]
-            else:
-                log.warning(
-                    "WeChat: cannot deliver a late answer to %s: the 48-hour window is closed or its quota is used up", _short(openid)
-                )
+            parts = self._within_quota(openid, parts, body.get("condensed"))
+            if parts is None:
                 await asyncio.to_thread(self.records.settle, row["id"], "failed", "window closed or quota used up")
                 return
         for i, part in enumerate(parts):
@@ -262,16 +251,19 @@ class WeChatChannel:
                 _short(openid),
             )
             return
-        parts = outcome.parts
-        if not self.windows.reserve(openid, len(parts)):
-            if len(parts) > 1 and self.windows.reserve(openid, 1):
-                parts = [outcome.condensed]
-            else:
-                log.warning(
-                    "WeChat: cannot deliver a late answer to %s: the 48-hour window is closed or its quota is used up", _short(openid)
-                )
-                return
-        await self.send_parts(openid, parts, reserved=True)
+        parts = self._within_quota(openid, outcome.parts, outcome.condensed)
+        if parts is not None:
+            await self.send_parts(openid, parts, reserved=True)
+
+    def _within_quota(self, openid: str, parts: list[str], condensed: str | None) -> list[str] | None:
+        """What of a late answer the window's quota allows, reserved: every part, else the condensed
+        text alone, else nothing (None, logged)."""
+        if self.windows.reserve(openid, len(parts)):
+            return parts
+        if len(parts) > 1 and condensed and self.windows.reserve(openid, 1):
+            return [condensed]
+        log.warning("WeChat: cannot deliver a late answer to %s: the 48-hour window is closed or its quota is used up", _short(openid))
+        return None
 
     def _closed(self, openid: str, exc: WindowClosed, sent: int, total: int) -> None:
         """WeChat refused: the window is closed (or the quota used up) until the citizen writes again."""
