@@ -11,6 +11,7 @@ from actions.answer import asked_from
 from actions.context import knowledge, records
 from actions.replies import send, send_answer
 from govbot.conversations import routing
+from govbot.settings import get_settings
 from knowledge.answer.rules import load
 from knowledge.answer.types import QuestionError
 
@@ -105,7 +106,7 @@ class ActionSubmitWorkorder(Action):
         callback = bool(tracker.get_slot("wo_callback"))
         store = records()
         phone = store.reveal(tracker.sender_id, shown_phone) or shown_phone
-        department = routing.for_text(knowledge(), content)  # the address names places, not duties
+        department = routing.for_work_order(knowledge(), content, get_settings().hotline_number)  # the address names places, not duties
         tracking = store.create_work_order(
             conversation_id=tracker.sender_id,
             type=kind,

@@ -35,5 +35,6 @@ async def health(request: Request) -> JSONResponse:
         "missing": missing,
         "index": {"passages": passages},
         "reader": {"version": state.kb.reader.version},
+        "dispatch": {"version": state.kb.dispatcher.version},
     }
     return JSONResponse(body, status_code=200 if not missing else 503)

@@ -47,6 +47,8 @@ class HistoryMessage(BaseModel):
     text: str
     sources: list[SourceOut] = []
     time: str
+    answer_status: str | None = None  # a bot answer's status (answered, clarify, no_answer, handoff, refused)
+    event: str | None = None  # a bot message that tells a change of service: claimed, released, transferred
 
 
 class History(BaseModel):
@@ -56,5 +58,16 @@ class History(BaseModel):
     def of(cls, rows) -> History:
         """The transcript rows (`govbot.records.Message`) as the API shows them."""
         return cls(
-            messages=[HistoryMessage(seq=m.seq, role=m.role, text=m.text, sources=m.payload.get("sources", []), time=m.time) for m in rows]
+            messages=[
+                HistoryMessage(
+                    seq=m.seq,
+                    role=m.role,
+                    text=m.text,
+                    sources=m.payload.get("sources", []),
+                    time=m.time,
+                    answer_status=m.payload.get("answer_status"),
+                    event=m.payload.get("event"),
+                )
+                for m in rows
+            ]
         )

@@ -32,7 +32,7 @@ GET /api/chat/{id}/history is checked against what was sent:
   request b was sent, a's message comes before b's. The replies a chat request returned count as
   messages of that request (found in the transcript after its citizen message; one that is not
   there is counted as "reply not in the transcript"), the system notices as messages of the claim
-  and release requests that write them ("人工客服已接入…", "人工服务已结束…"). A message is
+  and release requests that write them ("人工客服（工号 …）已接入…", "人工服务已结束…"). A message is
   counted out of order when it breaks this with any other;
 - bot replies while paused: bot messages after "转人工" and before the release notice, other than
   the replies of the "转人工" request itself (the handoff message and the queue notice, e.g. "您是
@@ -91,7 +91,7 @@ HOME = CACHE / "homes" / "handoff"
 PASSWORD = "bench-handoff-pass"
 SUPERVISORS = ("bench_sup1", "bench_sup2")
 HANDOFF = "转人工"
-CLAIMED = "人工客服已接入"  # govbot/conversations/transitions.py claim()
+CLAIMED = "人工客服（工号 "  # govbot/conversations/transitions.py claim(): "人工客服（工号 <username>）已接入…"
 RELEASED = "人工服务已结束"  # govbot/conversations/transitions.py release()
 FALLBACK_DEPARTMENT = fallback_department(KnowledgeSettings().hotline_number)  # where unmatched cases go
 ASSIST_TARGET_MS, SSE_TARGET_MS = 300, 500

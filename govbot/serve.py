@@ -133,12 +133,14 @@ def commands(settings: Settings, host: str, port: int, model: Path, token: str) 
 
 
 def serve(settings: Settings, host: str, port: int) -> int:
-    from knowledge.engine import reader_folder
+    from knowledge.dispatch.model import DispatchModel, DispatchModelError
+    from knowledge.engine import dispatch_folder, reader_folder
     from knowledge.reader.model import Reader, ReaderModelError
 
-    try:  # a missing or corrupt reader stops here, naming the file; never another scorer
+    try:  # a missing or corrupt model stops here, naming the file; never another scorer
         Reader.load(reader_folder(settings))
-    except ReaderModelError as exc:
+        DispatchModel.load(dispatch_folder(settings))
+    except (ReaderModelError, DispatchModelError) as exc:
         raise RuntimeError(str(exc)) from exc
     before, now = migrate(settings.ensure_dirs().db_url)
     if before != now:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from knowledge.answer.pipeline import AnswerPipeline, fallback_department
 from knowledge.answer.types import Answer, AnswerStatus, Department
-from knowledge.content import Item, Status
+from knowledge.content import Item, Kind, Status
 from knowledge.embeddings import load_embeddings
 from knowledge.index.hybrid import HybridIndex
 from knowledge.index.sentences import answer_sentences
@@ -25,7 +25,12 @@ from knowledge.index.vector_cache import CachedPassageEncoder, VectorCache
 from knowledge.ingest.service import IngestOptions, IngestReport, ingest_paths
 from knowledge.models.e5_build import MARKER
 from knowledge.passages import item_passages
+from knowledge.dispatch.decide import Entry, dispatch
+from knowledge.dispatch.model import NONE, DispatchModel
+from knowledge.dispatch.model import SHIPPED as DISPATCH_SHIPPED
+from knowledge.pii import redact
 from knowledge.reader.model import SHIPPED, Reader
+from knowledge.text import normalize
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import ContentStore, open_store
 
@@ -158,10 +163,29 @@ class Knowledge:
             self._report(answer, channel=channel, conversation_id=conversation_id)
         return answer
 
+    @cached_property
+    def dispatcher(self) -> DispatchModel:
+        """The dispatch model, loaded on first use; `serve` loads it at start (a missing or corrupt
+        file stops it with the file's name and the command that rebuilds it)."""
+        return DispatchModel.load(dispatch_folder(self.settings))
+
+    def directory(self) -> list[Entry]:
+        """The published directory entries (the department registry), as the dispatch model reads them."""
+        entries = []
+        for item in self.store.items(status=Status.PUBLISHED, kind=Kind.HOTLINE):
+            fields = item.fields or {}
+            entries.append(Entry(item.key, item.title, str(fields.get("handles") or ""), str(fields.get("phone") or "")))
+        return entries
+
     def department_for(self, text: str) -> Department:
-        self.catch_up()
-        with self._lock:
-            return self.pipeline.department(text)
+        """Where what a citizen or caller says is dispatched (`knowledge.dispatch`); personal data
+        is removed before the model reads it."""
+        clean = normalize(redact(text)).strip()
+        centre = fallback_department(self.settings.hotline_number)
+        if not clean:
+            return Department("", "没有需要派单的具体诉求", key=NONE)
+        vector = self.embeddings.encode([clean], "query: ")[0]
+        return dispatch(self.dispatcher, self.directory(), clean, vector, self.settings.hotline_number, centre)
 
     def probe(self, question: str, threshold: float | None = None) -> Answer:
         """Answer for a check (gold questions, tests), not for a citizen: nothing is logged.
@@ -225,6 +249,12 @@ class Knowledge:
 
     def close(self) -> None:
         self.store.close()
+
+
+def dispatch_folder(settings: KnowledgeSettings) -> Path:
+    """The dispatch model in use: one trained for this home (`govbot train-dispatch --home`), else the shipped one."""
+    own = settings.home / "dispatch"
+    return own if (own / "card.json").exists() else DISPATCH_SHIPPED
 
 
 def reader_folder(settings: KnowledgeSettings) -> Path:

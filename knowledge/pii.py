@@ -172,3 +172,33 @@ def redact(text: str) -> str:
 def find_pii(text: str) -> list[str]:
     """The personal-data substrings of `text`: what mask() replaces."""
     return [text[f.start : f.end] for f in find(text)]
+
+
+# What `mask` leaves behind: "138****5678", "+86 138****5678", "110101********1234", "6222 **** **** 1234", "z***@mail.com"
+_MASKED = re.compile(
+    r"\+?(?:86 )?\d{3,6}\*{4,}[\dXx]{3,4}|\d{4} \*{4} \*{4} \d{4}|[A-Za-z0-9._%+-]\*\*\*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"
+)
+_CLAUSE = re.compile(r"([，。；！？,;!?\n]+)")
+_LEAD_IN = 8  # what is left of a clause that only carried the number: "我身份证", "电话是"
+
+
+def without_masks(masked: str) -> str:
+    """A masked question with its personal data gone rather than shown masked (a draft for the
+    knowledge base: "我身份证110101********1234，社保卡丢了怎么补" → "社保卡丢了怎么补"). A clause
+    that ended with a number after a few words ("我身份证…") goes with it; elsewhere only the number
+    goes ("我手机号…一直收不到验证码" → "我手机号一直收不到验证码")."""
+    if not _MASKED.search(masked):
+        return masked
+    parts = _CLAUSE.split(masked)
+    kept: list[str] = []
+    for clause, separator in zip(parts[::2], [*parts[1::2], ""]):
+        if _MASKED.search(clause):
+            rest = _MASKED.sub("", clause).strip()
+            ends = [m.end() for m in _MASKED.finditer(clause)]
+            if ends[-1] == len(clause.rstrip()) and len(rest) <= _LEAD_IN:
+                continue  # the clause ended with the number: what is left only led in to it
+            clause = rest
+        if clause:
+            kept.append(clause + separator)
+    text = "".join(kept).strip("，,；;、 ")
+    return text or _MASKED.sub("", masked).strip()

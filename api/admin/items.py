@@ -16,6 +16,7 @@ from api.auth import audit
 from api.admin.common import console_user, item_json, workflow
 from govbot.accounts import Session
 from knowledge.content import Kind, Status
+from knowledge.registry import Registry
 from knowledge.gold import GoldResult, Outcome
 from knowledge.store.base import ItemQuery
 from knowledge.workflow import Conflict, Invalid, ItemInput
@@ -99,7 +100,7 @@ def list_items(
 def create_item(body: ItemBody, request: Request, session: Session = Depends(console_user)) -> dict:
     item = workflow(request).create(session.user, body.input())
     audit(request, session, "item.create", f"item:{item.id}", after=item_json(item))
-    return item_json(item)
+    return {**item_json(item), "department_warning": department_warning(request, item)}
 
 
 @router.get("/api/admin/items/{item_id}", summary="条目详情（当前版本与线上版本）")
@@ -130,7 +131,13 @@ def edit_item(
     item = flow.edit(session.user, item_id, body.input(), expect)
     _reads(request)[(session.user.username, item_id)] = item.version
     audit(request, session, "item.edit", f"item:{item_id}", before=item_json(before), after=item_json(item))
-    return item_json(item)
+    return {**item_json(item), "department_warning": department_warning(request, item)}
+
+
+def department_warning(request: Request, item) -> str:
+    """What the department registry says of the item's department ("" when the directory lists it)."""
+    unknown = Registry.of(request.app.state.kb.store).unknown([item])
+    return unknown[0].message() if unknown else ""
 
 
 @router.post("/api/admin/items/{item_id}/submit", summary="提交审核")

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import current_session, require_role
 from govbot.accounts import Session
+from knowledge.answer.types import AnswerStatus
 
 router = APIRouter(tags=["operator"])
 
@@ -20,9 +21,35 @@ class AssistRequest(BaseModel):
 def assist(body: AssistRequest, request: Request, session: Session = Depends(current_session)) -> dict:
     require_role(session, "operator", "supervisor")
     kb = request.app.state.kb
-    suggestions = [
-        {"answer": a.answer, "confidence": round(a.confidence, 3), "sources": [s.public() for s in a.sources]}
-        for a in kb.suggest(body.text, 3)
-    ]
+    suggestions = [suggestion_out(a) for a in kb.suggest(body.text, 3)]
     department = kb.department_for(body.text)
-    return {"suggestions": suggestions, "department": {"name": department.name, "reason": department.reason}}
+    return {"suggestions": suggestions, "department": dispatch_out(department), "follow_up": follow_up(kb, body.text)}
+
+
+def follow_up(kb, text: str) -> dict | None:
+    """The question to ask the caller when what they said fits several services and the answer
+    differs (the reader's ask-back decision, as the chat would ask it), else None."""
+    asked_back = kb.probe(text)
+    if asked_back.status != AnswerStatus.CLARIFY or not asked_back.options:
+        return None
+    titles = [o.title for o in asked_back.options]
+    return {"question": "请问您咨询的是" + "，还是".join(titles) + "？", "options": titles}
+
+
+def suggestion_out(answer) -> dict:
+    """One suggested answer as the console shows it: the text (the field or sentence that states the
+    fact), the reader's probability and the sources."""
+    return {"answer": answer.answer, "confidence": round(answer.confidence, 3), "sources": [s.public() for s in answer.sources]}
+
+
+def dispatch_out(department) -> dict:
+    """Where to dispatch, as the console shows it: the department ("" for nothing to dispatch, the
+    hotline centre when unsure), why, its phone, the model's probability and, when unsure, the
+    likeliest departments."""
+    return {
+        "name": department.name,
+        "reason": department.reason,
+        "phone": department.phone,
+        "probability": None if department.probability is None else round(department.probability, 3),
+        "candidates": [{"name": name, "probability": p} for name, p in department.candidates],
+    }

@@ -16,9 +16,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from api.operator.assist import dispatch_out, suggestion_out
 from api.schemas import MAX_INT, History, Seq
 from api.auth import audit, current_session, require_role
 from govbot.accounts import Session
+from govbot.conversations import routing
 from govbot.conversations.transitions import TransitionError
 
 router = APIRouter(tags=["operator"])
@@ -139,6 +141,7 @@ async def metrics(request: Request, session: Session = Depends(_staff)) -> dict:
 async def packet(conversation_id: str, request: Request, session: Session = Depends(_staff)) -> dict:
     conversation = _conversation(request, session, conversation_id)
     state = request.app.state
+    history = state.records.history(conversation_id)
     transcript = [
         {
             "seq": m.seq,
@@ -150,13 +153,17 @@ async def packet(conversation_id: str, request: Request, session: Session = Depe
             "answer_status": m.payload.get("answer_status"),
             "confidence": m.payload.get("confidence"),
         }
-        for m in state.records.history(conversation_id)
+        for m in history
     ]
     asked = [m["text"] for m in transcript if m["role"] == "citizen" and not m["button"]]
+    questions = [m.text for m in history if m.role == "citizen" and not m.pressed and not m.payload.get("asked_for_person")]
     slots = await state.rasa.slots(conversation_id)
     service_key = slots.get("service") or ""
     item_id = state.kb.index.item_id(service_key) if service_key else None
-    department = state.conversations.department_for(asked[0]) if asked else None  # the first question's
+    # what the citizen said so far, read as the handoff reads it; the assist for their latest question
+    said = "。".join(questions[-routing.CONTEXT :])
+    department = await asyncio.to_thread(state.conversations.department_for, said) if questions else None
+    suggestions = await asyncio.to_thread(state.kb.suggest, questions[-1], 3) if questions else []
     return {
         "id": conversation_id,
         "status": conversation["status"],
@@ -171,7 +178,9 @@ async def packet(conversation_id: str, request: Request, session: Session = Depe
         },
         "answers": [m for m in transcript if m["role"] == "bot" and m["sources"]],
         "transcript": transcript,
-        "suggested_department": {"name": department.name, "reason": department.reason} if department else None,
+        "suggested_department": dispatch_out(department) if department else None,
+        "suggestions": [suggestion_out(a) for a in suggestions],
+        "latest_question": questions[-1] if questions else "",
     }
 
 
@@ -242,7 +251,8 @@ async def transfer(conversation_id: str, body: Transfer, request: Request, sessi
 
 @router.post("/api/operator/workorders", summary="创建工单")
 async def create_work_order(body: WorkOrderIn, request: Request, session: Session = Depends(_staff), conversation_id: str = "") -> dict:
-    department = body.department or request.app.state.conversations.department_for(body.content).name
+    conversations = request.app.state.conversations
+    department = body.department or routing.for_work_order(conversations.kb, body.content, conversations.settings.hotline_number).name
     tracking = request.app.state.records.create_work_order(
         conversation_id=conversation_id,
         type=body.type,

@@ -32,6 +32,7 @@ class Reply(BaseModel):
     text: str
     buttons: list[Button] = []
     sources: list[SourceOut] = []
+    answer_status: str | None = None  # a bot answer's status: answered, clarify, no_answer, handoff, refused
 
 
 class ChatResponse(BaseModel):
@@ -62,6 +63,7 @@ class ChatResponse(BaseModel):
                                     "snippet": "1. 居民身份证……",
                                 }
                             ],
+                            "answer_status": "answered",
                         }
                     ],
                 }
@@ -94,7 +96,7 @@ class BotMessage(BaseModel):
         )
 
     def reply(self) -> Reply:
-        return Reply(text=self.text, buttons=self.buttons, sources=self.sources)
+        return Reply(text=self.text, buttons=self.buttons, sources=self.sources, answer_status=self.answer_status)
 
     def transcript_payload(self) -> dict:
         """What the transcript keeps of it besides the text."""

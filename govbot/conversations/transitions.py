@@ -28,7 +28,7 @@ async def claim(core, conversation: dict, operator: str) -> None:
         raise TransitionError(f"该会话已由 {conversation['operator']} 接手")
     if conversation["status"] == "bot":  # an operator takes over a conversation the bot was having
         await core.rasa.pause(conversation_id)
-    core.records.add_message(conversation_id, "bot", "人工客服已接入，正在为您服务。", {"event": "claimed"})
+    core.records.add_message(conversation_id, "bot", f"人工客服（工号 {operator}）已接入，正在为您服务。", {"event": "claimed"})
 
 
 def say(core, conversation: dict, operator: str, text: str) -> int:

@@ -25,6 +25,7 @@ from govbot.insights.questions import normalize_question
 from govbot.insights.similar import Similarity
 from govbot.insights.tables import ensure_tables, question_log
 from govbot.records import feedback
+from knowledge.pii import without_masks
 
 ROW_LIMIT = 5000  # most recent rows read from each source
 EXAMPLES = 5
@@ -144,6 +145,7 @@ def describe(units: list[list[Signal]], now: datetime, department: str, item_tit
     return {
         "id": hashlib.sha1(leader[0].normalized.encode("utf-8")).hexdigest()[:12],
         "question": _latest_wording(leader),
+        "draft_question": without_masks(_latest_wording(leader)),  # a draft carries no mask
         "examples": [_latest_wording(u) for u in units[:EXAMPLES]],
         "count": len(signals),
         "sources": {name: sum(1 for s in signals if s.source == name) for name in SOURCES},

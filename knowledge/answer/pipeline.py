@@ -16,11 +16,10 @@ from knowledge.answer.guard import check_question, guard_step
 from knowledge.answer.normalize import normalize_step
 from knowledge.answer.read import read_step
 from knowledge.answer.retrieve import retrieve_step
-from knowledge.answer.types import Answer, Department, Turn
+from knowledge.answer.types import Answer, Turn
 from knowledge.embeddings import E5Embeddings
 from knowledge.index.hybrid import HybridIndex
 from knowledge.reader.model import Reader
-from knowledge.text import canonical, tokenize
 
 
 def fallback_department(hotline: str) -> str:
@@ -73,21 +72,6 @@ class AnswerPipeline:
 
     def answer(self, question: str, *, context_key: str = "", today: date | None = None, threshold: float | None = None) -> Answer:
         return self.run(question, context_key=context_key, today=today, threshold=threshold)[0]
-
-    def department(self, text: str, today: date | None = None) -> Department:
-        """The directory entry whose duties best match the text (the 派单 suggestion)."""
-        turn = Turn(raw=text.strip())
-        normalize_step(turn, self.index)
-        retrieve_step(turn, self.index, self.embeddings, self.settings, today)
-        read_step(turn, self.index, self.reader)
-        words = set(tokenize(canonical(turn.text)))
-        for hit in turn.hits:
-            # the hotline's own entry is where the case already is, not where to dispatch it
-            if hit.meta.kind == "hotline" and self.settings.hotline_number not in hit.meta.title:
-                shared = [w for w in words if w in hit.best.index_text and len(w) > 1][:3]
-                reason = f"其职责包括“{'、'.join(shared)}”相关事项" if shared else "其职责与所述问题最接近"
-                return Department(hit.meta.title, reason)
-        return Department(fallback_department(self.settings.hotline_number), "未匹配到具体部门，由热线统一派单")
 
     def suggestions(self, question: str, n: int = 3, today: date | None = None) -> list[Answer]:
         """The best `n` items each composed as an answer (for operators, who judge for themselves)."""

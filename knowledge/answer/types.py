@@ -42,10 +42,15 @@ class Source:
 
 @dataclass
 class Department:
-    """Where a case should be dispatched (派单), and why."""
+    """Where a case should be dispatched (派单), and why. `name` "" means nothing to dispatch (a
+    greeting); the hotline centre's own name means the centre dispatches it after reading it."""
 
     name: str
     reason: str
+    key: str = ""  # the directory entry's key ("none": nothing to dispatch; "": the centre)
+    phone: str = ""
+    probability: float | None = None  # the dispatch model's calibrated probability for `key`
+    candidates: list[tuple[str, float]] = field(default_factory=list)  # the likeliest departments, when unsure
 
 
 @dataclass

@@ -18,11 +18,12 @@ from knowledge.bulk.csvfile import read_csv_table
 from knowledge.bulk.excel import read_workbook, too_many_rows
 from knowledge.bulk.limits import ImportLimits, WorkerFailed, check_archive, in_worker, table_problems
 from knowledge.bulk.existing import StoreView
-from knowledge.bulk.problems import ImportPreview, ImportRejected, Problem
+from knowledge.bulk.problems import WARNING, ImportPreview, ImportRejected, PreviewRow, Problem
 from knowledge.bulk.rows import ImportContext, RowChecker
 from knowledge.bulk.table import Table, is_blank
 from knowledge.bulk.textdocs import read_text_document
 from knowledge.content import ItemDraft, Kind, Status
+from knowledge.registry import Registry
 from knowledge.store.base import ContentStore, SaveResult
 
 log = logging.getLogger("govbot.import")
@@ -100,10 +101,21 @@ def preview_import(
         checker.check_table(table, tick)
     if progress:
         progress(total, total)
-    preview.rows, preview.problems = checker.rows, preview.problems + checker.problems
+    preview.rows, preview.problems = checker.rows, preview.problems + checker.problems + _registry_warnings(store, checker.rows)
     if not preview.rows and not preview.errors:
         preview.problems.append(Problem(None, "", "文件中没有可导入的条目，请在表头下面逐行填写内容"))
     return preview
+
+
+def _registry_warnings(store: ContentStore, rows: list[PreviewRow]) -> list[Problem]:
+    """A warning on each row whose guide or Q&A names a department the directory lacks (`knowledge.registry`)."""
+    registry = Registry.of(store, [r.draft for r in rows])
+    unknown = {u.name: u for u in registry.unknown([r.draft for r in rows])}
+    return [
+        Problem(r.row, "部门", unknown[r.draft.department.strip()].message(), WARNING)
+        for r in rows
+        if r.draft.department.strip() in unknown
+    ]
 
 
 def read_upload(

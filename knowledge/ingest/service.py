@@ -20,6 +20,7 @@ from knowledge.ingest.meta import extract_metadata
 from knowledge.ingest.readers import SUPPORTED as DOCUMENT_SUFFIXES
 from knowledge.ingest.readers import read_document
 from knowledge.ingest.records import file_to_drafts
+from knowledge.registry import CHECKED_KINDS, Registry, UnknownDepartment
 from knowledge.store.base import ContentStore
 
 RECORD_SUFFIXES = {".json", ".jsonl", ".csv", ".xlsx"}
@@ -33,12 +34,13 @@ class IngestOptions:
     department: str | None = None
     status: Status | None = None
     actor: str = "cli"
+    strict: bool = False  # refuse the whole batch when a guide or Q&A names a department the directory lacks
 
 
 @dataclass
 class FileOutcome:
     path: str
-    outcome: str  # added | updated | unchanged | skipped | error
+    outcome: str  # added | updated | unchanged | skipped | error | refused
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -48,6 +50,9 @@ class FileOutcome:
 @dataclass
 class IngestReport:
     files: list[FileOutcome] = field(default_factory=list)
+    unknown_departments: list[UnknownDepartment] = field(default_factory=list)
+    directory: bool = True  # False: guides or Q&As came, and there is no directory to check their departments against
+    refused: bool = False  # `strict` and unknown departments: nothing was saved
 
     @property
     def errors(self) -> list[FileOutcome]:
@@ -109,7 +114,18 @@ def drafts_for(path: Path, options: IngestOptions) -> list[ItemDraft]:
     raise IngestError(f"不支持的文件类型：{suffix or '无扩展名'}，支持 {' '.join(sorted(SUFFIXES))}")
 
 
-def ingest_file(store: ContentStore, path: Path, options: IngestOptions) -> FileOutcome:
+@dataclass
+class Prepared:
+    """A file read and turned into drafts, not saved yet."""
+
+    shown: str
+    file_key: str
+    fingerprint: str
+    drafts: list[ItemDraft]
+
+
+def prepare_file(store: ContentStore, path: Path, options: IngestOptions) -> Prepared | FileOutcome:
+    """The file's drafts, or its outcome when there is nothing to save (unchanged bytes, an error)."""
     shown = str(path)
     try:
         if not path.is_file():
@@ -125,19 +141,39 @@ def ingest_file(store: ContentStore, path: Path, options: IngestOptions) -> File
     if store.file_sha256(file_key) == fingerprint:
         return FileOutcome(shown, "skipped")
     try:
-        drafts = drafts_for(path, options)
+        return Prepared(shown, file_key, fingerprint, drafts_for(path, options))
     except IngestError as exc:
         return FileOutcome(shown, "error", reason=exc.reason)
-    result = store.save_items(drafts, actor=options.actor, source_file=(file_key, fingerprint))
+
+
+def save_file(store: ContentStore, prepared: Prepared, options: IngestOptions) -> FileOutcome:
+    result = store.save_items(prepared.drafts, actor=options.actor, source_file=(prepared.file_key, prepared.fingerprint))
     outcome = "added" if result.added else "updated" if result.updated else "unchanged"
-    return FileOutcome(shown, outcome, len(result.added), len(result.updated), len(result.unchanged))
+    return FileOutcome(prepared.shown, outcome, len(result.added), len(result.updated), len(result.unchanged))
+
+
+def ingest_file(store: ContentStore, path: Path, options: IngestOptions) -> FileOutcome:
+    prepared = prepare_file(store, path, options)
+    return save_file(store, prepared, options) if isinstance(prepared, Prepared) else prepared
 
 
 def ingest_paths(store: ContentStore, paths: list[Path], options: IngestOptions, progress=None) -> IngestReport:
+    """Every file read first, the departments checked against the directory (`knowledge.registry`:
+    warnings, or with `options.strict` nothing saved while any is unknown), then each file saved in
+    its own transaction."""
     report = IngestReport()
-    files = expand_paths(paths)
-    for path in files:
-        report.files.append(ingest_file(store, path, options))
+    prepared: list[Prepared | FileOutcome] = []
+    for path in expand_paths(paths):
+        prepared.append(prepare_file(store, path, options))
         if progress:
             progress(1)
+    drafts = [d for p in prepared if isinstance(p, Prepared) for d in p.drafts]
+    registry = Registry.of(store, drafts)
+    report.unknown_departments = registry.unknown(drafts)
+    report.directory = registry.has_directory or not any(d.kind in CHECKED_KINDS for d in drafts)
+    if options.strict and report.unknown_departments:
+        report.refused = True
+        report.files = [p if isinstance(p, FileOutcome) else FileOutcome(p.shown, "refused") for p in prepared]
+        return report
+    report.files = [save_file(store, p, options) if isinstance(p, Prepared) else p for p in prepared]
     return report

@@ -267,17 +267,24 @@ def test_gaps_inbox_drafts_a_qa_and_analytics_draws_charts(consoles, staff):
     flagged = httpx.post(
         f"{base}/api/operator/flags",
         headers={"Authorization": f"Bearer {operator.json()['token']}"},
-        json={"question": "青禾助老卡年审去哪里办？", "kind": "missing", "item_id": some_item["id"], "note": "市民多次来电询问"},
+        json={
+            "question": "我电话13812345678，青禾助老卡年审去哪里办？",
+            "kind": "missing",
+            "item_id": some_item["id"],
+            "note": "市民多次来电询问",
+        },
     )
     assert flagged.status_code == 200, flagged.text
 
     editor = consoles("adm_ed")
     editor.click("[data-testid=tab-gaps]")
     group = editor.locator("[data-testid=gaps-list] > li", has_text="青禾助老卡年审去哪里办？")
-    expect(group).to_contain_text("坐席标记 1")
+    expect(group).to_contain_text("138****5678")  # the evidence is shown masked
+    expect(group).to_contain_text(re.compile(r"坐席标记 \d"))  # other tests on this stack flag like questions too
     expect(group).to_contain_text("市民多次来电询问")
     group.locator("[data-testid=gap-draft]").click()
     expect(editor.locator("#view-editor")).to_be_visible()
+    # the draft carries the question without the personal data, not its mask
     expect(editor.locator("[data-testid=ed-f-question]")).to_have_value("青禾助老卡年审去哪里办？")
     expect(editor.locator("[data-testid=ed-msg]")).to_contain_text("已根据知识缺口生成问答草稿")
 

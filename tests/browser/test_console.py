@@ -77,6 +77,10 @@ def test_handoff_claim_reply_release_and_work_order(browser, staff):
     item = open_conversation(ops, sid)
     assert "排队中" in item.inner_text() and "等待" in item.inner_text()
     assert ops.inner_text("#pk-summary").startswith("市民先问“居住证怎么办理")
+    # the assist beside the chat already holds the citizen's latest question, its suggestions and where to dispatch
+    assert ops.input_value("#assist-text") == "居住证怎么办理？"
+    assert ops.locator("#chat-view .gc-suggestion").first.is_visible() and "居住证" in ops.inner_text("#assist-list")
+    assert ops.inner_text("#assist-dept").startswith("建议派单")
     answers = ops.inner_text("#pk-answers")
     assert "置信度" in answers and "来源" in answers
     ops.locator("#pk-answers .gc-sources summary").first.click()
@@ -89,7 +93,8 @@ def test_handoff_claim_reply_release_and_work_order(browser, staff):
     ops.click("#btn-claim")
     ops.wait_for_function("document.querySelector('#conv-status').innerText === '服务中'")
     assert "已接手" in ops.inner_text("#conv-msg")
-    citizen.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工客服已接入')", timeout=SLOW)
+    claimed = "人工客服（工号 console_boss）已接入，正在为您服务。"  # the notice names the operator
+    citizen.wait_for_function(f"document.querySelector('.govbot-notice').innerText === {claimed!r}", timeout=SLOW)
     reply = "您好，我是12345坐席，请问办理居住证遇到了什么问题？"
     ops.fill("#send-text", reply)
     ops.press("#send-text", "Enter")

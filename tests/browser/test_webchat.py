@@ -125,8 +125,9 @@ def test_a_lapsed_or_forged_session_starts_a_new_one(page, stack):
     assert stored["id"] != "web-forged0000000000000" and len(stored["token"]) >= 43
 
 
-def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):
-    """A portal page served from another origin embeds the widget with one script tag."""
+@pytest.fixture
+def portal(stack, tmp_path):
+    """A portal page, served from another origin, that embeds the widget with one script tag: its address."""
     import functools
     import http.server
     import threading
@@ -137,12 +138,18 @@ def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):
         encoding="utf-8",
     )
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
-    portal = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=portal.serve_forever, daemon=True).start()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/portal.html"
+    server.shutdown()
+
+
+def test_widget_embeds_with_one_script_tag(browser, portal):
+    """A portal page served from another origin embeds the widget with one script tag."""
     context = browser.new_context()
     page = context.new_page()
     try:
-        page.goto(f"http://127.0.0.1:{portal.server_address[1]}/portal.html")
+        page.goto(portal)
         page.click(".govbot-launcher")
         page.wait_for_selector(".govbot-floating .govbot-msg.bot")
         page.fill(".govbot-form textarea", "公积金怎么提取")
@@ -151,4 +158,91 @@ def test_widget_embeds_with_one_script_tag(browser, stack, tmp_path):
         assert "公积金" in page.locator(".govbot-floating .govbot-msg.bot").last.inner_text()
     finally:
         context.close()
-        portal.shutdown()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}, {"width": 1280, "height": 800}])
+def test_the_floating_widget_keeps_its_input_on_screen_and_wraps_long_answers(browser, portal, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN", bypass_csp=True)
+    page = context.new_page()
+    try:
+        page.goto(portal)
+        page.click(".govbot-launcher")
+        page.wait_for_selector(".govbot-floating .govbot-msg.bot")
+        for question in EIGHT[:5]:
+            ask(page, question)
+        ask(page, "请问" + "居住证" * 40 + "https://www.example.gov.cn/" + "a" * 120)  # one long unbroken line
+        for selector in (".govbot-floating", ".govbot-floating textarea", ".govbot-floating .govbot-header"):
+            box = page.locator(selector).bounding_box()
+            assert box and box["x"] >= 0 and box["y"] >= 0, selector
+            assert box["x"] + box["width"] <= viewport["width"] and box["y"] + box["height"] <= viewport["height"], selector
+        log = page.locator(".govbot-floating .govbot-log")
+        assert log.evaluate("n => n.scrollHeight > n.clientHeight")  # the transcript scrolls, not the panel
+        assert log.evaluate("n => n.scrollWidth <= n.clientWidth")  # nothing wider than the panel
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    finally:
+        context.close()
+
+
+def test_a_clarifying_question_is_labelled_and_stays_so_after_reload(page):
+    asked = ask(page, "小学一年级报名是什么时间？")
+    assert "clarify" in asked.get_attribute("class") and asked.locator(".govbot-buttons button").count() >= 2
+    label = asked.locator(".govbot-label")
+    assert label.is_visible() and label.inner_text() == "需要您确认"
+    assert asked.inner_text().startswith("需要您确认")  # text a screen reader reads first, not a picture
+    assert asked.locator(".govbot-feedback").count() == 0  # a question back, not an answer to rate
+    greeting = page.locator(".govbot-msg.bot").first
+    style = "n => getComputedStyle(n).backgroundColor + getComputedStyle(n).borderLeftColor"
+    assert asked.evaluate(style) != greeting.evaluate(style)  # it looks unlike a confident answer
+    page.reload()
+    page.wait_for_selector(".govbot-msg.citizen")
+    again = page.locator(".govbot-msg.bot.clarify")
+    assert again.count() == 1 and again.locator(".govbot-label").inner_text() == "需要您确认"
+
+
+def test_every_answered_reply_can_be_rated(page):
+    with page.expect_response(lambda r: r.url.endswith("/api/chat") and r.request.method == "POST") as response:
+        answer = ask(page, "公积金怎么提取")
+    replies = response.value.json()["replies"]
+    assert replies[0]["answer_status"] == "answered"
+    bar = answer.locator(".govbot-feedback")
+    assert bar.is_visible() and bar.locator("button", has_text="有用").is_visible() and bar.locator("button", has_text="没用").is_visible()
+    bar.locator("button", has_text="没用").click()
+    page.wait_for_function("document.querySelector('.govbot-log').innerText.includes('您的反馈我们已记录')")
+    assert answer.locator(".govbot-feedback").count() == 0  # rated once
+
+
+def test_a_new_conversation_forgets_the_old_one(page):
+    ask(page, "居住证怎么办理？")
+    first = page.evaluate("JSON.parse(localStorage.getItem('govbot.chat')).id")
+    page.click(".govbot-new")
+    assert page.locator(".govbot-msg").count() == 1 and page.locator(".govbot-msg.citizen").count() == 0
+    assert page.locator(".govbot-msg.bot").inner_text().startswith("您好")  # greeted again
+    assert page.evaluate("localStorage.getItem('govbot.chat')") is None
+    answer = ask(page, "公积金怎么提取")
+    assert "公积金" in answer.inner_text()
+    second = page.evaluate("JSON.parse(localStorage.getItem('govbot.chat')).id")
+    assert second and second != first
+    page.reload()  # the new session's transcript has nothing of the old one
+    page.wait_for_selector(".govbot-msg.citizen")
+    assert page.locator(".govbot-msg.citizen").all_inner_texts() == ["公积金怎么提取"]
+
+
+def test_no_new_conversation_while_waiting_for_a_person(page):
+    assert page.locator(".govbot-new").is_enabled()
+    page.click(".govbot-human")
+    page.wait_for_function("document.querySelector('.govbot-notice').innerText.includes('人工')")
+    fresh = page.locator(".govbot-new")
+    assert fresh.is_disabled() and "排队" in fresh.get_attribute("title")
+
+
+def test_the_character_counter_appears_from_800_characters(page):
+    counter = page.locator(".govbot-count")
+    assert counter.get_attribute("aria-live") == "polite"
+    page.fill(".govbot-form textarea", "字" * 799)
+    assert not counter.is_visible() and counter.inner_text() == ""
+    page.fill(".govbot-form textarea", "字" * 856)
+    assert counter.is_visible() and counter.inner_text() == "856/1000" and "full" not in counter.get_attribute("class")
+    page.fill(".govbot-form textarea", "字" * 1200)  # the textarea keeps 1000
+    assert counter.inner_text().startswith("1000/1000") and "full" in counter.get_attribute("class")
+    textarea = page.locator(".govbot-form textarea").bounding_box()
+    assert textarea and textarea["y"] + textarea["height"] <= 800  # the counter does not push the input off screen

@@ -431,3 +431,14 @@ def test_import_of_a_pdf_made_by_the_test(client, as_):
     assert done.status_code == 200 and done.json()["added"] == 2
     drafts = client.get("/api/admin/items", headers=as_("ed_mz"), params={"q": "特困供养多久"}).json()["items"]
     assert drafts and drafts[0]["status"] == "draft" and drafts[0]["department"] == MINZHENG
+
+
+def test_saving_an_item_whose_department_the_directory_lacks_warns_with_the_closest_entry(client, as_, app_home):
+    from knowledge.content import ItemDraft, Kind
+
+    store = client.app.state.kb.store
+    store.save_items([ItemDraft(Kind.HOTLINE, MINZHENG, {"handles": "低保、养老服务、婚姻登记"}, key="dept-mz-registry")], actor="test")
+    typo = new_qa(client, as_("root"), {"question": "婚姻登记要预约吗？", "answer": "可在示例办App预约。"}, department="民政局")
+    assert "“民政局”不在部门目录中" in typo["department_warning"] and "示例市民政局" in typo["department_warning"]
+    listed = new_qa(client, as_("root"), {"question": "低保多久审批？", "answer": "20个工作日。"}, department=MINZHENG)
+    assert listed["department_warning"] == ""

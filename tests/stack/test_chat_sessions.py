@@ -62,6 +62,17 @@ def test_an_idle_session_lapses(stack):
     assert fresh.say("居住证怎么办理")["replies"]
 
 
+def test_replies_and_history_carry_the_answer_status(stack):
+    citizen = Chat(stack["base"])
+    clarify = citizen.say("小学一年级报名是什么时间？")["replies"]
+    assert clarify[0]["answer_status"] == "clarify" and len(clarify[0]["buttons"]) >= 2
+    answered = citizen.say("公积金怎么提取")["replies"]
+    assert answered[0]["answer_status"] == "answered" and answered[0]["sources"]
+    history = citizen.history()
+    assert [m["answer_status"] for m in history if m["role"] == "bot"][:2] == ["clarify", "answered"]
+    assert all(m["answer_status"] is None for m in history if m["role"] == "citizen")
+
+
 def test_turns_beyond_the_rate_get_429_with_retry_after(sample_home):
     settings = Settings(home=sample_home, rasa_port=1, action_port=1, rasa_timeout_s=1, chat_turns_per_minute_session=2)
     with TestClient(create_app(settings)) as client:

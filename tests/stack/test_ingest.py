@@ -136,3 +136,39 @@ def test_ingest_options_set_region_department_and_status(make_kb, tmp_path):
     item = kb.store.get_by_key("qa-test-1")
     assert item.region == "示例市城东区" and item.status == Status.DRAFT
     assert len(kb.index) == 0  # drafts are never indexed
+
+
+DIRECTORY_ENTRY = {
+    "kind": "hotline",
+    "key": "dept-test-zhifa",
+    "title": "示例市南湖区综合行政执法局",
+    "handles": "南湖区的占道经营、油烟和噪声投诉。",
+    "phone": "0000-8732319",
+    "region": "示例市",
+    "status": "published",
+}
+
+
+def test_the_sample_knowledge_base_names_only_departments_of_its_directory():
+    from knowledge.ingest.service import IngestOptions, drafts_for
+    from knowledge.registry import Registry
+
+    drafts = [d for path in sorted((REPO / "data" / "kb").glob("*.jsonl")) for d in drafts_for(path, IngestOptions())]
+    registry = Registry(d.title for d in drafts if d.kind.value == "hotline")
+    assert registry.has_directory and registry.unknown(drafts) == []
+
+
+def test_strict_ingest_refuses_a_department_missing_from_the_directory_and_suggests_the_closest(tmp_path):
+    home = tmp_path / "home"
+    typo = {**QA, "department": "南湖区综合行政执法局"}
+    path = write_jsonl(tmp_path / "batch.jsonl", [DIRECTORY_ENTRY, typo])
+    refused = run_cli(home, "ingest", "--strict", str(path))
+    assert refused.returncode == 2
+    assert "“南湖区综合行政执法局”不在部门目录中" in refused.stderr and "是否应为“示例市南湖区综合行政执法局”" in refused.stderr
+    assert "没有导入任何文件" in refused.stderr
+    asked = run_cli(home, "ask", "--json", "示例市的办事大厅周末开门吗？")
+    assert json.loads(asked.stdout)["status"] == "no_answer"  # nothing of the batch was saved
+
+    warned = run_cli(home, "ingest", str(path))  # without --strict: imported, with the same warning
+    assert warned.returncode == 0 and "警告：部门“南湖区综合行政执法局”不在部门目录中" in warned.stderr
+    assert "新增条目 2" in warned.stdout

@@ -477,7 +477,7 @@ def test_operators_flag_wrong_and_missing_answers(seeded):
     # the flags arrive in the gaps inbox
     groups = app.get("/api/admin/gaps", params={"department": "示例市公安局"}, headers=login(app, "ins_admin")).json()
     flagged = _group_with(groups["groups"], "外地人住多久能办居住证")
-    assert flagged["sources"]["flag"] == 1 and flagged["items"][0]["id"] == item.id
-    assert flagged["items"][0]["title"] == item.title and flagged["flags"][0]["operator"] == "ins_op"
+    assert flagged["sources"]["flag"] >= 1 and item.id in [i["id"] for i in flagged["items"]]  # with like questions
+    assert item.title in [i["title"] for i in flagged["items"]] and "ins_op" in [f["operator"] for f in flagged["flags"]]
     boss = login(app, "ins_boss")
     assert app.post("/api/operator/flags", headers=boss, json={"question": "公积金贷款额度是多少", "kind": "missing"}).status_code == 200

@@ -29,9 +29,9 @@ def staff(stack):
 
 
 def waiting_citizen(base: str) -> Chat:
-    """A citizen who asked about street vending (城管) and then for a person: waiting in a queue."""
+    """A citizen who reported a broken streetlight (城管) and then asked for a person: waiting in a queue."""
     citizen = Chat(base)
-    citizen.say("占道经营归哪个部门管？")
+    citizen.say("人民路的路灯坏了好几天了，归哪个部门管？")
     assert citizen.say("转人工")["status"] == "waiting"
     return citizen
 
@@ -50,15 +50,16 @@ def bearer(base: str, name: str) -> httpx.Client:
 def test_handoff_claim_chat_release(staff):
     base = staff["base"]
     citizen = Chat(base)
-    citizen.say("占道经营归哪个部门管？")
+    citizen.say("人民路的路灯坏了好几天了，归哪个部门管？")
     waiting = citizen.say("转人工")
     assert waiting["status"] == "waiting"
     operator = bearer(base, "op_cg")
     queue = operator.get("/api/operator/queue").json()
     entry = next(c for c in queue if c["id"] == citizen.session_id)
     assert entry["status"] == "waiting" and entry["department"] == "示例市城市管理局" and entry["waiting_seconds"] >= 0
-    assert entry["last_question"] == "占道经营归哪个部门管？" and entry["channel"] == "web"  # what the card shows
+    assert entry["last_question"] == "人民路的路灯坏了好几天了，归哪个部门管？" and entry["channel"] == "web"  # what the card shows
     assert operator.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 200
+    assert citizen.history()[-1]["text"] == "人工客服（工号 op_cg）已接入，正在为您服务。"  # the citizen is told who
     other = bearer(base, "op_cg2")
     assert other.post(f"/api/operator/conversations/{citizen.session_id}/claim").status_code == 409
     assert other.post(f"/api/operator/conversations/{citizen.session_id}/messages", json={"text": "x"}).status_code == 409
@@ -91,6 +92,16 @@ def test_a_centre_operator_without_a_department_works_every_queue(staff):
     assert centre.post(f"/api/operator/conversations/{citizen.session_id}/release").status_code == 200
     pressed = citizen.history()
     assert "转人工" in [m["text"] for m in pressed if m["role"] == "citizen"]
+
+
+def test_a_greeting_then_a_person_waits_in_the_centres_own_queue(staff):
+    base = staff["base"]
+    citizen = Chat(base)
+    citizen.say("你好")
+    assert citizen.say("转人工")["status"] == "waiting"
+    centre = bearer(base, "op_centre")
+    entry = next(c for c in centre.get("/api/operator/queue").json() if c["id"] == citizen.session_id)
+    assert entry["department"] == ""  # nothing said that a department owns: the centre reads it first
 
 
 def test_transfer_goes_only_to_known_departments_and_the_citizen_is_told(staff):
@@ -174,7 +185,10 @@ def test_assist_suggests_answers_and_a_department(staff):
     body = operator.post("/api/assist", json={"text": "市民问居住证办理要带什么材料"}).json()
     assert 1 <= len(body["suggestions"]) <= 3
     assert body["suggestions"][0]["sources"] and "居住证" in body["suggestions"][0]["sources"][0]["title"]
-    assert body["department"]["name"] and body["department"]["reason"]
+    assert body["department"]["name"] and body["department"]["reason"] and body["follow_up"] is None
+    # several services fit and the answer differs: the question to ask the caller
+    both = operator.post("/api/assist", json={"text": "出入境证件的工本费是多少？"}).json()
+    assert both["follow_up"] and len(both["follow_up"]["options"]) >= 2 and both["follow_up"]["question"].startswith("请问您咨询的是")
     assert httpx.post(f"{staff['base']}/api/assist", json={"text": "x"}).status_code == 401
 
 
@@ -206,7 +220,10 @@ def test_handoff_packet_has_transcript_answers_and_department(staff):
     assert packet["answers"] and packet["answers"][0]["sources"] and packet["answers"][0]["confidence"] is not None
     assert "居住证" in packet["slots"]["service"]
     assert all("13812345678" not in m["text"] for m in packet["transcript"])
-    assert packet["suggested_department"]["name"]
+    assert packet["suggested_department"]["name"] and "phone" in packet["suggested_department"]
+    # the assist beside the chat: suggestions for the citizen's latest question (masked)
+    assert packet["latest_question"] and "13812345678" not in packet["latest_question"]
+    assert packet["suggestions"] and all(s["sources"] for s in packet["suggestions"])
 
 
 def _records(stack):

@@ -100,6 +100,17 @@ def test_qa_workbook_previews_then_commits_with_the_importers_department_and_reg
     assert store.versions(items[0].id)[0].actor == "editor1"
 
 
+def test_a_department_missing_from_the_directory_warns_on_its_row_with_the_closest_entry(store):
+    store.save_items(
+        [ItemDraft(Kind.HOTLINE, DEPT, {"handles": "医保参保、报销、异地就医备案"}, key="dept-yibao", department=DEPT)], actor="t"
+    )
+    rows = [QA_ROWS[0][:3] + ["医疗保障局", "", ""], QA_ROWS[1]]
+    result = preview(store, xlsx(QA_HEAD, *rows), department=None)  # an administrator's import: any department
+    assert result.ok, [p.to_dict() for p in result.problems]  # a warning, not an error: the editor decides
+    (warned,) = warnings(result)
+    assert warned.row == 2 and warned.column == "部门" and "是否应为“示例市医疗保障局”" in warned.message
+
+
 def test_reimport_under_any_filename_is_unchanged_and_adds_nothing(store):
     data = xlsx(QA_HEAD, *QA_ROWS)
     commit_import(store, preview(store, data, "四月问答.xlsx"), status=Status.PUBLISHED, actor="a")

@@ -11,7 +11,7 @@ from datetime import date
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge.pii import find_pii, mask, redact
+from knowledge.pii import find_pii, mask, redact, without_masks
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK = "10X98765432"
@@ -118,6 +118,17 @@ def test_examples_keep_head_and_tail():
     assert mask("卡号６２２２－０２１２－３４５６－７８９０") == "卡号6222 **** **** 7890"
     assert mask("邮箱 zhang.san@example.com") == "邮箱 z***@example.com"
     assert mask("2024-05-01 13812345678") == "2024-05-01 138****5678"
+
+
+def test_a_draft_from_a_masked_question_carries_no_mask():
+    def draft(text):
+        return without_masks(mask(text))
+
+    assert draft("我身份证110101199003077578，社保卡丢了怎么补") == "社保卡丢了怎么补"  # the clause was only the number
+    assert draft("我手机号13812345678一直收不到验证码，怎么办？") == "我手机号一直收不到验证码，怎么办？"
+    assert draft("银行卡6222021234567890123被冻结了，工资发不下来怎么办") == "银行卡被冻结了，工资发不下来怎么办"
+    assert draft("邮箱zhang@qq.com，公积金怎么提取") == "公积金怎么提取"
+    assert draft("居住证怎么办？") == "居住证怎么办？"
 
 
 ADVERSARIAL = {

@@ -107,6 +107,9 @@ async def widget_css() -> FileResponse:
     return FileResponse(STATIC / "chat" / "widget.css", media_type=TYPES[".css"])
 
 
+TOLD = ("claimed", "released", "transferred")  # the bot's messages about the service, pushed as they happen
+
+
 @router.get("/api/chat/{session_id}/events", summary="实时消息流（SSE）：人工客服的回复和会话状态变化")
 async def events(session_id: str, request: Request, after: int = Query(0, ge=0, le=MAX_INT)) -> StreamingResponse:
     await asyncio.to_thread(holder, request, session_id)
@@ -131,8 +134,9 @@ async def events(session_id: str, request: Request, after: int = Query(0, ge=0, 
                     yield f"event: queue\ndata: {json.dumps({'ahead': place[0], 'minutes': place[1]})}\n\n"
             for message in records.history(session_id, last_seq):
                 last_seq = message.seq
-                if message.role == "operator" or message.payload.get("event") == "transferred":  # told as it happens
+                if message.role == "operator" or message.payload.get("event") in TOLD:  # told as it happens
                     data = {"seq": message.seq, "role": message.role, "text": message.text, "time": message.time}
+                    data["event"] = message.payload.get("event")
                     quiet_since = loop.time()
                     yield f"event: message\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
             await records.changes.wait(session_id, ticket, POLL_S)

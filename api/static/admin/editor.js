@@ -168,7 +168,8 @@ async function save(event) {
     if (seq !== ed.seq) return;
     const next = item.live_version ? "须提交审核并发布后才会替换线上的 v" + item.live_version + "。"
                                    : "确认无误后请点“提交审核”。";
-    setPending(item.id, "已保存为草稿 v" + item.version + "，" + next, "ok");
+    const warning = item.department_warning ? "注意：" + item.department_warning : "";  // the department registry
+    setPending(item.id, "已保存为草稿 v" + item.version + "，" + next + warning, warning ? "error" : "ok");
     go("#item/" + item.id);
   } catch (err) {
     if (seq !== ed.seq) return;

@@ -30,7 +30,7 @@ const sourcesText = (sources) => Object.keys(SOURCE).filter((k) => sources && so
 function draftButton(group, status) {
   const b = button("生成问答草稿", "ga-primary ga-small", "gap-draft");
   b.addEventListener("click", async () => {
-    const body = { kind: "qa", fields: { question: group.question } };
+    const body = { kind: "qa", fields: { question: group.draft_question || group.question } };
     if (isAdmin()) {
       body.department = group.department || department("gaps-dept");
       if (!body.department) { note(status, "该组问题没有对应部门，请先在上方填写部门再生成。", "error"); return; }

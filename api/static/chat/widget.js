@@ -60,6 +60,10 @@
   root.setAttribute("aria-label", HOTLINE + "政务服务智能助手");
   var header = el("div", "govbot-header");
   header.appendChild(el("h1", null, HOTLINE + "政务服务智能助手"));
+  var fresh = el("button", "govbot-new", "新对话");  // forget this conversation, start another
+  fresh.type = "button";
+  fresh.title = "清空记录，开始新的对话";
+  header.appendChild(fresh);
   var human = el("button", "govbot-human", "转人工");
   human.type = "button";
   header.appendChild(human);
@@ -75,7 +79,9 @@
   input.setAttribute("aria-label", "输入问题");
   var send = el("button", null, "发送");
   send.type = "submit";
-  form.appendChild(input); form.appendChild(send);
+  var count = el("div", "govbot-count");  // empty below 800 characters; a live region, so it is always there
+  count.setAttribute("aria-live", "polite");
+  form.appendChild(input); form.appendChild(send); form.appendChild(count);
   root.appendChild(header); root.appendChild(notice); root.appendChild(log); root.appendChild(form);
 
   if (mode === "page") {
@@ -108,11 +114,19 @@
   function setStatus(next) {
     status = next;
     if (status !== "waiting") place = null;
+    if (status !== "human") agent = "";
     if (status === "waiting") { notice.textContent = waitingText(); notice.hidden = false; }
-    else if (status === "human") { notice.textContent = "人工客服已接入，正在为您服务。"; notice.hidden = false; }
+    else if (status === "human") {
+      notice.textContent = agent || "人工客服已接入，正在为您服务。"; notice.hidden = false;
+    }
     else { notice.hidden = true; }
-    human.disabled = status !== "bot";
+    human.disabled = fresh.disabled = status !== "bot";
+    fresh.title = fresh.disabled ? "您正在排队或由人工客服服务，开始新对话会让您离开排队，请先结束当前服务" : "清空记录，开始新的对话";
   }
+
+  /* The claim names the operator ("人工客服（工号 …）已接入…"): the notice shows it while that service lasts. */
+  var agent = "";
+  function noteAgent(m) { if (m.event === "claimed") agent = m.text; else if (m.event) agent = ""; }
 
   /* The first source is always in view (an answer you can check); the others one click away. */
   function sourceLine(s) { return ["《" + s.title + "》", s.doc_number, s.department, s.date].filter(Boolean).join(" "); }
@@ -150,9 +164,12 @@
     box.appendChild(bar);
   }
 
-  function render(role, text, sources, buttons) {
-    var box = el("div", "govbot-msg " + role);
+  /* answer: the answer pipeline's status of a bot reply; a clarifying question says so at its top. */
+  function render(role, text, sources, buttons, answer) {
+    var clarify = role === "bot" && answer === "clarify";
+    var box = el("div", "govbot-msg " + role + (clarify ? " clarify" : ""));
     if (role === "operator") box.appendChild(el("div", "govbot-who", "人工客服"));
+    if (clarify) box.appendChild(el("div", "govbot-label", "需要您确认"));
     box.appendChild(document.createTextNode(text));
     renderSources(box, sources);
     if (buttons && buttons.length) {
@@ -165,7 +182,7 @@
       });
       box.appendChild(row);
     }
-    if (role === "bot" && sources && sources.length) renderFeedback(box);
+    if (role === "bot" && ((sources && sources.length) || answer === "answered")) renderFeedback(box);
     log.appendChild(box);
     scroll();
     return box;
@@ -194,7 +211,7 @@
     // the choices offered so far are used or stale once the citizen says something else
     Array.prototype.forEach.call(log.querySelectorAll(".govbot-buttons button"), function (b) { b.disabled = true; });
     if (shown) render("citizen", shown);
-    send.disabled = true;
+    send.disabled = fresh.disabled = true;
     if (status === "bot") showTyping(true);
     return send_(body, false)
       .then(function (res) {
@@ -203,14 +220,14 @@
           render("bot", (res.data && res.data.detail) || ("服务暂时不可用，请拨打" + HOTLINE + "。"));
           return;
         }
-        res.data.replies.forEach(function (r) { render("bot", r.text, r.sources, r.buttons); });
+        res.data.replies.forEach(function (r) { render("bot", r.text, r.sources, r.buttons, r.answer_status); });
         setStatus(res.data.status);
       })
       .catch(function () {
         showTyping(false);
         render("bot", "网络连接失败，请检查网络后重试，或拨打" + HOTLINE + "热线。");
       })
-      .then(function () { send.disabled = false; });
+      .then(function () { send.disabled = false; fresh.disabled = status !== "bot"; });
   }
 
   form.addEventListener("submit", function (event) {
@@ -218,12 +235,26 @@
     var text = input.value.trim();
     if (!text) return;
     input.value = "";
+    counted();
     post({ text: text }, text);
   });
+  function counted() {  // from 800 characters: how many of the 1000 allowed
+    var n = input.value.length, full = n >= input.maxLength;
+    count.textContent = n < 800 ? "" : n + "/" + input.maxLength + (full ? " 已达字数上限" : "");
+    count.classList.toggle("full", full);
+  }
+  input.addEventListener("input", counted);
   input.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); form.requestSubmit(); }
   });
   human.addEventListener("click", function () { post({ payload: "/request_human" }, "转人工"); });
+  fresh.addEventListener("click", function () {  // the next message opens a new session
+    if (status !== "bot" || send.disabled) return;  // leaving a queue this way would lose the citizen's place
+    forget();
+    log.textContent = ""; typing = null;
+    greet();
+    input.focus();
+  });
 
   /* Server-sent events read through fetch (EventSource cannot send the token): an operator's replies
    * and status changes arrive as they happen; a dropped stream is opened again after a pause. */
@@ -272,7 +303,10 @@
       place = m;
       if (status === "waiting") notice.textContent = waitingText();
     }
-    else if (event === "message" && m.seq > lastSeq) { lastSeq = m.seq; render(m.role, m.text); }
+    else if (event === "message" && m.seq > lastSeq) {
+      lastSeq = m.seq; render(m.role, m.text); noteAgent(m);
+      if (status === "human" && agent) notice.textContent = agent;
+    }
   }
 
   function greet() {
@@ -288,7 +322,9 @@
         return r.ok ? r.json() : { messages: [] };
       })
       .then(function (data) {
-        data.messages.forEach(function (m) { render(m.role, m.text, m.sources); lastSeq = Math.max(lastSeq, m.seq); });
+        data.messages.forEach(function (m) {
+          render(m.role, m.text, m.sources, null, m.answer_status); noteAgent(m); lastSeq = Math.max(lastSeq, m.seq);
+        });
         if (!data.messages.length) greet();
       })
       .catch(function () { /* offline: the first send will say so */ })

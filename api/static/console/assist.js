@@ -13,6 +13,8 @@ export function resetAssist() {
   clear($("assist-list"));
   clear($("assist-dept"));
   show($("assist-dept"), false);
+  clear($("assist-follow"));
+  show($("assist-follow"), false);
   note($("assist-msg"), "");
 }
 
@@ -35,17 +37,17 @@ function flag(kind, itemId, btn) {
           (err) => { btn.disabled = false; note($("assist-msg"), "报告失败：" + err.message, "error"); });
 }
 
+/* Where to dispatch: the department with its phone and the duty it matched; when the model is
+ * unsure, the hotline centre and the likeliest departments; nothing for a greeting. */
 function renderDepartment(department) {
   const dept = $("assist-dept");
   clear(dept);
-  if (department && department.name) {
-    dept.appendChild(el("strong", null, "建议派单："));
-    dept.appendChild(el("span", "gc-dept-name", department.name));
-    if (department.reason) dept.appendChild(el("div", "gc-muted", department.reason));
-    show(dept, true);
-  } else {
-    show(dept, false);
-  }
+  if (!department) { show(dept, false); return; }
+  dept.appendChild(el("strong", null, "建议派单："));
+  dept.appendChild(el("span", "gc-dept-name", department.name || "无需派单"));
+  if (department.phone) dept.appendChild(el("span", "gc-dept-phone", " 电话 " + department.phone));
+  if (department.reason) dept.appendChild(el("div", "gc-muted", department.reason));
+  show(dept, true);
 }
 
 function suggestionItem(s, i) {
@@ -69,10 +71,26 @@ function suggestionItem(s, i) {
   return li;
 }
 
+/* When the answer depends on which service the caller means: the question to ask them. */
+function renderFollowUp(followUp) {
+  const box = $("assist-follow");
+  clear(box);
+  if (followUp && followUp.question) {
+    box.appendChild(el("strong", null, "建议追问："));
+    box.appendChild(el("span", null, followUp.question));
+    const use = button("插入", "gc-insert");
+    use.setAttribute("aria-label", "把建议追问插入回复框");
+    use.addEventListener("click", () => insert(followUp.question));
+    box.appendChild(use);
+  }
+  show(box, !!(followUp && followUp.question));
+}
+
 function renderAssist(data) {
   const list = $("assist-list");
   clear(list);
   renderDepartment(data.department);
+  renderFollowUp(data.follow_up);
   const suggestions = (data.suggestions || []).slice(0, 3);
   note($("assist-msg"), suggestions.length ? "" : "知识库中没有找到合适的答案，请按规范答复或转交相关部门。");
   const missing = button("报告知识缺失", "gc-flag", "flag-missing");
@@ -81,6 +99,16 @@ function renderAssist(data) {
   row.appendChild(missing);
   list.appendChild(row);
   suggestions.forEach((s, i) => list.appendChild(suggestionItem(s, i)));
+}
+
+/** The suggestions the handoff packet brought for the citizen's latest question, shown at once
+ * when a conversation opens (the operator can still type another question). */
+export function showAssistFor(question, data) {
+  if (!question) return;
+  state.assistSeq += 1;
+  $("assist-text").value = question;
+  state.assistAsked = question.slice(0, 1000);
+  renderAssist(data);
 }
 
 /** Asks for suggestions for what is in the box; a newer question drops the answer to an older one. */

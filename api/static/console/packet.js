@@ -5,6 +5,7 @@ import { $, el, clear } from "../shared/dom.js";
 import { clock } from "../shared/format.js";
 import { WO_TYPE, confidence } from "./labels.js";
 import { renderSources } from "./sources.js";
+import { showAssistFor } from "./assist.js";
 
 /** Empties the packet before another conversation's arrives. */
 export function clearPacket() {
@@ -17,7 +18,8 @@ function renderDepartment(suggested) {
   clear(dept);
   dept.appendChild(el("strong", null, "建议部门："));
   if (suggested) {
-    dept.appendChild(el("span", "gc-dept-name", suggested.name));
+    dept.appendChild(el("span", "gc-dept-name", suggested.name || "无需派单"));
+    if (suggested.phone) dept.appendChild(el("span", "gc-dept-phone", " 电话 " + suggested.phone));
     if (suggested.reason) dept.appendChild(el("span", "gc-muted", "（" + suggested.reason + "）"));
     $("transfer-dept").placeholder = suggested.name;
   } else {
@@ -55,6 +57,7 @@ export function renderPacket(p) {
     });
   renderDepartment(p.suggested_department);
   renderAnswers(p.answers);
+  showAssistFor(p.latest_question, { suggestions: p.suggestions, department: p.suggested_department });
   // prefill the work order from what the citizen gave
   if (!$("wo-phone").value && s.phone) $("wo-phone").value = s.phone;
   if (s.work_order_type && WO_TYPE[s.work_order_type]) $("wo-type").value = s.work_order_type;
