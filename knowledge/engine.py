@@ -217,19 +217,12 @@ class Knowledge:
 
     def _report(self, answer: Answer, *, channel: str = "", conversation_id: str = "") -> None:
         """What the answer was, for `on_answer`: its item, or for a refusal where the question would
-        be dispatched (the best directory entry among the hits already found)."""
+        be dispatched (the dispatch model's department; "" for a greeting, the centre when unsure)."""
         try:
             source = next((s for s in answer.sources if s.key and s.key == answer.item_key), None)
             routed = ""
             if source is None and answer.status in (AnswerStatus.NO_ANSWER, AnswerStatus.CLARIFY):
-                with self._lock:
-                    directory = {
-                        m.key: m.title
-                        for m in self.index.meta.values()
-                        if m.kind == "hotline" and self.settings.hotline_number not in m.title
-                    }
-                routed = next((directory[k] for k in answer.ranked_keys if k in directory), "")
-                routed = routed or (fallback_department(self.settings.hotline_number) if answer.ranked_keys else "")
+                routed = self.department_for(answer.question).name
             self.on_answer(
                 AnswerRecord(
                     question=answer.question,
