@@ -7,6 +7,8 @@ is the labelled one at or above its threshold (a greeting: nothing dispatched); 
 threshold the case goes to the hotline centre with candidates, counted as not dispatched.
 
     .venv/bin/python -m bench.dispatch [--set FILE] [--out FILE]
+
+(`--set data/dispatch/heldout/DH2.jsonl --out bench/results/dispatch_dh2.json` for the second set.)
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ HELDOUT = REPO / "data" / "dispatch" / "heldout" / "DH1.jsonl"
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--set", type=Path, default=HELDOUT)
+    ap.add_argument("--set", type=lambda p: Path(p).resolve(), default=HELDOUT)
     ap.add_argument("--out", type=str, default=None)
     args = ap.parse_args()
     configure_threads()
