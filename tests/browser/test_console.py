@@ -152,7 +152,8 @@ def test_handoff_claim_reply_release_and_work_order(browser, staff):
     ops.click("#tab-phone")
     assert ops.locator("#phone-view #assist").is_visible() and not ops.locator("#chat-view").is_visible()
     ops.fill("#assist-text", "居住证要带什么材料")
-    ops.click("#assist-submit")
+    ops.click("#assist-submit")  # the box held the packet's suggestions: wait for this question's
+    ops.wait_for_function("!document.querySelector('#assist-submit').disabled", timeout=SLOW)
     ops.wait_for_selector("#phone-view .gc-suggestion")
     suggestions = ops.locator("#phone-view .gc-suggestion")
     assert 1 <= suggestions.count() <= 3

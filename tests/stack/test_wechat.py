@@ -634,9 +634,15 @@ def test_late_answers_go_through_the_outbox_retried_and_kept_across_restarts(sta
     assert citizen.say("公积金怎么提取") is None
     fake.wait_for(lambda: fake.delivered(citizen.openid) and fake.delivered("oLeftByTheLastRun"))
     assert len(fake.delivered(citizen.openid)) == 1 and any(s["errcode"] == -1 for s in fake.sends)
-    with records.engine.connect() as conn:
-        states = {r.recipient: r.state for r in conn.execute(select(outbox)) if r.recipient in (citizen.openid, "oLeftByTheLastRun")}
-    assert states == {citizen.openid: "sent", "oLeftByTheLastRun": "sent"} and left
+
+    def states() -> dict:  # settled just after WeChat answered the send: read until it is (or 10 s)
+        with records.engine.connect() as conn:
+            return {r.recipient: r.state for r in conn.execute(select(outbox)) if r.recipient in (citizen.openid, "oLeftByTheLastRun")}
+
+    deadline = time.time() + 10
+    while set(states().values()) != {"sent"} and time.time() < deadline:
+        time.sleep(0.1)
+    assert states() == {citizen.openid: "sent", "oLeftByTheLastRun": "sent"} and left
 
 
 def test_closed_window_45015_is_logged_not_reported_as_sent(stack, slow, caplog):

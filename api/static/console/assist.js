@@ -9,6 +9,7 @@ import { renderSources } from "./sources.js";
 
 export function resetAssist() {
   state.assistSeq += 1;
+  state.assistFor = null;
   $("assist-text").value = "";
   clear($("assist-list"));
   clear($("assist-dept"));
@@ -102,9 +103,11 @@ function renderAssist(data) {
 }
 
 /** The suggestions the handoff packet brought for the citizen's latest question, shown at once
- * when a conversation opens (the operator can still type another question). */
-export function showAssistFor(question, data) {
-  if (!question) return;
+ * when a conversation opens: once per conversation, so that a reload of its packet (it left the
+ * queue, it was released) never replaces what the operator has asked since. */
+export function showAssistFor(conversationId, question, data) {
+  if (!question || state.assistFor === conversationId) return;
+  state.assistFor = conversationId;
   state.assistSeq += 1;
   $("assist-text").value = question;
   state.assistAsked = question.slice(0, 1000);

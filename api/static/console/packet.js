@@ -57,7 +57,7 @@ export function renderPacket(p) {
     });
   renderDepartment(p.suggested_department);
   renderAnswers(p.answers);
-  showAssistFor(p.latest_question, { suggestions: p.suggestions, department: p.suggested_department });
+  showAssistFor(p.id, p.latest_question, { suggestions: p.suggestions, department: p.suggested_department });
   // prefill the work order from what the citizen gave
   if (!$("wo-phone").value && s.phone) $("wo-phone").value = s.phone;
   if (s.work_order_type && WO_TYPE[s.work_order_type]) $("wo-type").value = s.work_order_type;

@@ -26,7 +26,7 @@ export const state = {
   queueTimer: null, historyTimer: null,
   conv: null, info: null, epoch: 0,        // the open conversation; epoch bumps when another one opens
   lastSeq: 0, seen: {}, missing: false,
-  assistSeq: 0, assistTimer: null, assistAsked: "",
+  assistSeq: 0, assistTimer: null, assistAsked: "", assistFor: null,  // assistFor: the conversation whose packet filled the assist
 };
 
 /** "/api/operator/conversations/<id><tail>" */
