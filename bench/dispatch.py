@@ -35,15 +35,14 @@ def main() -> int:
 
     from govbot.settings import Settings
     from knowledge.answer.pipeline import fallback_department
-    from knowledge.dispatch.decide import Entry, dispatch
+    from knowledge.dispatch.decide import dispatch, read_directory
     from knowledge.dispatch.model import NONE, DispatchModel
     from knowledge.embeddings import load_embeddings
     from knowledge.pii import redact
     from knowledge.text import normalize
 
     settings = Settings()
-    rows = [json.loads(line) for line in (REPO / "data" / "kb" / "hotline.jsonl").read_text(encoding="utf-8").splitlines()]
-    directory = [Entry(r["key"], r["title"], r.get("handles", ""), r.get("phone", "")) for r in rows if r.get("kind") == "hotline"]
+    directory = read_directory(REPO / "data" / "kb" / "hotline.jsonl")
     model = DispatchModel.load()
     embeddings = load_embeddings(str(settings.model_dir), settings.embed_batch_size)
     centre = fallback_department(settings.hotline_number)

@@ -238,9 +238,8 @@ def cmd_train_reader(args) -> int:
 def cmd_train_dispatch(args) -> int:
     """The dispatch model from data/dispatch/train and a directory: the sample one (the shipped
     model), or with --home the directory published in $GOVBOT_HOME (saved to $GOVBOT_HOME/dispatch)."""
-    import json
 
-    from knowledge.dispatch.decide import Entry
+    from knowledge.dispatch.decide import read_directory
     from knowledge.dispatch.model import SHIPPED
     from knowledge.dispatch.train import train
 
@@ -252,9 +251,7 @@ def cmd_train_dispatch(args) -> int:
     else:
         from knowledge.embeddings import load_embeddings
 
-        rows = [json.loads(line) for line in (REPO / "data" / "kb" / "hotline.jsonl").read_text(encoding="utf-8").splitlines()]
-        fields = [r for r in rows if r.get("kind") == "hotline"]
-        directory = [Entry(r["key"], r["title"], r.get("handles", ""), r.get("phone", "")) for r in fields]
+        directory = read_directory(REPO / "data" / "kb" / "hotline.jsonl")
         encode = load_embeddings(str(settings.model_dir), settings.embed_batch_size)
     if not directory:
         raise UsageError("知识库中没有已发布的部门目录（热线部门条目），无法训练派单模型；请先导入部门目录")

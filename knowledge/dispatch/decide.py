@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -29,9 +31,20 @@ def _bigrams(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
+def duties(entry: Entry) -> list[str]:
+    """The entry's duties, one clause each ("路灯不亮、市政道路破损、井盖缺失和损坏")."""
+    return [c.strip() for c in _CLAUSES.split(entry.handles) if len(c.strip()) >= 4]
+
+
+def read_directory(path: Path) -> list[Entry]:
+    """The directory entries of a JSONL file in the `govbot ingest` format (the sample's `hotline.jsonl`)."""
+    rows = [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [Entry(r["key"], r["title"], r.get("handles", ""), r.get("phone", "")) for r in rows if r.get("kind") == "hotline"]
+
+
 def duty_clause(entry: Entry, text: str) -> str:
     """The clause of the entry's duties closest to the text (shown as the reason, not used to decide)."""
-    clauses = [c.strip() for c in _CLAUSES.split(entry.handles) if len(c.strip()) >= 4]
+    clauses = duties(entry)
     if not clauses:
         return ""
     asked = _bigrams(text)

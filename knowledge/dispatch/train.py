@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import numpy as np
 
-from knowledge.dispatch.decide import Entry
+from knowledge.dispatch.decide import Entry, duties
 from knowledge.dispatch.model import NONE, DispatchModel
 from knowledge.reader.asked import AskedField
 from knowledge.text import normalize
@@ -27,7 +26,6 @@ from knowledge.text import normalize
 TARGET = 0.95  # of the texts the model dispatches, at least this share to the right department
 TEMPERATURES = [round(t, 2) for t in np.arange(0.05, 1.51, 0.01)]
 THRESHOLDS = [round(t, 2) for t in np.arange(0.05, 1.0, 0.01)]
-_CLAUSES = re.compile(r"[；;。]")
 
 
 def read_texts(folder: Path) -> dict[str, list[dict]]:
@@ -43,13 +41,7 @@ def duty_texts(directory: list[Entry], hotline: str) -> list[dict]:
     """Each entry's duties, one clause a text; not the hotline's own entry, whose duties list what
     citizens may bring to it ("对违法违规行为的举报（占道经营、违章搭建…）") — every department's
     matters, which the hotline passes on rather than owns."""
-    return [
-        {"text": clause.strip(), "department": e.key}
-        for e in directory
-        if not (hotline and hotline in e.title)
-        for clause in _CLAUSES.split(e.handles)
-        if len(clause.strip()) >= 4
-    ]
+    return [{"text": clause, "department": e.key} for e in directory if not (hotline and hotline in e.title) for clause in duties(e)]
 
 
 def _remembering(encode: Callable[[list[str]], np.ndarray]) -> Callable[[list[str]], np.ndarray]:
@@ -110,12 +102,12 @@ def train(
     encode = _remembering(encode)
     keys = sorted(e.key for e in directory) + [NONE]
     writers = {w: [r for r in rows if r["department"] in keys] for w, rows in read_texts(data).items()}
-    duties = duty_texts(directory, hotline)
+    duty_rows = duty_texts(directory, hotline)
     oof_logits, oof_labels, per_writer = [], [], {}
     for writer, rows in writers.items():
         progress(f"held out: {writer}")
         rest = [r for w, rs in writers.items() if w != writer for r in rs]
-        model = _fit(rest + duties, keys, encode)
+        model = _fit(rest + duty_rows, keys, encode)
         logits = _logits(model, rows, encode)
         labels = np.asarray([keys.index(r["department"]) for r in rows])
         per_writer[writer] = {"texts": len(rows), "right_first": round(float((logits.argmax(axis=1) == labels).mean()), 3)}
@@ -125,12 +117,12 @@ def train(
     temperature = fit_temperature(logits, labels)
     threshold, table = choose_threshold(_softmax(logits, temperature), labels)
     progress("fitting on all texts")
-    everything = [r for rs in writers.values() for r in rs] + duties
+    everything = [r for rs in writers.values() for r in rs] + duty_rows
     classifier = _fit(everything, keys, encode)
-    digest = hashlib.sha256(json.dumps([sorted(writers.items()), duties], ensure_ascii=False).encode()).hexdigest()[:8]
+    digest = hashlib.sha256(json.dumps([sorted(writers.items()), duty_rows], ensure_ascii=False).encode()).hexdigest()[:8]
     card = {
         "version": f"dispatch-{date.today().isoformat()}-{digest}",
-        "data": {"writers": {w: len(rs) for w, rs in writers.items()}, "duty_clauses": len(duties), "keys": keys},
+        "data": {"writers": {w: len(rs) for w, rs in writers.items()}, "duty_clauses": len(duty_rows), "keys": keys},
         "model": "multinomial logistic regression over character 1-3-grams (TF-IDF) and the e5 vector (knowledge.reader.asked.AskedField)",
         "calibration": {"temperature": temperature, "fitted_on": "each writer's texts predicted by a model trained without them"},
         "threshold": threshold,
