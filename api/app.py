@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from contextlib import asynccontextmanager
 
@@ -40,9 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.records = records_for(settings)
         app.state.accounts = Accounts(settings.db_url, policy_of(settings), sealer_for(settings))
         app.state.gold = GoldQuestions(app.state.kb.store.engine)
-        app.state.rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
+        app.state.rasa = RasaClient(settings.rasa_base, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
         app.state.conversations = Conversations(settings, app.state.kb, app.state.records, app.state.rasa)
+        follower = asyncio.create_task(follow_changes(app.state.kb))
         yield
+        follower.cancel()
         await app.state.rasa.close()
         close_shared(app.state.kb)
 
@@ -80,6 +83,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_exception_handler(QuestionError, question_error)
     app.add_exception_handler(OtpRequired, otp_required)
     return app
+
+
+FOLLOW_S = 0.5
+
+
+async def follow_changes(kb, period_s: float = FOLLOW_S) -> None:
+    """Keep this replica's index in step with the change log even when nobody asks: what another
+    replica (or the CLI) publishes is applied here within `period_s` (a big change: taken out at
+    once, embedded in the background). One cheap query when nothing changed."""
+    while True:
+        await asyncio.sleep(period_s)
+        try:
+            await asyncio.to_thread(kb.catch_up)
+        except Exception:  # noqa: BLE001 - the database is away for a moment: the next round tries again
+            logging.getLogger("govbot.index").warning("following the change log failed", exc_info=True)
 
 
 async def question_error(_request, exc: QuestionError) -> JSONResponse:

@@ -26,7 +26,7 @@ async def health(request: Request) -> JSONResponse:
     if not state.settings.host_actions:  # hosted here, the actions are ready when the engine is
         try:
             async with httpx.AsyncClient(timeout=3) as client:
-                if (await client.get(f"{state.settings.action_url}/health")).status_code != 200:
+                if (await client.get(f"{state.settings.action_base}/health")).status_code != 200:
                     missing.append("actions")
         except httpx.HTTPError:
             missing.append("actions")

@@ -181,12 +181,13 @@ def cmd_build_model(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from govbot.serve import serve
+    from govbot.serve import Plan, serve
 
     settings = get_settings()
+    port = args.port or {"rasa": settings.rasa_port, "actions": settings.action_port}.get(args.only, 8000)
     try:
-        return serve(settings, args.host, args.port)
-    except (FileNotFoundError, RuntimeError) as exc:
+        return serve(settings, Plan(args.host, port, args.only, args.proxy_headers))
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
         raise UsageError(str(exc)) from exc
 
 
@@ -341,9 +342,19 @@ def parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("load-sample", help="导入 data/ 下的示例知识库")
     sample.add_argument("--if-empty", action="store_true", help="知识库已有内容时不导入")
     sample.set_defaults(func=cmd_load_sample)
-    srv = sub.add_parser("serve", help="启动全部服务（Rasa、动作服务、Web API）")
-    srv.add_argument("--host", default="127.0.0.1")
-    srv.add_argument("--port", type=int, default=8000)
+    srv = sub.add_parser("serve", help="启动全部服务（Rasa、动作服务、Web API），或用 --only 只启动其中一层")
+    srv.add_argument("--host", default="127.0.0.1", help="监听地址（--only 时为该层的地址）")
+    srv.add_argument(
+        "--port", type=int, default=None, help="监听端口（默认 API 8000；--only rasa/actions 为 GOVBOT_RASA_PORT/GOVBOT_ACTION_PORT）"
+    )
+    srv.add_argument("--only", choices=["api", "rasa", "actions"], help="只运行一层（多副本部署，见 deploy/README.md）")
+    srv.add_argument(
+        "--proxy-headers",
+        nargs="?",
+        const="127.0.0.1",
+        metavar="ADDRESSES",
+        help="相信这些反向代理地址（逗号分隔，默认 127.0.0.1）发来的 X-Forwarded-For/Proto",
+    )
     srv.set_defaults(func=cmd_serve)
     user = sub.add_parser("user", help="管理工作人员账号").add_subparsers(dest="user_command", required=True)
     add = user.add_parser("add", help="新建账号")

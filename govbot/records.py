@@ -19,9 +19,10 @@ from govbot.database import ensure_schema
 from govbot.conversations.changes import Changes
 from govbot.sealing import Sealer, SealError, key_for
 from govbot.settings import Settings
+from govbot.shared import SharedState, open_shared_state
 from knowledge.pii import find_pii, mask
 from knowledge.store.schema import metadata
-from knowledge.store.sql import open_engine
+from knowledge.store.sql import insert_new, open_engine
 
 conversations = Table(
     "conversations",
@@ -97,6 +98,15 @@ outbox = Table(  # messages a channel pushes later (an answer that missed WeChat
     Column("note", Text, nullable=False, default=""),
     Index("ix_outbox_due", "channel", "state", "next_at"),
 )
+import_progress = Table(  # a console import's progress, read by whichever replica the page polls
+    "import_progress",
+    metadata,
+    Column("key", String(64), primary_key=True),  # the id the page chose
+    Column("phase", String(20), nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, index=True),
+)
 pii_vault = Table(
     "pii_vault",
     metadata,
@@ -128,31 +138,25 @@ class Message:
 
 
 class Records:
-    def __init__(self, url: str, sealer: Sealer | None = None, vault_days: int = 7):
+    def __init__(self, url: str, sealer: Sealer | None = None, vault_days: int = 7, shared: SharedState | None = None):
         """`sealer`: the vault's key (without it, no original of a masked value is kept);
-        `vault_days`: how long an original is kept (the work order keeps its own callback number)."""
+        `vault_days`: how long an original is kept (the work order keeps its own callback number);
+        `shared`: the replicas' shared state, through which a change wakes streams held elsewhere."""
         ensure_schema(url)
         self.engine = open_engine(url)
         self.sealer, self.vault_days = sealer, vault_days
-        self.changes = Changes()  # wakes the live streams of a conversation written here
+        self.changes = Changes(bus=shared)  # wakes the live streams of a conversation (all replicas with a shared bus)
 
     # --- conversations ----------------------------------------------------------------------
     def conversation(self, conversation_id: str, channel: str = "web") -> dict:
+        """The conversation, made at its first use (one INSERT that yields to a concurrent one)."""
+        query = select(conversations).where(conversations.c.id == conversation_id)
         with self.engine.begin() as conn:
-            row = conn.execute(select(conversations).where(conversations.c.id == conversation_id)).first()
+            row = conn.execute(query).first()
             if row is None:
-                values = dict(
-                    id=conversation_id,
-                    channel=channel,
-                    status="bot",
-                    department="",
-                    operator="",
-                    waiting_since=None,
-                    created_at=now(),
-                    updated_at=now(),
-                )
-                conn.execute(insert(conversations).values(**values))
-                return values
+                values = dict(id=conversation_id, channel=channel, status="bot", department="", operator="")
+                insert_new(conn, conversations, {**values, "waiting_since": None, "created_at": now(), "updated_at": now()})
+                row = conn.execute(query).first()
             return dict(row._mapping)
 
     def conversation_or_none(self, conversation_id: str) -> dict | None:
@@ -318,6 +322,22 @@ class Records:
         with self.engine.begin() as conn:
             conn.execute(update(outbox).where(outbox.c.id == row_id).values(**values))
 
+    # --- import progress: written by the replica that imports, read by any --------------------
+    PROGRESS_KEEP = timedelta(hours=1)
+
+    def set_progress(self, key: str, phase: str, done: int = 0, total: int = 0) -> None:
+        values = {"phase": phase, "done": done, "total": total, "updated_at": now()}
+        with self.engine.begin() as conn:
+            if conn.execute(update(import_progress).where(import_progress.c.key == key).values(**values)).rowcount == 0:
+                insert_new(conn, import_progress, {"key": key, **values})
+            conn.execute(delete(import_progress).where(import_progress.c.updated_at < now() - self.PROGRESS_KEEP))
+
+    def progress(self, key: str) -> dict | None:
+        query = select(import_progress).where(import_progress.c.key == key, import_progress.c.updated_at >= now() - self.PROGRESS_KEEP)
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return {"phase": row.phase, "done": row.done, "total": row.total} if row else None
+
     # --- work orders and feedback -----------------------------------------------------------
     def create_work_order(
         self, *, conversation_id: str, type: str, content: str, address: str, phone: str, callback: bool, department: str
@@ -370,10 +390,10 @@ class Records:
 
 
 @lru_cache(maxsize=4)
-def open_records(url: str, key: bytes, vault_days: int) -> Records:
-    return Records(url, Sealer(key), vault_days)
+def open_records(url: str, key: bytes, vault_days: int, redis_url: str = "") -> Records:
+    return Records(url, Sealer(key), vault_days, open_shared_state(redis_url))
 
 
 def records_for(settings: Settings) -> Records:
     settings.ensure_dirs()
-    return open_records(settings.db_url, key_for(settings), settings.vault_retention_days)
+    return open_records(settings.db_url, key_for(settings), settings.vault_retention_days, settings.redis_url)

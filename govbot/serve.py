@@ -19,7 +19,11 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
 
 from govbot.database import migrate
 from govbot.settings import Settings
@@ -77,35 +81,89 @@ def ensure_model(settings: Settings, log=print) -> Path:
     return model
 
 
+TIERS = ("api", "rasa", "actions")
+
+
+def _redis_parts(url: str) -> dict:
+    parts = urlsplit(url)
+    db = (parts.path or "/0").lstrip("/") or "0"
+    return {"host": parts.hostname or "127.0.0.1", "port": parts.port or 6379, "db": int(db), "password": parts.password or ""}
+
+
 def write_endpoints(settings: Settings, port: int, token: str = "") -> Path:
-    """Rasa's endpoints: our actions (hosted by the API on `port`, or the action server), and a SQL
-    tracker store under $GOVBOT_HOME."""
+    """Rasa's endpoints, from settings: our actions (`action_url`; else hosted by the API on `port`,
+    or the action server on `action_port`); the tracker store (with `database_url` on PostgreSQL,
+    a SQL store in the same database, so any Rasa replica continues any conversation; else SQLite
+    under $GOVBOT_HOME); with `redis_url`, Redis's lock store (one turn of a conversation at a time
+    across replicas)."""
     folder = settings.ensure_dirs().home.resolve() / "rasa"
-    actions = f"http://127.0.0.1:{port}/actions" if settings.host_actions else settings.action_url
+    if settings.action_url:
+        actions = settings.action_base
+    else:
+        actions = f"http://127.0.0.1:{port}/actions" if settings.host_actions else settings.action_base
     folder.mkdir(exist_ok=True)
+    lines = [f'action_endpoint:\n  url: "{actions}/webhook"\n' + (f'  token: "{token}"\n' if token else "")]
+    database = make_url(settings.db_url)
+    if database.get_backend_name() == "postgresql":
+        lines.append(
+            "tracker_store:\n  type: SQL\n  dialect: postgresql\n"
+            f'  url: "{database.host or "127.0.0.1"}"\n  port: {database.port or 5432}\n  db: "{database.database}"\n'
+            f'  username: "{database.username or ""}"\n  password: "{database.password or ""}"\n'
+        )
+    else:
+        lines.append(f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n')
+    if settings.redis_url:
+        redis = _redis_parts(settings.redis_url)
+        lines.append(
+            f'lock_store:\n  type: redis\n  url: "{redis["host"]}"\n  port: {redis["port"]}\n  db: {redis["db"]}\n'
+            + (f'  password: "{redis["password"]}"\n' if redis["password"] else "")
+            + '  key_prefix: "govbot"\n'
+        )
     path = folder / "endpoints.yml"
-    path.write_text(
-        f'action_endpoint:\n  url: "{actions}/webhook"\n'
-        + (f'  token: "{token}"\n' if token else "")
-        + f'tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: "{folder / "tracker.db"}"\n',
-        encoding="utf-8",
-    )
+    path.touch(mode=0o600)  # it holds the token and the database password
+    path.chmod(0o600)
+    path.write_text("".join(lines), encoding="utf-8")
     return path
 
 
-def commands(settings: Settings, host: str, port: int, model: Path, token: str) -> dict[str, list[str]]:
-    endpoints = str(write_endpoints(settings, port, token))
-    separate = {"actions": [sys.executable, "-m", "actions.server", "--port", str(settings.action_port), "--endpoints", endpoints]}
-    return {
-        **({} if settings.host_actions else separate),
-        "rasa": [
+@dataclass
+class Plan:
+    """What `serve` runs: which tiers, where. `--only` picks one tier, listening on host:port."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    only: str | None = None
+    proxy_headers: str | None = None  # the proxies' addresses whose X-Forwarded-* are believed
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        return (self.only,) if self.only else TIERS
+
+    def listens(self, tier: str, settings: Settings) -> tuple[str, int]:
+        if self.only == tier:
+            return self.host, self.port
+        children = {"rasa": settings.rasa_port, "actions": settings.action_port}  # loopback, beside the API
+        return (self.host, self.port) if tier == "api" else ("127.0.0.1", children[tier])
+
+
+def commands(settings: Settings, plan: Plan, model: Path | None, token: str) -> dict[str, list[str]]:
+    api_host, api_port = plan.listens("api", settings)
+    endpoints = str(write_endpoints(settings, api_port, token))
+    out: dict[str, list[str]] = {}
+    runs_actions = plan.only == "actions" or (plan.only is None and not settings.host_actions)
+    if runs_actions:
+        host, port = plan.listens("actions", settings)
+        out["actions"] = [sys.executable, "-m", "actions.server", "--host", host, "--port", str(port), "--endpoints", endpoints]
+    if "rasa" in plan.tiers:
+        host, port = plan.listens("rasa", settings)
+        out["rasa"] = [
             str(rasa_bin(settings)),
             "run",
             "--enable-api",
             "-i",
-            "127.0.0.1",
+            host,
             "--port",
-            str(settings.rasa_port),
+            str(port),
             "--model",
             str(model),
             "--endpoints",
@@ -113,47 +171,57 @@ def commands(settings: Settings, host: str, port: int, model: Path, token: str) 
             "--credentials",
             "bot/credentials.yml",
             f"--auth-token={token}",  # one argument: a token may begin with "-"
-        ],
-        "api": [
+        ]
+    if "api" in plan.tiers:
+        proxy = ["--proxy-headers", "--forwarded-allow-ips", plan.proxy_headers] if plan.proxy_headers else ["--no-proxy-headers"]
+        out["api"] = [
             sys.executable,
             "-m",
             "uvicorn",
             "--factory",
             "api.app:app_factory",
             "--host",
-            host,
+            api_host,
             "--port",
-            str(port),
+            str(api_port),
             "--log-level",
             "warning",
             "--timeout-graceful-shutdown",
             str(DRAIN_S),
-        ],
-    }
+            *proxy,
+        ]
+    return out
 
 
-def serve(settings: Settings, host: str, port: int) -> int:
+def serve(settings: Settings, plan: Plan) -> int:
     from knowledge.dispatch.model import DispatchModel, DispatchModelError
     from knowledge.engine import dispatch_folder, reader_folder
     from knowledge.reader.model import Reader, ReaderModelError
 
-    try:  # a missing or corrupt model stops here, naming the file; never another scorer
-        Reader.load(reader_folder(settings))
-        DispatchModel.load(dispatch_folder(settings))
-    except (ReaderModelError, DispatchModelError) as exc:
-        raise RuntimeError(str(exc)) from exc
-    before, now = migrate(settings.ensure_dirs().db_url)
-    if before != now:
-        print(f"数据库已从 {before or '（未迁移）'} 升级到 {now}", flush=True)
-    model = ensure_model(settings)
-    home = settings.home.resolve()
+    if plan.only and not settings.rasa_token.get_secret_value():
+        raise ValueError("分开运行各层（--only）时，各层须共用同一口令：请设置 GOVBOT_RASA_TOKEN")
+    if "api" in plan.tiers or "actions" in plan.tiers:
+        try:  # a missing or corrupt model stops here, naming the file; never another scorer
+            Reader.load(reader_folder(settings))
+            DispatchModel.load(dispatch_folder(settings))
+        except (ReaderModelError, DispatchModelError) as exc:
+            raise RuntimeError(str(exc)) from exc
+        before, now = migrate(settings.ensure_dirs().db_url)
+        if before != now:
+            print(f"数据库已从 {before or '（未迁移）'} 升级到 {now}", flush=True)
+    if "api" in plan.tiers and not settings.redis_url:
+        print("未设置 GOVBOT_REDIS_URL：实时消息、微信去重等状态只在本进程内，只能运行一个 API 副本", flush=True)
+    model = ensure_model(settings) if "rasa" in plan.tiers else None
+    home = settings.ensure_dirs().home.resolve()
     token = settings.rasa_token.get_secret_value() or secrets.token_urlsafe(32)
     env = {**os.environ, **QUIET, "GOVBOT_HOME": str(home), "GOVBOT_RASA_TOKEN": token}
+    suffix = f"-{plan.only}-{plan.port}" if plan.only else ""
     children = [
-        Child(name, command, settings.log_dir / f"{name}.log", home / "run")
-        for name, command in commands(settings, host, port, model, token).items()
+        Child(name, command, settings.log_dir / f"{name}{suffix}.log", home / "run", f"{name}{suffix}")
+        for name, command in commands(settings, plan, model, token).items()
     ]
-    print(f"govbot 正在启动：http://{host}:{port}（就绪检查 /api/health，日志在 {settings.log_dir}）", flush=True)
+    host, port = plan.listens(plan.tiers[0], settings)
+    print(f"govbot 正在启动 {'、'.join(plan.tiers)}：http://{host}:{port}（日志在 {settings.log_dir}）", flush=True)
 
     stopping = False
 
@@ -186,9 +254,9 @@ def _die_with_parent() -> None:
 class Child:
     """One supervised process: started, watched, started again after a growing pause."""
 
-    def __init__(self, name: str, command: list[str], log: Path, run_dir: Path):
+    def __init__(self, name: str, command: list[str], log: Path, run_dir: Path, pid_name: str = ""):
         self.name, self.command, self.log = name, command, log
-        self.pid_file = run_dir / f"{name}.pid"
+        self.pid_file = run_dir / f"{pid_name or name}.pid"
         run_dir.mkdir(parents=True, exist_ok=True)
         self.process: subprocess.Popen | None = None
         self.started = self.next_start = 0.0

@@ -31,7 +31,16 @@ class Settings(KnowledgeSettings, BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="GOVBOT_", extra="ignore")
 
+    # --- many replicas (issue 17, deploy/README.md) ---------------------------------------------
+    # the state API replicas must agree on (event fan-out, WeChat dedupe and token, windows);
+    # empty: this process's memory, right for one replica only (serve says so at start)
+    redis_url: str = ""
+
     # --- dialogue (Rasa in .venv-rasa; its actions in the app venv) -----------------------------
+    # a Rasa or action server run elsewhere (`govbot serve --only rasa|actions` on another
+    # machine); empty: `serve` runs them as its children on loopback ports
+    rasa_url: str = ""
+    action_url: str = ""
     rasa_port: int = 5005
     # the API process hosts Rasa's action endpoint (/actions/webhook): one knowledge engine serves
     # both; false: a separate action server on `action_port` (`python -m actions.server`)
@@ -84,12 +93,14 @@ class Settings(KnowledgeSettings, BaseSettings):
     wechat_max_chars: int = 600  # one WeChat text message (also capped at 2,048 UTF-8 bytes)
 
     @property
-    def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+    def rasa_base(self) -> str:
+        """Where the API finds Rasa: `rasa_url`, or the child `serve` runs."""
+        return (self.rasa_url or f"http://127.0.0.1:{self.rasa_port}").rstrip("/")
 
     @property
-    def action_url(self) -> str:
-        return f"http://127.0.0.1:{self.action_port}"
+    def action_base(self) -> str:
+        """Where Rasa finds the actions: `action_url`, or the action server `serve` runs."""
+        return (self.action_url or f"http://127.0.0.1:{self.action_port}").rstrip("/")
 
     @property
     def log_dir(self) -> Path:

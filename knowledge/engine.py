@@ -118,12 +118,9 @@ class Knowledge:
             threading.Thread(target=self.refresh, name="index-sync", daemon=True).start()
 
     def _pending(self) -> list[int]:
-        last = self.store.last_change()
-        if last == self.index.synced_seq:
-            return []
-        if last < self.index.synced_seq:  # a new database: sync starts again
-            return [item.id for item in self.store.items()]
-        return self.store.changed_since(self.index.synced_seq)
+        with self._lock:  # the cursor changes while a sync applies
+            rows, _ = self.index.pending(self.store)
+        return sorted({item for _, item in rows})
 
     def _embed_ahead(self, item_ids: list[int], embedded=None) -> None:
         passages = [p for item in self.store.live_items(item_ids) for p in item_passages(item)]

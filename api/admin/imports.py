@@ -30,24 +30,31 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class Progress:
-    """Import progress by the id the page chose (this process only; entries expire after an hour)."""
+    """Import progress by the id the page chose, in the database (`Records.set_progress`): the page
+    may poll any replica. Written at most every `EVERY_S` within a phase (a row-by-row check of
+    10,000 rows is not 10,000 writes)."""
 
-    def __init__(self):
+    EVERY_S = 0.3
+
+    def __init__(self, records):
+        self.records = records
+        self._last: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
-        self._entries: dict[str, dict] = {}
 
     def set(self, key: str | None, phase: str, done: int = 0, total: int = 0) -> None:
         if not key:
             return
         with self._lock:
-            self._entries[key] = {"phase": phase, "done": done, "total": total, "at": time.time()}
-            for old in [k for k, v in self._entries.items() if time.time() - v["at"] > 3600]:
-                del self._entries[old]
+            last_phase, at = self._last.get(key, ("", 0.0))
+            if phase == last_phase and time.monotonic() - at < self.EVERY_S and done < total:
+                return
+            self._last[key] = (phase, time.monotonic())
+            if len(self._last) > 1000:
+                self._last.pop(next(iter(self._last)))
+        self.records.set_progress(key, phase, done, total)
 
     def get(self, key: str) -> dict | None:
-        with self._lock:
-            entry = self._entries.get(key)
-        return {k: v for k, v in entry.items() if k != "at"} if entry else None
+        return self.records.progress(key)
 
     def reporter(self, key: str | None, phase: str):
         return lambda done, total: self.set(key, phase, done, total)
@@ -56,7 +63,7 @@ class Progress:
 def _progress(request: Request) -> Progress:
     state = request.app.state
     if not hasattr(state, "import_progress"):
-        state.import_progress = Progress()
+        state.import_progress = Progress(state.records)
     return state.import_progress
 
 

@@ -16,11 +16,11 @@ from datetime import datetime, timezone
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
 from scipy.spatial.distance import squareform
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from govbot.insights.tables import ensure_tables, question_vectors
+from knowledge.store.sql import insert_new
 
 log = logging.getLogger("govbot.insights")
 
@@ -84,14 +84,7 @@ class Similarity:
         rows = [{"key": k, "vector": v.astype(np.float32).tobytes(), "created_at": now} for k, v in vectors.items()]
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(question_vectors), rows)
-        except IntegrityError:  # another worker stored some of them meanwhile: keep the rest
-            for row in rows:
-                try:
-                    with self.engine.begin() as conn:
-                        conn.execute(insert(question_vectors).values(**row))
-                except IntegrityError:
-                    pass
+                insert_new(conn, question_vectors, rows)  # another worker may store some of them first
         except Exception as exc:  # noqa: BLE001 - the cache is an optimisation
             log.warning("question vectors not stored: %s", exc)
 

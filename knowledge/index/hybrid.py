@@ -20,6 +20,7 @@ import numpy as np
 
 from knowledge.content import Item, Status, in_window
 from knowledge.embeddings import E5Embeddings
+from knowledge.index.cursor import ChangeCursor
 from knowledge.index.dense import DenseIndex
 from knowledge.index.lexical import BM25Index
 from knowledge.index.sentences import SentenceVectors
@@ -87,7 +88,7 @@ class HybridIndex:
         self.passages: dict[str, Passage] = {}
         self.item_pids: dict[int, list[str]] = {}
         self.meta: dict[int, ItemMeta] = {}
-        self.synced_seq = 0
+        self.cursor = ChangeCursor()  # where this index stands in the store's change log
         self.encode_passages = None  # texts -> vectors through a shared cache (vector_cache.py); None: embed here
         self._districts: set[str] | None = None
         self._speller = None
@@ -159,21 +160,34 @@ class HybridIndex:
         if gone:
             self._districts = self._speller = self._service_words = self._service_of = self._guide_vectors = None
 
-    def sync(self, store: ContentStore, progress=None) -> int:
-        """Apply the store's changes since the last sync. Returns how many items changed."""
+    @property
+    def synced_seq(self) -> int:
+        """The change-log number up to which every change is applied (0: nothing yet)."""
+        return self.cursor.low
+
+    def pending(self, store: ContentStore) -> tuple[list[tuple[int, int]], bool]:
+        """(change number, item id) rows not applied yet, and whether the index starts over (the
+        store went backwards: a new database)."""
         last = store.last_change()
-        if last == self.synced_seq:
-            return 0
-        changed = store.changed_since(self.synced_seq) if last > self.synced_seq else None
-        if changed is None:  # the store went backwards (a new database): start again
+        if self.cursor.settled(last):
+            return [], False
+        if last < self.cursor.low:
+            return [(0, item.id) for item in store.items()] + store.changes_after(0), True
+        return self.cursor.new(store.changes_after(self.cursor.low)), False
+
+    def sync(self, store: ContentStore, progress=None) -> int:
+        """Apply the store's changes not applied yet. Returns how many items changed."""
+        rows, restart = self.pending(store)
+        if restart:
             encoder = self.encode_passages
             self.__init__(self.embeddings, self.model_id)
             self.encode_passages = encoder
-            changed = [item.id for item in store.items()]
-        items = store.live_items(ids=changed)
-        self.remove_many(set(changed) - {item.id for item in items})
-        self.upsert(items, progress)
-        self.synced_seq = last
+        changed = sorted({item for _, item in rows if item})
+        if changed:
+            items = store.live_items(ids=changed)
+            self.remove_many(set(changed) - {item.id for item in items})
+            self.upsert(items, progress)
+        self.cursor.advance([seq for seq, _ in rows if seq])
         return len(changed)
 
     # --- searching ----------------------------------------------------------------------------
@@ -319,7 +333,7 @@ class HybridIndex:
         shutil.rmtree(tmp, ignore_errors=True)
         tmp.mkdir(parents=True)
         self.dense.save(tmp / "dense")
-        state = {k: getattr(self, k) for k in ("lexical", "sentences", "passages", "item_pids", "meta", "synced_seq")}
+        state = {k: getattr(self, k) for k in ("lexical", "sentences", "passages", "item_pids", "meta", "cursor")}
         with open(tmp / "state.pkl", "wb") as fh:
             pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
         (tmp / "manifest.json").write_text(
@@ -355,6 +369,8 @@ class HybridIndex:
             return index
         with open(folder / "state.pkl", "rb") as fh:  # our own file, written by save()
             state = pickle.load(fh)
+        if "synced_seq" in state:  # saved before the cursor: every change up to it was applied
+            state["cursor"] = ChangeCursor(low=state.pop("synced_seq"))
         for key, value in state.items():
             setattr(index, key, value)
         index.dense = DenseIndex.load(folder / "dense", embeddings)

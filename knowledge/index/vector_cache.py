@@ -10,11 +10,11 @@ from __future__ import annotations
 import hashlib
 
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 
 from knowledge.store.schema import vectors_table
+from knowledge.store.sql import insert_new
 
 CHUNK = 500  # rows per query: well inside every database's parameter limit
 
@@ -43,11 +43,8 @@ class VectorCache:
         ]
         if not rows:
             return
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(vectors_table), rows)
-        except IntegrityError:  # another process stored the same vectors first: theirs are as good
-            pass
+        with self.engine.begin() as conn:
+            insert_new(conn, vectors_table, rows)  # another process may store the same vectors first: theirs are as good
 
     def _select(self, columns, digests: list[str]) -> list[tuple]:
         out: list[tuple] = []

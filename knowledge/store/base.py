@@ -121,8 +121,8 @@ class ContentStore(ABC):
         """The newest change-log sequence number (0 when empty): cheap, checked before answering."""
 
     @abstractmethod
-    def changed_since(self, seq: int) -> list[int]:
-        """Ids of items changed after `seq`."""
+    def changes_after(self, seq: int) -> list[tuple[int, int]]:
+        """(change number, item id) of every change numbered above `seq`, in number order."""
 
     @abstractmethod
     def close(self) -> None: ...

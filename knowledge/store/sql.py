@@ -72,6 +72,8 @@ def open_engine(url: str) -> Engine:
     """An engine for `url` with our SQLite settings. It creates no tables (`knowledge.store.schema`).
 
     JSON is stored as readable UTF-8, so that a console search finds Chinese words inside fields."""
+    if url.startswith(("postgresql://", "postgres://")):  # the driver in the lock file is psycopg 3
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
     engine = create_engine(url, future=True, json_serializer=lambda o: json.dumps(o, ensure_ascii=False))
     if url.startswith("sqlite"):
         event.listen(engine, "connect", sqlite_pragmas)
@@ -275,13 +277,29 @@ class SqlStore(ContentStore):
         with self.engine.connect() as conn:
             return conn.execute(select(func.max(changes_table.c.seq))).scalar() or 0
 
-    def changed_since(self, seq):
-        query = select(changes_table.c.item_id).where(changes_table.c.seq > seq).distinct()
+    def changes_after(self, seq):
+        query = select(changes_table.c.seq, changes_table.c.item_id).where(changes_table.c.seq > seq).order_by(changes_table.c.seq)
         with self.engine.connect() as conn:
-            return [row[0] for row in conn.execute(query)]
+            return [(row[0], row[1]) for row in conn.execute(query)]
 
     def close(self):
         self.engine.dispose()
+
+
+def insert_new(conn: Connection, table, rows: dict | list[dict]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING: rows whose key another writer inserted first are left as
+    they are, in one statement, with no error and no aborted transaction (a SELECT-then-INSERT
+    fails when two replicas race)."""
+    rows = [rows] if isinstance(rows, dict) else rows
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        raise NotImplementedError(f"insert_new on {conn.dialect.name}")
+    conn.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
 
 
 def sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -78,3 +78,28 @@ def test_an_index_of_an_older_format_is_rebuilt_at_start_and_saved_for_the_next_
     kb = make_kb(home)  # rebuilt from the store, not answered from the old index
     assert kb.ask("高龄津贴每月发多少钱？").item_key == "qa-fmt"
     assert json.loads(manifest.read_text(encoding="utf-8"))["format"] == FORMAT_VERSION  # saved once
+
+
+def test_the_change_cursor_applies_a_change_that_commits_after_a_later_one():
+    """PostgreSQL draws change numbers at write time: 3 may commit after 4. The cursor asks for 3
+    again until it appears; a number missing longer than `gap_s` (a rolled-back write) is stepped over."""
+    from knowledge.index.cursor import ChangeCursor
+
+    clock = iter([0.0, 1.0, 2.0, 10.0, 400.0]).__next__
+    cursor = ChangeCursor(gap_s=300.0)
+    rows = [(1, 11), (2, 12), (4, 14)]
+    assert cursor.new(rows) == rows
+    cursor.advance([1, 2, 4], clock)
+    assert (cursor.low, cursor.high, set(cursor.gaps)) == (2, 4, {3})
+    assert not cursor.settled(4)  # 3 is awaited though nothing newer was written
+    assert cursor.new([(3, 13), (4, 14)]) == [(3, 13)]  # 4 is not applied twice
+    cursor.advance([3], clock)
+    assert (cursor.low, cursor.seen, cursor.gaps) == (4, set(), {})
+    assert cursor.settled(4)
+
+    cursor.advance([6], clock)  # 5 never commits
+    assert (cursor.low, set(cursor.gaps)) == (4, {5})
+    cursor.advance([], clock)  # 10 s later: still waited for
+    assert cursor.low == 4
+    cursor.advance([], clock)  # 400 s later: given up
+    assert (cursor.low, cursor.gaps, cursor.settled(6)) == (6, {}, True)

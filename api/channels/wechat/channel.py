@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import secrets
+import time
 
 import httpx
 
@@ -25,6 +27,7 @@ from api.channels.wechat.render import Outcome, chosen_number, compose, compose_
 from govbot.conversations.replies import ChatResponse
 from govbot.conversations.turn import ConversationUnavailable, offered_buttons
 from govbot.settings import Settings
+from govbot.shared import open_shared_state
 
 MIN_WAIT_S = 0.5  # however late the request was read, the answer gets this long (at most the timeout)
 log = logging.getLogger("govbot.wechat")
@@ -32,7 +35,9 @@ log = logging.getLogger("govbot.wechat")
 SESSION_PREFIX = "wx:"
 DRAIN_IDLE_S = 1.0  # the outbox is looked at this often when nothing wakes it (another process's rows)
 RETRY_S = (0, 2, 5, 15, 60, 300)  # pause before each try of a delivery that failed on the way
-FOLLOW_UP_DELAY_S = 0.5  # lets the passive reply reach the citizen before the parts that follow it
+FOLLOW_UP_DELAY_S = 0.5
+DEDUPE_S = 600  # how long a message's owner and decision are kept for retries (WeChat's last comes at ~15 s)
+OWNER, DECIDED = "wx:owner:", "wx:decided:"  # lets the passive reply reach the citizen before the parts that follow it
 
 WELCOME = (
     "您好，欢迎关注{hotline}政务服务便民热线！我是智能助手，可以为您解答办事指南、政策文件等问题。\n"
@@ -56,6 +61,8 @@ def _short(openid: str) -> str:
 class WeChatChannel:
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.shared = open_shared_state(settings.redis_url)  # what the replicas agree on (dedupe, windows, token)
+        self.replica = secrets.token_hex(8)
         self.token = settings.wechat_token.get_secret_value()
         self.hotline = settings.hotline_number
         self.max_chars = settings.wechat_max_chars
@@ -69,11 +76,11 @@ class WeChatChannel:
                 log.error("WeChat: compatible/secure mode is off: %s", exc)
         secret = settings.wechat_app_secret.get_secret_value()
         self.client = (
-            CustomerServiceClient(settings.wechat_api_base, settings.wechat_app_id, secret)
+            CustomerServiceClient(settings.wechat_api_base, settings.wechat_app_id, secret, shared=self.shared)
             if self.enabled and settings.wechat_app_id and secret
             else None
         )
-        self.windows = ServiceWindows()
+        self.windows = ServiceWindows(self.shared)
         self.deduper: Deduper[Outcome] = Deduper()
         self.records = None  # the outbox's store, once `start_outbox` ran
         # the outbox rows of this account at this API (every replica of the account drains them)
@@ -89,12 +96,36 @@ class WeChatChannel:
     # --- one incoming message ---------------------------------------------------------------
     async def reply_for(self, state, incoming: Incoming, spent_s: float = 0.0) -> Outcome | None:
         """The answer to give passively now, or None: reply "success". `spent_s`: already used of
-        the reply time (checking and decrypting the request)."""
-        openid = incoming.from_user
+        the reply time (checking and decrypting the request).
+
+        With replicas sharing state, the first replica to claim a message does the work; a retry
+        that lands on another replica gives the owner's decision (the same passive reply, or
+        "success" when the answer goes out through the customer-service API)."""
+        openid, key = incoming.from_user, incoming.dedupe_key
         wait = max(min(MIN_WAIT_S, self.reply_timeout_s), self.reply_timeout_s - spent_s)
-        return await self.deduper.run(
-            incoming.dedupe_key, lambda: self._work(state, incoming), wait, lambda outcome: self.deliver(openid, outcome)
-        )
+        if self.shared.shared and not await asyncio.to_thread(self._owns, key):
+            return await self._decided_elsewhere(key, wait)
+        outcome = await self.deduper.run(key, lambda: self._work(state, incoming), wait, lambda outcome: self.deliver(openid, outcome))
+        if outcome is None and self.deduper.how(key) == "async" and self.shared.shared:
+            await asyncio.to_thread(self.shared.put, DECIDED + key, "async", DEDUPE_S)
+        return outcome
+
+    def _owns(self, key: str) -> bool:
+        return self.shared.add(OWNER + key, self.replica, DEDUPE_S) or self.shared.get(OWNER + key) == self.replica
+
+    async def _decided_elsewhere(self, key: str, wait: float) -> Outcome | None:
+        """A retry of a message another replica owns: its passive reply again (the earlier one did
+        not reach WeChat), or "success" (the answer goes out later, or nothing was decided in time:
+        the owner then sends it through the customer-service API)."""
+        give_up = time.monotonic() + wait
+        while True:
+            decided = await asyncio.to_thread(self.shared.get, DECIDED + key)
+            if decided is not None:
+                how, _, text = decided.partition("\n")
+                return Outcome(parts=[text], passive=text) if how == "passive" else None
+            if time.monotonic() >= give_up:
+                return None
+            await asyncio.sleep(0.05)
 
     async def _work(self, state, incoming: Incoming) -> Outcome:
         try:
@@ -164,11 +195,18 @@ class WeChatChannel:
         return compose_text(template.format(hotline=self.hotline), "", self.max_chars, self.hotline)
 
     # --- delivery ---------------------------------------------------------------------------
-    def plan_passive(self, openid: str, outcome: Outcome) -> tuple[str | None, list[str]]:
+    def plan_passive(self, openid: str, outcome: Outcome, key: str = "") -> tuple[str | None, list[str]]:
         """(the passive reply, the parts to send after it through the customer-service API).
 
         Planned once per message: a retry whose passive reply was lost gets the same text again,
-        and the parts after it, already on their way, are not sent twice."""
+        and the parts after it, already on their way, are not sent twice. `key`: the message's
+        dedupe key, under which the replicas' shared state keeps the decision for retries."""
+        text, rest = self._plan(openid, outcome)
+        if key and self.shared.shared:
+            self.shared.add(DECIDED + key, f"passive\n{text}" if text is not None else "async", DEDUPE_S)
+        return text, rest
+
+    def _plan(self, openid: str, outcome: Outcome) -> tuple[str | None, list[str]]:
         if outcome.silent:
             return None, []
         if outcome.passive is not None:

@@ -11,8 +11,9 @@ events: FromUserName + CreateTime) is processed once, and its answer given once:
   retries when no reply reached it (lost on the way, or too late), so without it the citizen
   would see nothing; with it they see the answer once. Nothing is processed again.
 
-The table lives in this process's memory (entries are kept 10 minutes): run one API worker for
-the WeChat callback, or put the table in a shared store before running several.
+The table lives in this process's memory (entries are kept 10 minutes). Across replicas the
+channel (`channel.py`) first claims each message in the shared state: a retry that lands on a
+replica that does not own the message replays the owner's decision instead of working again.
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ class Deduper(Generic[T]):
             return entry.task.result()
         self._go_async(entry, later)
         return None
+
+    def how(self, key: str) -> str | None:
+        """How the answer to `key` went out: "passive", "async", or None (not yet, or unknown)."""
+        entry = self._entries.get(key)
+        return entry.given if entry else None
 
     def _go_async(self, entry: _Entry[T], later: Callable[[T], Awaitable[None]]) -> None:
         entry.given = "async"

@@ -123,7 +123,7 @@ async def receive(request: Request) -> Response:
     outcome = await channel.reply_for(request.app.state, incoming, spent_s=time.monotonic() - arrived)
     if outcome is None:
         return success_response()
-    text, rest = channel.plan_passive(incoming.from_user, outcome)
+    text, rest = channel.plan_passive(incoming.from_user, outcome, incoming.dedupe_key)
     if text is None:
         return success_response()
     reply = text_reply(incoming, text)

@@ -1,0 +1,128 @@
+"""Follow-ups answered in context (issue 18): does the last answer of a dialogue state the fact the
+citizen asked for?
+
+    .venv/bin/python -m bench.followups [--set heldout|train|all] [--out bench/results/followups.json]
+
+Dialogues: `data/dialogues/{train,heldout}/*.jsonl` (`data/dialogues/README.md`): the citizen's
+earlier turns, the follow-up, and the KB entry, field and exact text (`answer_span`) that answer it.
+Each dialogue runs through the engine as the chat's action does (`actions/answer.py`): every turn
+is asked with the service under discussion (`context_key`), which an answered turn sets to the
+item it answered from. The follow-up's answer is:
+- **right** when it is answered and states `answer_span` (whitespace and width folded);
+- **refused** when it is not answered (no answer, clarify, handoff);
+- **wrong item** when it answers from another item than the labelled one;
+- **wrong field** when it answers from the labelled item without the fact.
+Knowledge bases: the sample KB and the Guangdong guides, the homes `bench.reader` builds
+(bench/.cache/homes/reader-*; the first run builds the Guangdong one, ~12 minutes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from bench.common import RESULTS, finish, fmt, md_table, open_kb
+from bench.reader import home_for
+from knowledge.answer.types import AnswerStatus
+from knowledge.evaluation import _norm
+
+REPO = Path(__file__).resolve().parent.parent
+DIALOGUES = REPO / "data" / "dialogues"
+DEFAULT_OUT = RESULTS / "followups.json"
+OUTCOMES = ("right", "refused", "wrong item", "wrong field")
+
+
+def read_dialogues(which: str) -> list[dict]:
+    folders = ["train", "heldout"] if which == "all" else [which]
+    rows = []
+    for folder in folders:
+        for path in sorted((DIALOGUES / folder).glob("*.jsonl")):
+            rows += [dict(json.loads(line), set=folder) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return rows
+
+
+def outcome(answer, row: dict) -> str:
+    if answer.status != AnswerStatus.ANSWERED:
+        return "refused"
+    if _norm(row["answer_span"]) in _norm(answer.answer):
+        return "right"
+    return "wrong field" if answer.item_key == row["item"] else "wrong item"
+
+
+def run_dialogue(kb, row: dict) -> dict:
+    """The turns as the chat asks them, the service under discussion carried from answer to answer."""
+    context = ""
+    for text in row["turns"]:
+        answer = kb.ask(text, context_key=context, channel="bench")
+        if answer.status == AnswerStatus.ANSWERED:
+            context = answer.item_key
+    last = kb.ask(row["question"], context_key=context, channel="bench")
+    return {
+        "id": row["id"],
+        "set": row["set"],
+        "kb": row["kb"],
+        "kind": row.get("kind", ""),
+        "style": row.get("style", ""),
+        "outcome": outcome(last, row),
+        "context_right": context == row["item"],
+        "status": last.status.value,
+        "answered_from": last.item_key,
+        "question": row["question"],
+    }
+
+
+def summary(results: list[dict]) -> dict:
+    def share(rows: list[dict]) -> dict:
+        counts = Counter(r["outcome"] for r in rows)
+        return {"n": len(rows), **{o: round(counts[o] / len(rows), 3) for o in OUTCOMES}} if rows else {"n": 0}
+
+    out: dict = {}
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in results:
+        groups[(r["set"], r["kb"])].append(r)
+        groups[(r["set"], "all")].append(r)
+    for (which, kb), rows in sorted(groups.items()):
+        kinds = defaultdict(list)
+        for r in rows:
+            kinds[r["kind"]].append(r)
+        out[f"{which}/{kb}"] = {**share(rows), "by_kind": {k: share(v) for k, v in sorted(kinds.items())}}
+    return out
+
+
+def run(which: str) -> dict:
+    rows = read_dialogues(which)
+    results = []
+    for name in sorted({r["kb"] for r in rows}):
+        kb = open_kb(home_for(name, None))
+        mine = [r for r in rows if r["kb"] == name]
+        print(f"{name}: {len(mine)} dialogues …", flush=True)
+        results += [run_dialogue(kb, r) for r in mine]
+        kb.close()
+    return {"summary": summary(results), "dialogues": results}
+
+
+def markdown(result: dict) -> str:
+    rows = []
+    for name, s in result["summary"].items():
+        rows.append([name, s["n"]] + [fmt(s.get(o)) for o in OUTCOMES])
+    kinds = []
+    for name, s in result["summary"].items():
+        if name.endswith("/all"):
+            for kind, k in s["by_kind"].items():
+                kinds.append([name, kind, k["n"]] + [fmt(k.get(o)) for o in OUTCOMES])
+    header = ["set / knowledge base", "follow-ups", "fact stated", "refused", "wrong item", "wrong field"]
+    return md_table(header, rows) + "\n\n" + md_table(["set", "kind"] + header[1:], kinds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", default="all", choices=["train", "heldout", "all"])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    return finish(run(args.set), markdown, args.out)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

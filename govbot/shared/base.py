@@ -1,0 +1,49 @@
+"""The shared-state interface: what several API replicas agree on through one store."""
+
+from __future__ import annotations
+
+import contextlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+
+
+class LockTimeout(Exception):
+    """The lock was not free within the time given."""
+
+
+class SharedState(ABC):
+    shared: bool  # whether other processes see this state (False: this process only)
+
+    @abstractmethod
+    def add(self, key: str, value: str, ttl_s: float) -> bool:
+        """Set `key` only if it is absent; True if this call set it (the first of racing replicas)."""
+
+    @abstractmethod
+    def get(self, key: str) -> str | None: ...
+
+    @abstractmethod
+    def put(self, key: str, value: str, ttl_s: float) -> None: ...
+
+    @abstractmethod
+    def delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    def incr(self, key: str, by: int, ttl_s: float) -> int:
+        """Add `by` to an integer (0 when absent), keeping it `ttl_s` from its creation; the new value."""
+
+    @abstractmethod
+    def publish(self, channel: str, message: str) -> None:
+        """Tell every subscriber of `channel`, in every process (best effort: never raises)."""
+
+    @abstractmethod
+    def subscribe(self, channel: str, handler: Callable[[str], None]) -> None:
+        """Call `handler(message)` (from a background thread) for every message on `channel`."""
+
+    @abstractmethod
+    @contextlib.contextmanager
+    def lock(self, name: str, ttl_s: float, wait_s: float) -> Iterator[None]:
+        """Held by one process at a time (released after `ttl_s` if its holder dies); LockTimeout
+        when not free within `wait_s`."""
+
+    def close(self) -> None:  # noqa: B027 - most backends hold nothing to close
+        pass
