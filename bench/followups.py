@@ -1,7 +1,7 @@
 """Follow-ups answered in context (issue 18): does the last answer of a dialogue state the fact the
 citizen asked for?
 
-    .venv/bin/python -m bench.followups [--set heldout|train|all] [--out bench/results/followups.json]
+    .venv/bin/python -m bench.followups [--set heldout|train|all] [--kb sample] [--out bench/results/followups.json]
 
 Dialogues: `data/dialogues/{train,heldout}/*.jsonl` (`data/dialogues/README.md`): the citizen's
 earlier turns, the follow-up, and the KB entry, field and exact text (`answer_span`) that answer it.
@@ -91,8 +91,8 @@ def summary(results: list[dict]) -> dict:
     return out
 
 
-def run(which: str) -> dict:
-    rows = read_dialogues(which)
+def run(which: str, kbs: list[str] | None = None) -> dict:
+    rows = [r for r in read_dialogues(which) if not kbs or r["kb"] in kbs]
     results = []
     for name in sorted({r["kb"] for r in rows}):
         kb = open_kb(home_for(name, None))
@@ -119,9 +119,10 @@ def markdown(result: dict) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--set", default="all", choices=["train", "heldout", "all"])
+    parser.add_argument("--kb", action="append", choices=["sample", "guangdong"], help="only these knowledge bases (repeat)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
-    return finish(run(args.set), markdown, args.out)
+    return finish(run(args.set, args.kb), markdown, args.out)
 
 
 if __name__ == "__main__":

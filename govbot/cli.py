@@ -229,6 +229,7 @@ def cmd_train_reader(args) -> int:
             limit=args.limit,
             log=lambda m: print(m, file=sys.stderr),
             cross=args.cross,
+            dialogues=args.dialogues,
         )
     except TrainingError as exc:
         raise UsageError(str(exc)) from exc
@@ -382,6 +383,11 @@ def parser() -> argparse.ArgumentParser:
     tr.add_argument("--limit", type=int, help="只用 N 个训练问题（均匀抽取各文件，试跑）")
     tr.add_argument(
         "--cross", action="store_true", help="再训练交叉编码器复核前三个候选（实验：约 30 分钟，目前不如只用梯度提升树，见 docs/reader.md）"
+    )
+    tr.add_argument(
+        "--dialogues",
+        action="store_true",
+        help="也用 data/dialogues/train 的追问（带上下文）训练（实验：留出追问没有提高，见 docs/reader.md）",
     )
     tr.set_defaults(func=cmd_train_reader)
     return p

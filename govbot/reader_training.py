@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from govbot.settings import Settings
 from knowledge.reader import data as reader_data
-from knowledge.reader.data import Labelled, read_folder
+from knowledge.reader.data import Labelled, read_dialogues, read_folder
 from knowledge.reader.model import SHIPPED, Reader
 from knowledge.reader.splits import split_of
 from knowledge.reader.train import candidate_recall, collect, metrics, model_version, predict_with, question_frequencies, train
@@ -137,9 +137,19 @@ def home_rows(settings: Settings) -> list[Labelled]:
 
 
 def run(
-    settings: Settings, *, out: Path | None, use_home: bool, kbs: list[str] | None, limit: int | None, log=print, cross: bool = False
+    settings: Settings,
+    *,
+    out: Path | None,
+    use_home: bool,
+    kbs: list[str] | None,
+    limit: int | None,
+    log=print,
+    cross: bool = False,
+    dialogues: bool = False,
 ) -> dict:
-    written = read_folder(reader_data.WRITTEN)
+    """`dialogues`: also the follow-ups of data/dialogues/train, each read in its context
+    (experimental: not in the shipped model, docs/reader.md)."""
+    written = read_folder(reader_data.WRITTEN) + (read_dialogues(reader_data.DIALOGUES) if dialogues else [])
     heldout = read_folder(reader_data.HELDOUT)
     if kbs:
         written = [r for r in written if r.kb in kbs]
@@ -161,7 +171,7 @@ def run(
     qdf = question_frequencies([r.question for r in rows if r.split != "test"])
     log(f"{len(rows)} labelled questions ({len(city)} from this home), {len(heldout)} held out")
     examples = collect_all(settings, rows, qdf, log, home_kb, masked=True)
-    files = sorted(reader_data.WRITTEN.glob("*.jsonl"))
+    files = sorted(reader_data.WRITTEN.glob("*.jsonl")) + (sorted(reader_data.DIALOGUES.glob("*.jsonl")) if dialogues else [])
     encoder = None
     if cross:
         from knowledge.embeddings import load_embeddings

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2] / "data" / "reader"
 WRITTEN = ROOT / "written"
 HELDOUT = ROOT / "heldout"
 DEV = ROOT / "dev"  # the first held-out set, looked at too often to stay one: checked, never trained on
+DIALOGUES = ROOT.parent / "dialogues" / "train"  # follow-ups with their context (data/dialogues/README.md)
 LABELS = ("answer", "field_missing", "near_miss", "ambiguous")
 FIELD_KEYS = {label: name for name, label in GUIDE_FIELDS.items()} | {name: name for name in GUIDE_FIELDS}
 KBS = ("sample", "seeds", "guangdong")
@@ -48,6 +49,7 @@ class Labelled:
     near_kind: str
     split: str
     items: tuple[str, ...] = ()  # every item that fits an ambiguous question
+    context: str = ""  # a follow-up: the item of the service under discussion (the chat's `service`)
 
     @property
     def in_scope(self) -> bool:
@@ -99,6 +101,37 @@ def read_file(path: Path) -> list[Labelled]:
                 items=tuple(str(k) for k in row.get("items") or ()),
             )
         )
+    return out
+
+
+def read_dialogues(folder: Path) -> list[Labelled]:
+    """Follow-ups (`data/dialogues`) as labelled questions read in their context: the service under
+    discussion is the labelled item's (the writers assumed every earlier turn was answered
+    rightly); a follow-up that changes the topic names its new service and is read as the chat
+    reads it, with the old service's context, which it must leave (here: none known, so none)."""
+    out = []
+    for path in sorted(Path(folder).glob("*.jsonl")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            item, kb = str(row["item"]), row["kb"]
+            out.append(
+                Labelled(
+                    id=f"{path.stem}-{n:04d}",
+                    question=str(row["question"]).strip(),
+                    kb=kb,
+                    label="answer",
+                    item=item,
+                    field=FIELD_KEYS.get(str(row.get("field") or ""), ""),
+                    span=str(row.get("answer_span") or ""),
+                    style=str(row.get("style") or ""),
+                    writer=str(row.get("writer") or path.stem),
+                    near_kind="",
+                    split=split_of(kb, item),
+                    context="" if row.get("kind") == "topic_change" else item,
+                )
+            )
     return out
 
 

@@ -128,7 +128,7 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
     by_key = {m.key: m for m in index.meta.values()}
     out = []
     for row in rows:
-        turn = Turn(raw=row.question)
+        turn = Turn(raw=row.question, context_key=row.context)  # a follow-up is read in its context
         normalize_step(turn, index)
         retrieve_step(turn, index, knowledge.embeddings, settings)
         hits = turn.hits[:READ_DEPTH]

@@ -29,6 +29,7 @@ def cluster():
             # 50 first messages at once are about racing inserts, not the load shedding (503) that a
             # replica's default of 8 turns in progress would answer most of them with
             "GOVBOT_MAX_PENDING_TURNS": "64",
+            "GOVBOT_RASA_TIMEOUT_S": "60",  # 50 turns at once on two shared cores: slow is not lost
         }
     ).start()
     yield running
