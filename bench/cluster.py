@@ -33,7 +33,8 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import RESULTS, SAMPLE_EVAL, finish, latency_summary, md_table
+from bench.common import RESULTS, chat_headers, finish, latency_summary, md_table, open_chat, open_chat_async
+from bench.load import questions
 
 REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "deploy" / "local-cluster.sh"
@@ -123,8 +124,8 @@ class LocalCluster:
 
 # --- measurements ---------------------------------------------------------------------------------
 def _chat(base: str) -> tuple[str, dict]:
-    opened = httpx.post(f"{base}/api/chat/sessions", timeout=60).json()
-    return opened["session_id"], {"X-Session-Token": opened["token"]}
+    session_id = open_chat(httpx, base)
+    return session_id, chat_headers(session_id)
 
 
 def listen_for_messages(base: str, session_id: str, headers: dict, ready: threading.Event, heard) -> threading.Thread:
@@ -179,19 +180,15 @@ def operator_to_citizen(cluster: LocalCluster, rounds: int = 30) -> dict:
     return {"messages": rounds, "arrived": len(ms), **(latency_summary(ms) if ms else {})}
 
 
-def _questions() -> list[str]:
-    rows = [json.loads(line) for line in SAMPLE_EVAL.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return [r["question"] for r in rows if not r.get("oos")]
-
-
 async def _drive(bases: list[str], sessions: int, per_session: int) -> dict:
-    pool = _questions()
+    pool = questions()
     limits = httpx.Limits(max_connections=sessions + 10)
     async with httpx.AsyncClient(timeout=120, limits=limits) as http:
         opened = []
         for i in range(sessions):
-            body = (await http.post(f"{bases[i % len(bases)]}/api/chat/sessions")).json()
-            opened.append((bases[i % len(bases)], body["session_id"], {"X-Session-Token": body["token"]}))
+            base = bases[i % len(bases)]
+            session_id = await open_chat_async(http, base)
+            opened.append((base, session_id, chat_headers(session_id)))
         statuses: list[int | str] = []
         ms: list[float] = []
 
@@ -283,7 +280,7 @@ def run(sessions: int, per_session: int, import_rows: int) -> dict:
         result: dict = {"start_s": round(time.perf_counter() - started, 1)}
         print("运维 → 市民（跨副本）…", flush=True)
         result["operator_to_citizen"] = operator_to_citizen(cluster)
-        warm = _questions()[0]
+        warm = questions()[0]
         for base in cluster.apis:  # both replicas answered once before timing
             sid, headers = _chat(base)
             httpx.post(f"{base}/api/chat", json={"session_id": sid, "text": warm}, headers=headers, timeout=120)

@@ -97,10 +97,8 @@ def write_endpoints(settings: Settings, port: int, token: str = "") -> Path:
     under $GOVBOT_HOME); with `redis_url`, Redis's lock store (one turn of a conversation at a time
     across replicas)."""
     folder = settings.ensure_dirs().home.resolve() / "rasa"
-    if settings.action_url:
-        actions = settings.action_base
-    else:
-        actions = f"http://127.0.0.1:{port}/actions" if settings.host_actions else settings.action_base
+    hosted = settings.host_actions and not settings.action_url
+    actions = f"http://127.0.0.1:{port}/actions" if hosted else settings.action_base
     folder.mkdir(exist_ok=True)
     lines = [f'action_endpoint:\n  url: "{actions}/webhook"\n' + (f'  token: "{token}"\n' if token else "")]
     database = make_url(settings.db_url)

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
-
-
-class LockTimeout(Exception):
-    """The lock was not free within the time given."""
+from collections.abc import Callable
 
 
 class SharedState(ABC):
@@ -16,7 +11,8 @@ class SharedState(ABC):
 
     @abstractmethod
     def add(self, key: str, value: str, ttl_s: float) -> bool:
-        """Set `key` only if it is absent; True if this call set it (the first of racing replicas)."""
+        """Set `key` only if it is absent; True if this call set it (the first of racing replicas:
+        also the claim that lets one replica at a time do a piece of work, e.g. fetch a token)."""
 
     @abstractmethod
     def get(self, key: str) -> str | None: ...
@@ -38,12 +34,6 @@ class SharedState(ABC):
     @abstractmethod
     def subscribe(self, channel: str, handler: Callable[[str], None]) -> None:
         """Call `handler(message)` (from a background thread) for every message on `channel`."""
-
-    @abstractmethod
-    @contextlib.contextmanager
-    def lock(self, name: str, ttl_s: float, wait_s: float) -> Iterator[None]:
-        """Held by one process at a time (released after `ttl_s` if its holder dies); LockTimeout
-        when not free within `wait_s`."""
 
     def close(self) -> None:  # noqa: B027 - most backends hold nothing to close
         pass

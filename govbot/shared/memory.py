@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable
 
-from govbot.shared.base import LockTimeout, SharedState
+from govbot.shared.base import SharedState
 
 
 class MemoryState(SharedState):
@@ -18,7 +17,6 @@ class MemoryState(SharedState):
         self._values: dict[str, tuple[str, float]] = {}  # key -> (value, expires at)
         self._handlers: dict[str, list[Callable[[str], None]]] = {}
         self._mutex = threading.Lock()
-        self._locks: dict[str, threading.Lock] = {}
 
     def _live(self, key: str) -> str | None:
         entry = self._values.get(key)
@@ -72,14 +70,3 @@ class MemoryState(SharedState):
     def subscribe(self, channel, handler):
         with self._mutex:
             self._handlers.setdefault(channel, []).append(handler)
-
-    @contextlib.contextmanager
-    def lock(self, name, ttl_s, wait_s):
-        with self._mutex:
-            lock = self._locks.setdefault(name, threading.Lock())
-        if not lock.acquire(timeout=wait_s):
-            raise LockTimeout(name)
-        try:
-            yield
-        finally:
-            lock.release()

@@ -1,12 +1,10 @@
 """Shared state in Redis (`GOVBOT_REDIS_URL`): what every API replica sees at once.
 
 Keys are prefixed `govbot:`. The bus is Redis pub/sub, read by one background thread per process
-that reconnects by itself. Locks are Redis's own (`SET NX PX` with a token, released by a script
-only by their holder)."""
+that reconnects by itself. A claim (`add`) is `SET NX PX`."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import threading
 import time
@@ -14,7 +12,7 @@ from collections.abc import Callable
 
 import redis
 
-from govbot.shared.base import LockTimeout, SharedState
+from govbot.shared.base import SharedState
 
 log = logging.getLogger("govbot.shared")
 PREFIX = "govbot:"
@@ -91,17 +89,6 @@ class RedisState(SharedState):
                 with self._mutex:
                     self._pubsub = None
                 time.sleep(1.0)
-
-    @contextlib.contextmanager
-    def lock(self, name, ttl_s, wait_s):
-        lock = self.client.lock(PREFIX + "lock:" + name, timeout=ttl_s, blocking_timeout=wait_s)
-        if not lock.acquire():
-            raise LockTimeout(name)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(redis.exceptions.LockError):
-                lock.release()
 
     def close(self):
         self.client.close()

@@ -56,6 +56,3 @@ class ChangeCursor:
             else:
                 break
             self.low = following
-
-    def reset(self) -> None:
-        self.low, self.seen, self.gaps = 0, set(), {}

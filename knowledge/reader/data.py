@@ -72,6 +72,24 @@ class Labelled:
         }
 
 
+def _labelled(row: dict, row_id: str, writer: str, context: str = "") -> Labelled:
+    return Labelled(
+        id=row_id,
+        question=str(row["question"]).strip(),
+        kb=row["kb"],
+        label=row["label"],
+        item=str(row["item"]),
+        field=FIELD_KEYS.get(str(row.get("field") or ""), ""),
+        span=str(row.get("answer_span") or ""),
+        style=str(row.get("style") or ""),
+        writer=str(row.get("writer") or writer),
+        near_kind=str(row.get("near_kind") or ""),
+        split=split_of(row["kb"], str(row["item"])),
+        items=tuple(str(k) for k in row.get("items") or ()),
+        context=context,
+    )
+
+
 def read_file(path: Path) -> list[Labelled]:
     out = []
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
@@ -84,23 +102,7 @@ def read_file(path: Path) -> list[Labelled]:
         label, kb = row.get("label"), row.get("kb")
         if label not in LABELS or kb not in KBS or not row.get("question") or not row.get("item"):
             raise ValueError(f"{path}:{n}: needs question, item, kb in {KBS} and label in {LABELS}")
-        raw_field = str(row.get("field") or "")
-        out.append(
-            Labelled(
-                id=f"{Path(path).stem}-{n:04d}",
-                question=str(row["question"]).strip(),
-                kb=kb,
-                label=label,
-                item=str(row["item"]),
-                field=FIELD_KEYS.get(raw_field, ""),
-                span=str(row.get("answer_span") or ""),
-                style=str(row.get("style") or ""),
-                writer=str(row.get("writer") or Path(path).stem),
-                near_kind=str(row.get("near_kind") or ""),
-                split=split_of(kb, str(row["item"])),
-                items=tuple(str(k) for k in row.get("items") or ()),
-            )
-        )
+        out.append(_labelled(row, f"{Path(path).stem}-{n:04d}", Path(path).stem))
     return out
 
 
@@ -115,23 +117,8 @@ def read_dialogues(folder: Path) -> list[Labelled]:
             if not line.strip():
                 continue
             row = json.loads(line)
-            item, kb = str(row["item"]), row["kb"]
-            out.append(
-                Labelled(
-                    id=f"{path.stem}-{n:04d}",
-                    question=str(row["question"]).strip(),
-                    kb=kb,
-                    label="answer",
-                    item=item,
-                    field=FIELD_KEYS.get(str(row.get("field") or ""), ""),
-                    span=str(row.get("answer_span") or ""),
-                    style=str(row.get("style") or ""),
-                    writer=str(row.get("writer") or path.stem),
-                    near_kind="",
-                    split=split_of(kb, item),
-                    context="" if row.get("kind") == "topic_change" else item,
-                )
-            )
+            context = "" if row.get("kind") == "topic_change" else str(row["item"])
+            out.append(_labelled({**row, "label": "answer"}, f"{path.stem}-{n:04d}", path.stem, context))
     return out
 
 

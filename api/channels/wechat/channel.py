@@ -35,9 +35,9 @@ log = logging.getLogger("govbot.wechat")
 SESSION_PREFIX = "wx:"
 DRAIN_IDLE_S = 1.0  # the outbox is looked at this often when nothing wakes it (another process's rows)
 RETRY_S = (0, 2, 5, 15, 60, 300)  # pause before each try of a delivery that failed on the way
-FOLLOW_UP_DELAY_S = 0.5
+FOLLOW_UP_DELAY_S = 0.5  # lets the passive reply reach the citizen before the parts that follow it
 DEDUPE_S = 600  # how long a message's owner and decision are kept for retries (WeChat's last comes at ~15 s)
-OWNER, DECIDED = "wx:owner:", "wx:decided:"  # lets the passive reply reach the citizen before the parts that follow it
+OWNER, DECIDED = "wx:owner:", "wx:decided:"  # shared-state keys: who works on a message, what it answered
 
 WELCOME = (
     "您好，欢迎关注{hotline}政务服务便民热线！我是智能助手，可以为您解答办事指南、政策文件等问题。\n"
