@@ -22,6 +22,7 @@ from govbot.sealing import sealer_for
 from govbot.conversations.core import Conversations
 from govbot.conversations.rasa import RasaClient
 from govbot.ratelimit import ChatLimits
+from govbot.shared import open_shared_state
 from govbot.records import records_for
 from govbot.settings import Settings, get_settings
 from knowledge.gold import GoldQuestions
@@ -67,7 +68,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_headers=["Content-Type", "X-Session-Token"],
     )  # staff APIs send credentials: same origin only
     app.state.settings = settings
-    app.state.chat_limits = ChatLimits(settings.chat_turns_per_minute_session, settings.chat_turns_per_minute_address)
+    app.state.chat_limits = ChatLimits(
+        settings.chat_turns_per_minute_session, settings.chat_turns_per_minute_address, shared=open_shared_state(settings.redis_url)
+    )
     app.include_router(health.router)
     app.include_router(docs.router)
     app.include_router(web.router)

@@ -2,16 +2,25 @@
 
 A bucket holds `per_minute` tokens and refills continuously; a request takes one, and a request
 that finds none is told how many seconds until the next (`Retry-After`). Buckets live in this
-process (each replica limits its own share; a shared store is issue 17's). Idle buckets are
-forgotten, oldest first, beyond `max_keys`, so the memory is bounded whatever the callers send.
+process; idle buckets are forgotten, oldest first, beyond `max_keys`, so the memory is bounded
+whatever the callers send.
+
+With replicas (`GOVBOT_REDIS_URL`) the limits are the cluster's, not each replica's: a counter per
+key and clock minute in the shared state (`SharedWindowLimiter`), so a client that spreads its
+requests over N replicas still gets `per_minute`, not N times it. A window lets a burst of up to
+twice the limit through across a minute's boundary, where a bucket would not; the replicas' clocks
+need to agree to within a second or so (NTP).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
 from collections import OrderedDict
+
+log = logging.getLogger("govbot.ratelimit")
 
 
 class RateLimiter:
@@ -40,12 +49,37 @@ class RateLimiter:
             return wait
 
 
-class ChatLimits:
-    """The citizen API's limits: per session and per client address."""
+class SharedWindowLimiter:
+    """`per_minute` requests a key and clock minute, counted in the replicas' shared state."""
 
-    def __init__(self, per_session: int, per_address: int) -> None:
-        self.sessions = RateLimiter(per_session)
-        self.addresses = RateLimiter(per_address)
+    def __init__(self, shared, name: str, per_minute: int, clock=time.time) -> None:
+        self.shared = shared
+        self.name = name
+        self.limit = max(1, per_minute)
+        self.clock = clock
+
+    def take(self, key: str) -> float:
+        """0 if the request may go ahead (it is counted), else the seconds to the next minute."""
+        now = self.clock()
+        try:
+            count = self.shared.incr(f"rl:{self.name}:{int(now // 60)}:{key}", 1, 120)
+        except Exception:  # noqa: BLE001 - the shared store is away: serve rather than lock everyone out
+            log.warning("rate limit not checked: the shared state is unreachable", exc_info=True)
+            return 0.0
+        return 0.0 if count <= self.limit else 60.0 - now % 60
+
+
+class ChatLimits:
+    """The citizen API's limits: per session and per client address (across the replicas when
+    `shared` is the replicas' shared state)."""
+
+    def __init__(self, per_session: int, per_address: int, shared=None) -> None:
+        if shared is not None and shared.shared:
+            self.sessions = SharedWindowLimiter(shared, "session", per_session)
+            self.addresses = SharedWindowLimiter(shared, "address", per_address)
+        else:
+            self.sessions = RateLimiter(per_session)
+            self.addresses = RateLimiter(per_address)
 
     def retry_after(self, session_id: str, address: str) -> int:
         """0 to go ahead; otherwise whole seconds for the Retry-After header."""

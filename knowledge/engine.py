@@ -17,7 +17,7 @@ from pathlib import Path
 
 from knowledge.answer.pipeline import AnswerPipeline, fallback_department
 from knowledge.answer.types import Answer, AnswerStatus, Department
-from knowledge.content import Item, Kind, Status
+from knowledge.content import Item, ItemDraft, Kind, Status
 from knowledge.embeddings import load_embeddings
 from knowledge.index.hybrid import HybridIndex
 from knowledge.index.sentences import answer_sentences
@@ -123,7 +123,14 @@ class Knowledge:
         return sorted({item for _, item in rows})
 
     def _embed_ahead(self, item_ids: list[int], embedded=None) -> None:
-        passages = [p for item in self.store.live_items(item_ids) for p in item_passages(item)]
+        self.embed(self.store.live_items(item_ids), embedded)
+
+    def embed(self, items: list[ItemDraft], embedded=None) -> None:
+        """Leave the passage vectors of the published `items` in the vector cache shared by every
+        replica (before they are saved: then every index applies them as soon as they are
+        committed, without embedding them again). `embedded(done, total)` is told how far it got."""
+        live = [item if isinstance(item, Item) else Item(**vars(item)) for item in items if item.status == Status.PUBLISHED]
+        passages = [p for item in live for p in item_passages(item)]
         texts = [p.index_text for p in passages]
         texts += [s for p in passages for s in answer_sentences(p)]
         for start in range(0, len(texts), 256):

@@ -21,6 +21,11 @@ class SharedState(ABC):
     def put(self, key: str, value: str, ttl_s: float) -> None: ...
 
     @abstractmethod
+    def replace_if(self, key: str, expected: str, value: str, ttl_s: float) -> bool:
+        """Set `key` to `value` for `ttl_s` only if it holds `expected` now (renewing a claim
+        without overwriting another replica's, which took it over after ours lapsed)."""
+
+    @abstractmethod
     def delete(self, key: str) -> None: ...
 
     @abstractmethod

@@ -49,6 +49,13 @@ class MemoryState(SharedState):
         with self._mutex:
             self._set(key, value, ttl_s)
 
+    def replace_if(self, key, expected, value, ttl_s):
+        with self._mutex:
+            if self._live(key) != expected:
+                return False
+            self._set(key, value, ttl_s)
+            return True
+
     def delete(self, key):
         with self._mutex:
             self._values.pop(key, None)

@@ -16,6 +16,14 @@ from govbot.shared.base import SharedState
 
 log = logging.getLogger("govbot.shared")
 PREFIX = "govbot:"
+# compare and set, atomically in Redis: KEYS[1] = ARGV[2] for ARGV[3] ms if it holds ARGV[1]
+REPLACE_IF = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"""
 
 
 class RedisState(SharedState):
@@ -28,6 +36,7 @@ class RedisState(SharedState):
         self._mutex = threading.Lock()
         self._listener: threading.Thread | None = None
         self._pubsub = None
+        self._replace_if = self.client.register_script(REPLACE_IF)
 
     @staticmethod
     def _ms(ttl_s: float) -> int:
@@ -41,6 +50,9 @@ class RedisState(SharedState):
 
     def put(self, key, value, ttl_s):
         self.client.set(PREFIX + key, value, px=self._ms(ttl_s))
+
+    def replace_if(self, key, expected, value, ttl_s):
+        return bool(self._replace_if(keys=[PREFIX + key], args=[expected, value, self._ms(ttl_s)]))
 
     def delete(self, key):
         self.client.delete(PREFIX + key)

@@ -11,6 +11,7 @@ updates the same items: unchanged rows are not saved again and nothing is duplic
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import PurePath
 
@@ -143,8 +144,18 @@ def read_upload(
     return tables, None, problems
 
 
-def commit_import(store: ContentStore, preview: ImportPreview, *, status: Status, actor: str, progress=None) -> SaveResult:
-    """Save the preview's new and changed rows with `status`, in one transaction: all of them or none."""
+def commit_import(
+    store: ContentStore,
+    preview: ImportPreview,
+    *,
+    status: Status,
+    actor: str,
+    progress=None,
+    before_save: Callable[[list[ItemDraft]], None] | None = None,
+) -> SaveResult:
+    """Save the preview's new and changed rows with `status`, in one transaction: all of them or none.
+    `before_save(items)` is given the items about to be saved (to embed them before they are
+    committed, so that every replica answers from them as soon as they are)."""
     if status not in (Status.DRAFT, Status.PUBLISHED):
         raise ImportRejected("导入后的状态只能是草稿或已发布")
     if not preview.ok:
@@ -156,6 +167,8 @@ def commit_import(store: ContentStore, preview: ImportPreview, *, status: Status
         current = {item.id: item for item in store.items(ids=[row.existing_id for row in waiting])} if waiting else {}
         saving += [row for row in waiting if row.existing_id in current and current[row.existing_id].status != Status.PUBLISHED]
     drafts = [replace(row.draft, status=status) for row in saving]
+    if before_save and drafts:
+        before_save(drafts)
     if progress:
         progress(0, len(drafts))
     result = store.save_items(drafts, actor=actor) if drafts else SaveResult()

@@ -147,6 +147,39 @@ def test_a_wechat_message_retried_on_each_replica_is_answered_once(cluster, reco
         assert len([m for m in transcript if m.role == "bot"]) == 1
 
 
+def test_a_wechat_message_whose_replica_died_is_taken_over_by_a_retry(cluster, records):
+    """A replica claimed a message and died before answering it (its claim, as it left it in
+    Redis, lapses since nobody renews it): WeChat's retry on the other replica waits for the claim
+    to lapse, takes the message over and answers it, instead of saying "success" for an answer
+    that will never come. Processed once."""
+    import redis
+
+    from api.channels.wechat.channel import LEASE_S, OWNER, WORKING
+    from govbot.shared.redis_store import PREFIX
+
+    client = redis.Redis.from_url(cluster.settings["GOVBOT_REDIS_URL"], decode_responses=True)
+    for n in range(3):
+        openid, msg_id = f"o-cluster-{uuid.uuid4().hex[:12]}", 7_100_000_000 + n
+        client.set(f"{PREFIX}{OWNER}{openid}:{msg_id}", WORKING + "dead-replica", px=int(LEASE_S * 1000 / 3))
+        reply = _wechat_post(cluster.apis[n % 2], openid, msg_id, "居住证怎么办理")
+        assert reply.status_code == 200 and reply.text != "success"
+        assert "居住证" in fromstring(reply.text).findtext("Content")
+        transcript = records.history(f"wx:{openid}")
+        assert [m.role for m in transcript].count("citizen") == 1, [m.text for m in transcript]
+        assert client.get(f"{PREFIX}{OWNER}{openid}:{msg_id}").startswith("done:")  # kept for later retries
+
+
+def test_the_redis_backend_keeps_the_shared_state_contract(cluster):
+    from govbot.shared.redis_store import RedisState
+    from tests.unit.test_shared_state import check_claims_race, check_contract
+
+    state = RedisState(cluster.settings["GOVBOT_REDIS_URL"])
+    prefix = f"test:{uuid.uuid4().hex[:8]}:"
+    check_contract(state, prefix)
+    check_claims_race(state, prefix)
+    state.close()
+
+
 def _psql(cluster, sql: str) -> None:
     pg_bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
     command = [str(pg_bin / "psql"), "-h", "127.0.0.1", "-p", str(cluster.pg_port), "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql]

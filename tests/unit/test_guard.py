@@ -97,3 +97,17 @@ def test_security_headers(client, tmp_path):
     assert "frame-ancestors 'none'" in console.headers["content-security-policy"]
     secure = TestClient(create_app(Settings(home=tmp_path, https=True)))
     assert secure.get("/").headers["strict-transport-security"].startswith("max-age=")
+
+
+def test_a_shared_window_counts_every_replica_s_requests():
+    """Two replicas' limiters over one shared state: the limit is the pair's, not each one's."""
+    from govbot.ratelimit import SharedWindowLimiter
+    from govbot.shared.memory import MemoryState
+
+    shared, now = MemoryState(), [600.0 + 45]  # 45 s into a clock minute
+    replicas = [SharedWindowLimiter(shared, "session", 4, clock=lambda: now[0]) for _ in range(2)]
+    assert [replicas[n % 2].take("a") for n in range(4)] == [0.0] * 4
+    assert replicas[0].take("a") == pytest.approx(15.0) and replicas[1].take("a") == pytest.approx(15.0)
+    assert replicas[1].take("b") == 0.0  # another key has its own count
+    now[0] += 15
+    assert replicas[1].take("a") == 0.0  # a new minute

@@ -103,3 +103,37 @@ def test_the_change_cursor_applies_a_change_that_commits_after_a_later_one():
     assert cursor.low == 4
     cursor.advance([], clock)  # 400 s later: given up
     assert (cursor.low, cursor.gaps, cursor.settled(6)) == (6, {}, True)
+
+
+def test_a_published_import_is_embedded_before_its_commit(make_kb, tmp_path):
+    """The importing process embeds the rows before it saves them: when they are committed, every
+    other process applies them from the shared vector cache at once, embedding nothing itself."""
+    from knowledge.bulk.preview import commit_import, preview_import
+    from knowledge.index.sentences import answer_sentences
+    from knowledge.passages import item_passages
+
+    importer = make_kb(tmp_path / "home")
+    answering = make_kb(tmp_path / "home")  # another replica over the same database
+    rows = "\n".join(f"第{n}号便民停车卡怎么办？,第{n}号停车卡到街道服务中心办理，带身份证。,示例市民政局" for n in range(BIG_CHANGE + 5))
+    preview = preview_import("停车卡.csv", f"问题,答案,部门\n{rows}\n".encode(), store=importer.store, department=None)
+    assert preview.ok, preview.to_dict()
+    handed = []
+
+    def embed_first(items) -> None:
+        importer.embed(items)
+        assert importer.store.items() == []  # nothing is committed while it embeds
+        handed.extend(items)
+
+    commit_import(importer.store, preview, status=Status.PUBLISHED, actor="t", before_save=embed_first)
+    assert len(handed) == BIG_CHANGE + 5
+    live = answering.store.live_items([item.id for item in answering.store.items()])
+    passages = [p for item in live for p in item_passages(item)]
+    texts = [p.index_text for p in passages] + [s for p in passages for s in answer_sentences(p)]
+    assert len(live) == BIG_CHANGE + 5 and len(answering.vectors.get(texts)) == len(set(texts))  # all there at the commit
+
+    embedded = []
+    encode = answering.embeddings.encode
+    answering.embeddings.encode = lambda texts, prefix: embedded.append(len(texts)) or encode(texts, prefix)
+    assert answering.refresh() == BIG_CHANGE + 5
+    assert embedded == []  # applied from the cache, nothing embedded again
+    assert _best(answering, "第7号便民停车卡怎么办？") == preview.rows[7].draft.key

@@ -38,6 +38,10 @@ RETRY_S = (0, 2, 5, 15, 60, 300)  # pause before each try of a delivery that fai
 FOLLOW_UP_DELAY_S = 0.5  # lets the passive reply reach the citizen before the parts that follow it
 DEDUPE_S = 600  # how long a message's owner and decision are kept for retries (WeChat's last comes at ~15 s)
 OWNER, DECIDED = "wx:owner:", "wx:decided:"  # shared-state keys: who works on a message, what it answered
+# A claim on a message lasts LEASE_S unless its owner renews it (every LEASE_S / 3 while it works):
+# when the owner dies, a retry on another replica takes the message over after at most LEASE_S.
+LEASE_S = 3.0
+WORKING, DONE = "working:", "done:"  # the owner claim's value: its state, then the owning replica
 
 WELCOME = (
     "您好，欢迎关注{hotline}政务服务便民热线！我是智能助手，可以为您解答办事指南、政策文件等问题。\n"
@@ -100,31 +104,71 @@ class WeChatChannel:
 
         With replicas sharing state, the first replica to claim a message does the work; a retry
         that lands on another replica gives the owner's decision (the same passive reply, or
-        "success" when the answer goes out through the customer-service API)."""
+        "success" when the answer goes out through the customer-service API), or takes the
+        message over when the owner died before it finished (its claim lapsed)."""
         openid, key = incoming.from_user, incoming.dedupe_key
         wait = max(min(MIN_WAIT_S, self.reply_timeout_s), self.reply_timeout_s - spent_s)
+        give_up = time.monotonic() + wait
         if self.shared.shared and not await asyncio.to_thread(self._owns, key):
-            return await self._decided_elsewhere(key, wait)
-        outcome = await self.deduper.run(key, lambda: self._work(state, incoming), wait, lambda outcome: self.deliver(openid, outcome))
+            taken, outcome = await self._decided_elsewhere(key, give_up)
+            if not taken:
+                return outcome
+            wait = max(MIN_WAIT_S, give_up - time.monotonic())
+        outcome = await self.deduper.run(
+            key, lambda: self._leased(key, self._work(state, incoming)), wait, lambda outcome: self.deliver(openid, outcome)
+        )
         if outcome is None and self.deduper.how(key) == "async" and self.shared.shared:
             await asyncio.to_thread(self.shared.put, DECIDED + key, "async", DEDUPE_S)
         return outcome
 
     def _owns(self, key: str) -> bool:
-        return self.shared.add(OWNER + key, self.replica, DEDUPE_S) or self.shared.get(OWNER + key) == self.replica
+        if self.shared.add(OWNER + key, WORKING + self.replica, LEASE_S):
+            return True
+        owner = self.shared.get(OWNER + key) or ""
+        return owner.partition(":")[2] == self.replica
 
-    async def _decided_elsewhere(self, key: str, wait: float) -> Outcome | None:
-        """A retry of a message another replica owns: its passive reply again (the earlier one did
-        not reach WeChat), or "success" (the answer goes out later, or nothing was decided in time:
-        the owner then sends it through the customer-service API)."""
-        give_up = time.monotonic() + wait
+    async def _leased(self, key: str, work) -> Outcome:
+        """Do `work` holding the message's claim: renewed while it runs, then kept as done."""
+        if not self.shared.shared:
+            return await work
+        mine = WORKING + self.replica
+
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(LEASE_S / 3)
+                try:
+                    if not await asyncio.to_thread(self.shared.replace_if, OWNER + key, mine, mine, LEASE_S):
+                        log.warning("WeChat: the claim on a message of %s lapsed while answering it", _short(key))
+                        return
+                except Exception:  # noqa: BLE001 - Redis away for a moment: the next renewal tries again
+                    log.warning("WeChat: renewing a message's claim failed", exc_info=True)
+
+        renewer = asyncio.create_task(renew())
+        try:
+            return await work
+        finally:
+            renewer.cancel()
+            await asyncio.to_thread(self.shared.replace_if, OWNER + key, mine, DONE + self.replica, DEDUPE_S)
+
+    async def _decided_elsewhere(self, key: str, give_up: float) -> tuple[bool, Outcome | None]:
+        """A retry of a message another replica owns: (False, its passive reply again) when the
+        earlier reply did not reach WeChat; (False, None: "success") when the answer goes out
+        through the customer-service API or nothing was decided in time; (True, None) when the
+        owner died before it finished: its claim lapsed and this replica has claimed the message."""
         while True:
             decided = await asyncio.to_thread(self.shared.get, DECIDED + key)
-            if decided is not None:
-                how, _, text = decided.partition("\n")
-                return Outcome(parts=[text], passive=text) if how == "passive" else None
+            if decided is not None and decided.startswith("passive\n"):
+                text = decided.partition("\n")[2]
+                return False, Outcome(parts=[text], passive=text)
+            owner = await asyncio.to_thread(self.shared.get, OWNER + key)
+            if owner is None and await asyncio.to_thread(self.shared.add, OWNER + key, WORKING + self.replica, LEASE_S):
+                log.warning("WeChat: the replica answering a message of %s is gone: taking it over", _short(key))
+                await asyncio.to_thread(self.shared.delete, DECIDED + key)  # this replica decides anew
+                return True, None
+            if decided is not None and owner is not None and owner.startswith(DONE):
+                return False, None  # answered, and sent (or queued) through the customer-service API
             if time.monotonic() >= give_up:
-                return None
+                return False, None
             await asyncio.sleep(0.05)
 
     async def _work(self, state, incoming: Incoming) -> Outcome:

@@ -12,7 +12,7 @@ const PREVIEW_ROWS = 20;
 const ACTION = { new: "新增", changed: "修改", unchanged: "不变" };
 const PHASE = { reading: "正在读取文件", read: "正在读取文件", checking: "正在检查内容", check: "正在检查内容",
                 preview: "正在检查内容", saving: "正在保存条目", save: "正在保存条目", commit: "正在保存条目",
-                indexing: "正在更新检索索引", index: "正在更新检索索引", done: "已完成", finished: "已完成",
+                embedding: "正在计算检索向量", indexing: "正在更新检索索引", index: "正在更新检索索引", done: "已完成", finished: "已完成",
                 rejected: "未导入" };
 // busy: a request runs; indexing: a big published import is being embedded in the background
 const imp = { previewed: null, busy: false, indexing: false, timer: null, progressId: null, gen: 0, done: "" };
