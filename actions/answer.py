@@ -28,6 +28,8 @@ def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: 
     if answer.status == AnswerStatus.ANSWERED:
         return events + [SlotSet("service", answer.item_key), SlotSet("failures", 0.0)]
     failures = (tracker.get_slot("failures") or 0.0) + 1
+    if answer.topic_key:  # not answered, but the question named a service: the next one is read in it
+        events.append(SlotSet("service", answer.topic_key))
     if answer.status == AnswerStatus.CLARIFY:
         events.append(SlotSet("pending_question", question))
     if answer.status in (AnswerStatus.NO_ANSWER, AnswerStatus.CLARIFY) and failures >= FAILURES_BEFORE_OFFER:

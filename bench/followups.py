@@ -1,9 +1,9 @@
 """Follow-ups answered in context (issue 18): does the last answer of a dialogue state the fact the
 citizen asked for?
 
-    .venv/bin/python -m bench.followups [--set heldout|train|all] [--kb sample] [--out bench/results/followups.json]
+    .venv/bin/python -m bench.followups [--set heldout|dev|train|all] [--kb sample] [--out bench/results/followups.json]
 
-Dialogues: `data/dialogues/{train,heldout}/*.jsonl` (`data/dialogues/README.md`): the citizen's
+Dialogues: `data/dialogues/{train,dev,heldout}/*.jsonl` (`data/dialogues/README.md`): the citizen's
 earlier turns, the follow-up, and the KB entry, field and exact text (`answer_span`) that answer it.
 Each dialogue runs through the engine as the chat's action does (`actions/answer.py`): every turn
 is asked with the service under discussion (`context_key`), which an answered turn sets to the
@@ -35,7 +35,7 @@ OUTCOMES = ("right", "refused", "wrong item", "wrong field")
 
 
 def read_dialogues(which: str) -> list[dict]:
-    folders = ["train", "heldout"] if which == "all" else [which]
+    folders = ["train", "dev", "heldout"] if which == "all" else [which]
     rows = []
     for folder in folders:
         for path in sorted((DIALOGUES / folder).glob("*.jsonl")):
@@ -58,6 +58,8 @@ def run_dialogue(kb, row: dict) -> dict:
         answer = kb.ask(text, context_key=context, channel="bench")
         if answer.status == AnswerStatus.ANSWERED:
             context = answer.item_key
+        elif answer.topic_key:  # a question we could not answer named its service (actions/answer.py)
+            context = answer.topic_key
     last = kb.ask(row["question"], context_key=context, channel="bench")
     return {
         "id": row["id"],
@@ -118,7 +120,7 @@ def markdown(result: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", default="all", choices=["train", "heldout", "all"])
+    parser.add_argument("--set", default="all", choices=["train", "dev", "heldout", "all"])
     parser.add_argument("--kb", action="append", choices=["sample", "guangdong"], help="only these knowledge bases (repeat)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)

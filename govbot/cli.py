@@ -229,6 +229,7 @@ def cmd_train_reader(args) -> int:
             limit=args.limit,
             log=lambda m: print(m, file=sys.stderr),
             cross=args.cross,
+            heldout=not args.no_heldout,
             dialogues=args.dialogues,
         )
     except TrainingError as exc:
@@ -388,6 +389,11 @@ def parser() -> argparse.ArgumentParser:
         "--dialogues",
         action="store_true",
         help="也用 data/dialogues/train 的追问（带上下文）训练（实验：留出追问没有提高，见 docs/reader.md）",
+    )
+    tr.add_argument(
+        "--no-heldout",
+        action="store_true",
+        help="不在留出测试集上测量（挑选模型时用：留出集只在选定模型后读一次，用 bench.reader）",
     )
     tr.set_defaults(func=cmd_train_reader)
     return p

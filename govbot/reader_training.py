@@ -146,17 +146,21 @@ def run(
     log=print,
     cross: bool = False,
     dialogues: bool = False,
+    heldout: bool = True,
 ) -> dict:
-    """`dialogues`: also the follow-ups of data/dialogues/train, each read in its context
-    (experimental: not in the shipped model, docs/reader.md)."""
+    """`dialogues`: also the follow-ups of data/dialogues/train, each read in its context.
+    `heldout=False`: not measured on the held-out test (while models are compared: it is read
+    once, for the model chosen)."""
+    if use_home and not heldout:
+        raise TrainingError("--home 要在留出测试集上与随代码发布的模型比较，不能与 --no-heldout 一起用")
     written = read_folder(reader_data.WRITTEN) + (read_dialogues(reader_data.DIALOGUES) if dialogues else [])
-    heldout = read_folder(reader_data.HELDOUT)
+    heldout_rows = read_folder(reader_data.HELDOUT) if heldout else []
     if kbs:
         written = [r for r in written if r.kb in kbs]
-        heldout = [r for r in heldout if r.kb in kbs]
+        heldout_rows = [r for r in heldout_rows if r.kb in kbs]
     if limit:  # an even slice through every writer's file, for a quick try
         written = written[:: max(1, len(written) // limit)][:limit]
-        heldout = heldout[:: max(1, len(heldout) // max(1, limit // 4))][: max(1, limit // 4)]
+        heldout_rows = heldout_rows[:: max(1, len(heldout_rows) // max(1, limit // 4))][: max(1, limit // 4)]
     home_kb = None
     city = home_rows(settings) if use_home else []
     if use_home:
@@ -169,7 +173,7 @@ def run(
         raise TrainingError("没有训练数据（data/reader/written/*.jsonl）")
     rows = written + city
     qdf = question_frequencies([r.question for r in rows if r.split != "test"])
-    log(f"{len(rows)} labelled questions ({len(city)} from this home), {len(heldout)} held out")
+    log(f"{len(rows)} labelled questions ({len(city)} from this home), {len(heldout_rows)} held out")
     examples = collect_all(settings, rows, qdf, log, home_kb, masked=True)
     files = sorted(reader_data.WRITTEN.glob("*.jsonl")) + (sorted(reader_data.DIALOGUES.glob("*.jsonl")) if dialogues else [])
     encoder = None
@@ -181,7 +185,7 @@ def run(
     # that the thresholds must also keep within the wrong-answer bound
     dev = collect_all(settings, read_folder(reader_data.DEV), qdf, log) if limit is None and not kbs else []
     reader, card = train(examples, qdf, files, log=log, encoder_source=encoder, bound_on=dev)
-    held = collect_all(settings, heldout, qdf, log) if heldout else []
+    held = collect_all(settings, heldout_rows, qdf, log) if heldout_rows else []
     if held:
         card.update(_measured(reader, held, "held_out"))
         card["held_out_candidate_recall"] = candidate_recall(held)

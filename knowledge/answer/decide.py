@@ -18,6 +18,7 @@ from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import guide_fields, is_empty
 from knowledge.reader.choices import SHAPE_DEPTH, ask_features, asks, named, options, runner_up, service_title
 from knowledge.reader.model import Reader
+from knowledge.text import title_words, tokenize
 
 
 def decide_step(turn: Turn, index: HybridIndex, reader: Reader, bar, hotline: str) -> None:
@@ -31,7 +32,9 @@ def decide_step(turn: Turn, index: HybridIndex, reader: Reader, bar, hotline: st
         turn.answer = Answer(turn.raw, AnswerStatus.CLARIFY, text, confidence=turn.confidence, options=options)
         return
     if turn.confidence < bar(turn.hits[0].meta.kind):
-        turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, reply("no_answer", hotline), confidence=turn.confidence)
+        topic = named_service(turn, index)
+        text = reply("no_answer_topic", hotline, title=topic.title) if topic else reply("no_answer", hotline)
+        turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, text, confidence=turn.confidence, topic_key=topic.key if topic else "")
         return
     top = turn.hits[0]
     if top.meta.kind == "guide":
@@ -44,7 +47,22 @@ def decide_step(turn: Turn, index: HybridIndex, reader: Reader, bar, hotline: st
                 confidence=turn.confidence,
                 item_key=top.meta.key,
                 guide_field=turn.field[0],
+                topic_key=top.meta.key,
             )
+
+
+def named_service(turn: Turn, index: HybridIndex):
+    """The service a question we cannot answer is about, when it names one: the best candidate's
+    service, if the question uses a word of that service's name (the KB's own names, not a list).
+    A follow-up in a known service stays in it."""
+    if turn.topic_guide is not None:
+        return index.meta.get(turn.topic_guide)
+    guide = index.service_of(turn.hits[0].meta.item_id)
+    if guide is None:
+        return None
+    meta = index.meta[guide]
+    asked = set(tokenize(" ".join([turn.text] + turn.expansions)))
+    return meta if title_words(meta.title) & asked else None
 
 
 def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[Option]:

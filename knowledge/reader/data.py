@@ -50,6 +50,7 @@ class Labelled:
     split: str
     items: tuple[str, ...] = ()  # every item that fits an ambiguous question
     context: str = ""  # a follow-up: the item of the service under discussion (the chat's `service`)
+    turns: tuple[str, ...] = ()  # a follow-up: the citizen's earlier turns (the context is found from them)
 
     @property
     def in_scope(self) -> bool:
@@ -72,7 +73,7 @@ class Labelled:
         }
 
 
-def _labelled(row: dict, row_id: str, writer: str, context: str = "") -> Labelled:
+def _labelled(row: dict, row_id: str, writer: str, context: str = "", turns: tuple[str, ...] = ()) -> Labelled:
     return Labelled(
         id=row_id,
         question=str(row["question"]).strip(),
@@ -87,6 +88,7 @@ def _labelled(row: dict, row_id: str, writer: str, context: str = "") -> Labelle
         split=split_of(row["kb"], str(row["item"])),
         items=tuple(str(k) for k in row.get("items") or ()),
         context=context,
+        turns=turns,
     )
 
 
@@ -107,18 +109,18 @@ def read_file(path: Path) -> list[Labelled]:
 
 
 def read_dialogues(folder: Path) -> list[Labelled]:
-    """Follow-ups (`data/dialogues`) as labelled questions read in their context: the service under
-    discussion is the labelled item's (the writers assumed every earlier turn was answered
-    rightly); a follow-up that changes the topic names its new service and is read as the chat
-    reads it, with the old service's context, which it must leave (here: none known, so none)."""
+    """Follow-ups (`data/dialogues`) as labelled questions with their earlier turns: whoever reads
+    them finds the service under discussion from those turns, as the chat would (the training:
+    `knowledge.reader.train.context_from`), so that a follow-up that changes the topic is read
+    with the old service's context, which it must leave."""
     out = []
     for path in sorted(Path(folder).glob("*.jsonl")):
         for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if not line.strip():
                 continue
             row = json.loads(line)
-            context = "" if row.get("kind") == "topic_change" else str(row["item"])
-            out.append(_labelled({**row, "label": "answer"}, f"{path.stem}-{n:04d}", path.stem, context))
+            turns = tuple(str(t) for t in row.get("turns") or ())
+            out.append(_labelled({**row, "label": "answer"}, f"{path.stem}-{n:04d}", path.stem, turns=turns))
     return out
 
 

@@ -128,17 +128,19 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
     by_key = {m.key: m for m in index.meta.values()}
     out = []
     for row in rows:
-        turn = Turn(raw=row.question, context_key=row.context)  # a follow-up is read in its context
+        context = context_from(knowledge, row.turns) if row.turns else row.context
+        turn = Turn(raw=row.question, context_key=context)  # a follow-up is read in its context
         normalize_step(turn, index)
         retrieve_step(turn, index, knowledge.embeddings, settings)
         hits = turn.hits[:READ_DEPTH]
         question = question_of(turn, index)
+        in_context = bool(turn.context_key)  # as the chat reads it: never asked back
         gold = by_key.get(row.item) or by_source.get(row.item)
         fitting = {m.item_id for m in (by_key.get(k) or by_source.get(k) for k in row.items) if m is not None}
         if gold is not None:
             fitting.add(gold.item_id)
         span = _norm(row.span)
-        example = _example(row, question, hits, index, qdf, fitting, span, turn.query_vector)
+        example = _example(row, question, hits, index, qdf, fitting, span, turn.query_vector, in_context=in_context)
         turn.question, turn.hits = question, hits
         fields_of = [guide_fields(h, index) for h in hits]
         example.extra.update(
@@ -181,7 +183,7 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
                 if (index.service_of(h.meta.item_id) or h.meta.item_id) not in services and h.meta.item_id not in fitting
             ][:READ_DEPTH]
             if rest:
-                out.append(_example(row, question, rest, index, qdf, set(), span, turn.query_vector, masked=True))
+                out.append(_example(row, question, rest, index, qdf, set(), span, turn.query_vector, masked=True, in_context=in_context))
         if progress is not None:
             progress.update(1)
     return out
@@ -212,7 +214,34 @@ def _sentence_rows(question, hit: Hit, index, span: str, vector) -> tuple[np.nda
     return (sentence_features(question, found, None, titles), np.asarray(states, dtype=np.float32), np.asarray(holds, dtype=np.float32))
 
 
-def _example(row: Labelled, question, hits: list[Hit], index, qdf, fitting: set[int], span: str, vector, masked: bool = False) -> Example:
+def context_from(knowledge, turns: tuple[str, ...]) -> str:
+    """The service under discussion after a follow-up's earlier turns, as the chat would carry it:
+    each turn read in the context the one before left, its best candidate the next context (the
+    search's: the reader being trained cannot read yet)."""
+    context = ""
+    for text in turns:
+        turn = Turn(raw=text, context_key=context)
+        normalize_step(turn, knowledge.index)
+        if not turn.text:
+            continue
+        retrieve_step(turn, knowledge.index, knowledge.embeddings, knowledge.settings)
+        if turn.hits:
+            context = turn.hits[0].meta.key
+    return context
+
+
+def _example(
+    row: Labelled,
+    question,
+    hits: list[Hit],
+    index,
+    qdf,
+    fitting: set[int],
+    span: str,
+    vector,
+    masked: bool = False,
+    in_context: bool = False,
+) -> Example:
     """The candidates' features and labels: a candidate is right if it is one of the fitting items
     or (for an answerable question) states the labelled words."""
     labels = [
@@ -233,6 +262,7 @@ def _example(row: Labelled, question, hits: list[Hit], index, qdf, fitting: set[
     )
     example.extra["service"] = [index.service_of(h.meta.item_id) or h.meta.item_id for h in hits]
     example.extra["kinds"] = [h.meta.kind for h in hits]
+    example.extra["in_context"] = in_context
     example.extra["titles"] = [h.meta.title for h in hits]
     example.extra["service_titles"] = [service_title(index, h.meta.item_id, s) for h, s in zip(hits, example.extra["service"])]
     # which fields each candidate leaves empty: the asked_empty feature, once the asked-field
@@ -361,9 +391,9 @@ class Outcome:
         return asks(self.ask_p, self.choices, cut, self.best_p, floor)
 
 
-def _with_ask(o: Outcome, ask_row: np.ndarray, ask=None) -> Outcome:
+def _with_ask(o: Outcome, ask_row: np.ndarray | None, ask=None) -> Outcome:
     o.ask_row = ask_row
-    if ask is not None:
+    if ask is not None and ask_row is not None:
         o.ask_p = float(ask.predict(o.ask_row.reshape(1, -1), num_threads=1)[0])
     return o
 
@@ -379,7 +409,9 @@ def predict(examples: list[Example], items, fields, asked: AskedField, sentences
         sorted_scores, services = [float(scores[i]) for i in order], [e.extra["service"][i] for i in order]
         runner = runner_up(services)
         ask_row = ask_features(sorted_scores, services, e.items[order[0]], e.items[order[runner]] if runner is not None else None)
-        chosen = options(sorted_scores, services)
+        if e.extra["in_context"]:  # as decide_step: a question in a conversation's context is never asked back
+            ask_row = None
+        chosen = options(sorted_scores, services) if ask_row is not None else []
         picked = named(e.text, [e.extra["service_titles"][order[i]] for i in chosen]) if len(chosen) >= 2 else None
         if picked is not None:  # as decide_step: the choice the question names comes first, nothing is asked
             order.insert(0, order.pop(chosen[picked]))
@@ -803,6 +835,11 @@ def train(
         "cross_validated": {
             "all": metrics(oof, probability, threshold, clarify),
             **{f"split_{s}": metrics([o for o in oof if o.row.split == s], probability, threshold, clarify) for s in ("train", "dev")},
+            **(
+                {"follow_ups": metrics([o for o in oof if o.row.turns], probability, threshold, clarify)}
+                if any(o.row.turns for o in oof)
+                else {}
+            ),
             **{
                 f"kb_{kb}": metrics([o for o in oof if o.row.kb == kb], probability, threshold, clarify)
                 for kb in sorted({o.row.kb for o in oof})

@@ -167,6 +167,26 @@ def test_follow_up_stays_with_the_service_under_discussion(sample_kb):
     assert follow.item_key == first.item_key or "居住证" in follow.sources[0].title
 
 
+def test_a_turn_that_only_names_a_service_keeps_it_for_the_next_question(sample_kb):
+    """A turn like "嗯 你好 我想咨询个事 就是那个居住证" asks nothing we can answer, but names a
+    service of the KB: the reply says which, and the next question is read in that service."""
+    first = sample_kb.ask("嗯 你好 我想咨询个事 就是那个居住证")
+    assert first.status != AnswerStatus.ANSWERED
+    assert first.topic_key == "guide-juzhuzheng" and "居住证" in first.answer
+    follow = sample_kb.ask("要带什么材料？", context_key=first.topic_key)
+    assert follow.status == AnswerStatus.ANSWERED and "居住证" in follow.sources[0].title
+    nothing = sample_kb.ask("今天天气怎么样，适合出去玩吗")
+    assert nothing.status != AnswerStatus.ANSWERED and nothing.topic_key == ""
+
+
+def test_a_training_follow_up_gets_its_context_from_its_earlier_turns(sample_kb):
+    """As the chat carries it (`knowledge.reader.train.context_from`), not from its label."""
+    from knowledge.reader.train import context_from
+
+    assert "juzhuzheng" in context_from(sample_kb, ("嗯 你好", "居住证怎么办理"))
+    assert "shebaoka" in context_from(sample_kb, ("居住证怎么办理", "那社保卡丢了怎么补办"))
+
+
 def test_questions_are_logged_with_personal_data_masked(sample_kb):
     from sqlalchemy import select
 

@@ -129,8 +129,8 @@ def test_live_changes_wake_a_waiting_stream_at_once_and_are_never_slept_through(
 
 
 def test_follow_up_dialogues_are_read_with_the_service_under_discussion(tmp_path):
-    """A follow-up is a labelled question in its context (the labelled item's service); one that
-    changes the topic is read without the old one (data/dialogues)."""
+    """A follow-up is a labelled question with the citizen's earlier turns, from which whoever reads
+    it finds the service under discussion (data/dialogues)."""
     from knowledge.reader.data import read_dialogues
     from tests.conftest import write_jsonl
 
@@ -146,5 +146,5 @@ def test_follow_up_dialogues_are_read_with_the_service_under_discussion(tmp_path
         [{**base, "question": "要带啥", "kind": "new_field"}, {**base, "question": "那居住证要带啥", "kind": "topic_change"}],
     )
     follow_up, new_topic = read_dialogues(tmp_path)
-    assert (follow_up.context, follow_up.field, follow_up.label, follow_up.writer) == ("guide-juzhuzheng", "materials", "answer", "F9")
-    assert new_topic.context == "" and new_topic.split == follow_up.split
+    assert (follow_up.turns, follow_up.field, follow_up.label, follow_up.writer) == (("居住证怎么办理",), "materials", "answer", "F9")
+    assert new_topic.turns == follow_up.turns and new_topic.split == follow_up.split
