@@ -236,7 +236,8 @@ def import_propagation(cluster: LocalCluster, rows: int) -> dict:
     """Import `rows` Q&A rows published on API 1 (each row makes two passages: its question, and
     question + answer). A watcher polls every 50 ms, from the request's start: the change log in
     PostgreSQL (the commit: the moment the rows are visible to every replica) and each API's
-    `/api/health` passages; times are seconds after the commit."""
+    `/api/health` passages; times are seconds after the commit (resolution ~0.1 s: one round of
+    the watcher; the importing replica applies the rows in the very request that commits them)."""
     from openpyxl import Workbook
     from sqlalchemy import create_engine, func, select
 
