@@ -191,12 +191,28 @@ class Knowledge:
         vector = self.embeddings.encode([clean], "query: ")[0]
         return dispatch(self.dispatcher, self.directory(), clean, vector, self.settings.hotline_number, centre)
 
-    def probe(self, question: str, threshold: float | None = None) -> Answer:
-        """Answer for a check (gold questions, tests), not for a citizen: nothing is logged.
-        `threshold`: another bar than the configured one (0: the best candidate, however unsure)."""
+    def probe(self, question: str, threshold: float | None = None, context_key: str = "") -> Answer:
+        """Answer for a check (gold questions, tests, the operator's assist), not for a citizen:
+        nothing is logged. `threshold`: another bar than the configured one (0: the best candidate,
+        however unsure)."""
         self.catch_up()
         with self._lock:
-            return self.pipeline.answer(question, threshold=threshold)
+            return self.pipeline.answer(question, threshold=threshold, context_key=context_key)
+
+    def context_for(self, earlier: list[str]) -> str:
+        """The service under discussion after what was said so far (a call's earlier notes), carried
+        from answer to answer as the chat carries it: the item an answer came from, or the service
+        a question we could not answer named."""
+        context = ""
+        for text in earlier:
+            if not text.strip():
+                continue
+            answer = self.probe(text, context_key=context)
+            if answer.status == AnswerStatus.ANSWERED:
+                context = answer.item_key
+            elif answer.topic_key:
+                context = answer.topic_key
+        return context
 
     def what_if(self, item_id: int, candidate: Item | None, questions: list[str]) -> list[tuple[Answer, Answer]]:
         """Answers to `questions` now and with `candidate` as the live version of `item_id`
@@ -214,10 +230,10 @@ class Knowledge:
                 self.index.upsert(self.store.live_items([item_id]))
         return list(zip(before, after))
 
-    def suggest(self, text: str, n: int = 3) -> list[Answer]:
+    def suggest(self, text: str, n: int = 3, context_key: str = "") -> list[Answer]:
         self.catch_up()
         with self._lock:
-            return self.pipeline.suggestions(text, n)
+            return self.pipeline.suggestions(text, n, context_key=context_key)
 
     def _report(self, answer: Answer, *, channel: str = "", conversation_id: str = "") -> None:
         """What the answer was, for `on_answer`: its item, or for a refusal where the question would

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
 
 from api.auth import current_session, require_role
 from govbot.accounts import Session
@@ -14,6 +16,9 @@ router = APIRouter(tags=["operator"])
 
 class AssistRequest(BaseModel):
     text: str = Field(min_length=1, max_length=1000, examples=["市民说小区门口天天有人摆摊卖菜，堵了消防通道"])
+    # what the caller said before in this call, oldest first: the service under discussion that
+    # `text` is read in ("问居住证怎么办" then "要带啥"), as the chat reads a follow-up
+    earlier: list[Annotated[str, StringConstraints(max_length=1000)]] = Field(default_factory=list, max_length=10)
 
 
 # a plain `def`: retrieval and embedding run in the thread pool, not on the event loop
@@ -21,15 +26,17 @@ class AssistRequest(BaseModel):
 def assist(body: AssistRequest, request: Request, session: Session = Depends(current_session)) -> dict:
     require_role(session, "operator", "supervisor")
     kb = request.app.state.kb
-    suggestions = [suggestion_out(a) for a in kb.suggest(body.text, 3)]
-    department = kb.department_for(body.text)
-    return {"suggestions": suggestions, "department": dispatch_out(department), "follow_up": follow_up(kb, body.text)}
+    context = kb.context_for(body.earlier)
+    suggestions = [suggestion_out(a) for a in kb.suggest(body.text, 3, context_key=context)]
+    department = kb.department_for("\n".join([*body.earlier, body.text]))
+    return {"suggestions": suggestions, "department": dispatch_out(department), "follow_up": follow_up(kb, body.text, context)}
 
 
-def follow_up(kb, text: str) -> dict | None:
+def follow_up(kb, text: str, context: str = "") -> dict | None:
     """The question to ask the caller when what they said fits several services and the answer
-    differs (the reader's ask-back decision, as the chat would ask it), else None."""
-    asked_back = kb.probe(text)
+    differs (the reader's ask-back decision, as the chat would ask it: never within a known
+    service), else None."""
+    asked_back = kb.probe(text, context_key=context)
     if asked_back.status != AnswerStatus.CLARIFY or not asked_back.options:
         return None
     titles = [o.title for o in asked_back.options]

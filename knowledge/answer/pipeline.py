@@ -73,9 +73,10 @@ class AnswerPipeline:
     def answer(self, question: str, *, context_key: str = "", today: date | None = None, threshold: float | None = None) -> Answer:
         return self.run(question, context_key=context_key, today=today, threshold=threshold)[0]
 
-    def suggestions(self, question: str, n: int = 3, today: date | None = None) -> list[Answer]:
-        """The best `n` items each composed as an answer (for operators, who judge for themselves)."""
-        _answer, turn = self.run(question, today=today, threshold=0.0)
+    def suggestions(self, question: str, n: int = 3, today: date | None = None, context_key: str = "") -> list[Answer]:
+        """The best `n` items each composed as an answer (for operators, who judge for themselves),
+        read in the context of the service under discussion (`context_key`) as the chat reads it."""
+        _answer, turn = self.run(question, context_key=context_key, today=today, threshold=0.0)
         if not turn.hits or turn.question is None:
             return []
         out = []

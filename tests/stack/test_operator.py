@@ -192,6 +192,19 @@ def test_assist_suggests_answers_and_a_department(staff):
     assert httpx.post(f"{staff['base']}/api/assist", json={"text": "x"}).status_code == 401
 
 
+def test_assist_reads_a_follow_up_in_what_the_caller_said_before(staff):
+    """issue 18.4: the same context reading as the chat, from the call's earlier notes."""
+    operator = bearer(staff["base"], "op_cg")
+    alone = operator.post("/api/assist", json={"text": "要带什么材料"}).json()
+    body = operator.post("/api/assist", json={"text": "要带什么材料", "earlier": ["来电人问居住证怎么办理"]}).json()
+    top = body["suggestions"][0]
+    assert "居住证" in top["sources"][0]["title"] and "身份证" in top["answer"], body
+    assert body["follow_up"] is None  # the service is known: nothing to ask
+    assert not alone["suggestions"] or "居住证" not in alone["suggestions"][0]["sources"][0]["title"]
+    too_many = operator.post("/api/assist", json={"text": "要带什么材料", "earlier": ["居住证"] * 11})
+    assert too_many.status_code == 422
+
+
 def test_work_orders_and_audit(staff):
     from govbot.accounts import Accounts
     from govbot.settings import Settings
