@@ -53,13 +53,7 @@ def outcome(answer, row: dict) -> str:
 
 def run_dialogue(kb, row: dict) -> dict:
     """The turns as the chat asks them, the service under discussion carried from answer to answer."""
-    context = ""
-    for text in row["turns"]:
-        answer = kb.ask(text, context_key=context, channel="bench")
-        if answer.status == AnswerStatus.ANSWERED:
-            context = answer.item_key
-        elif answer.topic_key:  # a question we could not answer named its service (actions/answer.py)
-            context = answer.topic_key
+    context = kb.context_for(row["turns"])  # carried as the chat's action carries it
     last = kb.ask(row["question"], context_key=context, channel="bench")
     return {
         "id": row["id"],

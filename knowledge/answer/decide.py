@@ -11,6 +11,7 @@ guide's phone.
 from __future__ import annotations
 
 from knowledge.answer.read import confidence, pick_field
+from knowledge.answer.retrieve import search_text
 from knowledge.answer.rules import reply
 from knowledge.answer.types import Answer, AnswerStatus, Option, Turn
 from knowledge.content import GUIDE_FIELDS
@@ -61,7 +62,7 @@ def named_service(turn: Turn, index: HybridIndex):
     if guide is None:
         return None
     meta = index.meta[guide]
-    asked = set(tokenize(" ".join([turn.text] + turn.expansions)))
+    asked = set(tokenize(search_text(turn)))
     return meta if title_words(meta.title) & asked else None
 
 

@@ -43,7 +43,7 @@ def resolve_follow_up(turn: Turn, index: HybridIndex) -> None:
     """A follow-up that names no service ("要带什么材料?") is about the service under discussion:
     the question is rewritten with that service's name ("居住证申领 要带什么材料?") and the
     service's own items (its guide and the Q&A about it) are preferred."""
-    named = set(tokenize(" ".join([turn.text] + turn.expansions)))
+    named = set(tokenize(search_text(turn)))
     if named & index.service_words():
         return  # the question names a service of its own
     item_id = index.item_id(turn.context_key)

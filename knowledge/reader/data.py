@@ -49,7 +49,6 @@ class Labelled:
     near_kind: str
     split: str
     items: tuple[str, ...] = ()  # every item that fits an ambiguous question
-    context: str = ""  # a follow-up: the item of the service under discussion (the chat's `service`)
     turns: tuple[str, ...] = ()  # a follow-up: the citizen's earlier turns (the context is found from them)
 
     @property
@@ -73,7 +72,7 @@ class Labelled:
         }
 
 
-def _labelled(row: dict, row_id: str, writer: str, context: str = "", turns: tuple[str, ...] = ()) -> Labelled:
+def _labelled(row: dict, row_id: str, writer: str, turns: tuple[str, ...] = ()) -> Labelled:
     return Labelled(
         id=row_id,
         question=str(row["question"]).strip(),
@@ -87,7 +86,6 @@ def _labelled(row: dict, row_id: str, writer: str, context: str = "", turns: tup
         near_kind=str(row.get("near_kind") or ""),
         split=split_of(row["kb"], str(row["item"])),
         items=tuple(str(k) for k in row.get("items") or ()),
-        context=context,
         turns=turns,
     )
 

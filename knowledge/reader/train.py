@@ -128,8 +128,7 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
     by_key = {m.key: m for m in index.meta.values()}
     out = []
     for row in rows:
-        context = context_from(knowledge, row.turns) if row.turns else row.context
-        turn = Turn(raw=row.question, context_key=context)  # a follow-up is read in its context
+        turn = Turn(raw=row.question, context_key=context_from(knowledge, row.turns))  # a follow-up is read in its context
         normalize_step(turn, index)
         retrieve_step(turn, index, knowledge.embeddings, settings)
         hits = turn.hits[:READ_DEPTH]
@@ -610,6 +609,7 @@ def _stacked_outcome(e: Example, final: np.ndarray, ask=None) -> Outcome:
     best = order[0]
     top = e.extra["top"]
     scores, services = [float(final[i]) for i in order], [e.extra["service"][top[i]] for i in order]
+    in_context = e.extra["in_context"]  # as predict and decide_step: never asked back in context
     return _with_ask(
         Outcome(
             e.row,
@@ -619,9 +619,11 @@ def _stacked_outcome(e: Example, final: np.ndarray, ask=None) -> Outcome:
             kind=e.extra["kinds"][top[best]],
             scores=scores,
             services=services,
-            choices=len(options(scores, services)),
+            choices=0 if in_context else len(options(scores, services)),
         ),
-        ask_features(
+        None
+        if in_context
+        else ask_features(
             scores,
             services,
             e.items[top[best]],
