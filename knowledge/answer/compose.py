@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from knowledge.answer.lead import lead_sentence
 from knowledge.answer.quote import MAX_EXTRACT, SHORT_SENTENCE, Quote, candidate_documents, quote_documents, word_scorer
 from knowledge.answer.types import Answer, AnswerStatus, Source, Turn
 from knowledge.answer.read import pick_field
@@ -17,6 +18,7 @@ from knowledge.reader.model import Reader
 from knowledge.text import char_bigrams, sentences, tokenize
 
 SNIPPET_CHARS = 160
+LEAD_LABEL = "要点："  # the sentence that applies, before the whole text it comes from
 LONG_QA_ANSWER = 200  # a curated answer longer than this is quoted in part unless matched closely
 
 
@@ -34,11 +36,12 @@ def compose_hit(
     turn: Turn, hit: Hit, index: HybridIndex, reader: Reader, confidence: float, verbatim_threshold: float, quote: Quote | None = None
 ) -> Answer:
     kind = hit.meta.kind
-    field = ""
+    field, lead = "", ""
     if kind == "qa":
         passage = hit.passages[0][0]
         if confidence >= verbatim_threshold or len(passage.text) <= LONG_QA_ANSWER:
             text = quoted = passage.text  # curated and short: the whole answer is the answer
+            lead = lead_sentence(turn, kind, quoted, hit.meta.title, index, reader)
         else:
             quoted = best_sentences(turn, [passage.text], index)
             text = quoted
@@ -55,11 +58,12 @@ def compose_hit(
     return Answer(
         turn.raw,
         AnswerStatus.ANSWERED,
-        text,
+        f"{LEAD_LABEL}{lead}\n{text}" if lead else text,
         confidence=confidence,
         sources=[source_of(hit, quoted)],
         item_key=hit.meta.key,
         guide_field=field,
+        lead=lead,
     )
 
 

@@ -73,6 +73,7 @@ class Answer:
     ranked_sources: list[str] = field(default_factory=list)
     item_key: str = ""  # the item that answered (the "service under discussion" for follow-ups)
     guide_field: str = ""  # the guide field that answered, if any
+    lead: str = ""  # the sentence of the quoted text that applies to the question, when one clearly does
     # not answered, but the question named a service of the KB: the service under discussion for
     # the next question ("嗯 就是那个居住证" → "在哪里办")
     topic_key: str = ""

@@ -144,6 +144,10 @@ class HybridIndex:
     def _encode(self, texts: list[str]) -> np.ndarray:
         return self.encode_passages(texts) if self.encode_passages else self.embeddings.encode(texts, "passage: ")
 
+    def passage_vectors(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of `texts` as passages (through the shared vector cache when there is one)."""
+        return self._encode(texts)
+
     def remove(self, item_id: int) -> None:
         self.remove_many([item_id])
 

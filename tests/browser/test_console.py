@@ -180,6 +180,40 @@ def test_handoff_claim_reply_release_and_work_order(browser, staff):
     citizen_ctx.close()
 
 
+def _asked(page, text: str) -> str:
+    """Asks the assist on purpose (Enter) and returns the first suggestion's source titles."""
+    page.fill("#assist-text", text)
+    page.press("#assist-text", "Enter")
+    page.wait_for_function("!document.querySelector('#assist-submit').disabled", timeout=SLOW)
+    page.wait_for_function("!document.querySelector('#assist-msg').innerText.includes('正在查询')", timeout=SLOW)
+    first = page.locator("#phone-view .gc-suggestion").first
+    return first.locator(".gc-sources").inner_text() if first.count() else ""
+
+
+def test_phone_assist_reads_a_follow_up_in_what_the_caller_said_before(browser, staff):
+    """issue 18.4: the console keeps what the caller said in this call and sends it with the next
+    note, so "要带什么材料" after "居住证怎么办理" suggests the residence permit's materials; 清空 keeps
+    the call, 新来电 forgets it."""
+    context, page = open_console(browser, staff["base"], "console_cg")
+    page.click("#tab-phone")
+    assert not page.locator("#assist-call").is_visible()
+    assert "居住证" in _asked(page, "来电人问居住证怎么办理")
+    assert page.locator("#assist-call").is_visible()
+    assert page.inner_text("#assist-call-list") == "来电人问居住证怎么办理"
+    page.click("#assist-clear")  # between two questions of one call
+    assert page.input_value("#assist-text") == "" and page.locator("#assist-call").is_visible()
+    assert "居住证" in _asked(page, "要带什么材料")
+    assert "身份证" in page.locator("#phone-view .gc-suggestion-text").first.inner_text()
+    assert page.locator("#assist-call-list li").count() == 2
+    # a corrected note replaces the one it completes instead of adding a third
+    _asked(page, "要带什么材料 代办的话")
+    assert page.locator("#assist-call-list li").count() == 2
+    page.click("#assist-newcall")
+    assert not page.locator("#assist-call").is_visible() and page.input_value("#assist-text") == ""
+    assert "居住证" not in _asked(page, "要带什么材料")  # a new caller: no service carried over
+    context.close()
+
+
 @pytest.mark.parametrize("viewport", [TABLET, TABLET_PORTRAIT], ids=["landscape", "portrait"])
 def test_tablet_layout_login_error_and_operator_assist(browser, staff, viewport):
     context = browser.new_context(viewport=viewport, locale="zh-CN", has_touch=True, bypass_csp=True)

@@ -40,6 +40,19 @@ def test_a_guide_is_quoted_from_the_field_the_question_asks_for(sample_kb):
         assert pick_field(turn, guide, sample_kb.index, sample_kb.reader)[0] == field, question
 
 
+def test_the_sentence_that_applies_leads_and_the_whole_text_follows(sample_kb):
+    """issue 18.2: the citizen's situation (already on 工伤 护理费) picks the sentence of the answer
+    that applies; the lead points, the whole curated answer follows and is the source's text."""
+    answer = sample_kb.ask("我爸工伤已经在领生活护理费了，残疾人护理补贴还能领吗", channel="test")
+    assert answer.status == AnswerStatus.ANSWERED and answer.item_key == "qa-canji-butie-005"
+    whole = answer.sources[0].snippet
+    assert answer.lead and "工伤保险生活护理费" in answer.lead and answer.lead in whole and not whole.startswith(answer.lead)
+    assert answer.answer == f"要点：{answer.lead}\n{whole}"
+    # where no sentence stands out (the question says nothing that picks one), the text is as written
+    plain = sample_kb.ask("失业金最长能领多久", channel="test")
+    assert plain.status == AnswerStatus.ANSWERED and plain.lead == "" and not plain.answer.startswith("要点")
+
+
 def test_a_near_miss_is_refused_and_its_covered_sibling_answered(sample_kb):
     near = sample_kb.ask("申请游艇驾驶证需要什么条件？")
     assert near.status == AnswerStatus.NO_ANSWER and near.sources == [] and "12345" in near.answer

@@ -1,15 +1,18 @@
 /* Agent assist: what the citizen said -> up to three suggested answers with their sources and a
  * suggested department; 插入 copies an answer into the reply box; 答案有误 / 报告知识缺失 report
- * to the policy owners' knowledge-gaps inbox. The same box serves both tabs. */
+ * to the policy owners' knowledge-gaps inbox. The same box serves both tabs. What the caller said
+ * before in this call (each note asked with 获取建议 / Enter, or the chat's latest question) is sent
+ * as `earlier`, so that "要带啥" after "居住证怎么办" is read about the residence permit; 新来电
+ * forgets it. */
 
 import { $, el, clear, show, button, note } from "../shared/dom.js";
-import { client, state, ASSIST_DELAY_MS } from "./state.js";
+import { client, state, ASSIST_DELAY_MS, CALL_NOTES_SENT } from "./state.js";
 import { confidence } from "./labels.js";
 import { renderSources } from "./sources.js";
 
-export function resetAssist() {
+/** Empties the box and its results; the call's earlier notes stay (清空 between two questions). */
+function clearBox() {
   state.assistSeq += 1;
-  state.assistFor = null;
   $("assist-text").value = "";
   clear($("assist-list"));
   clear($("assist-dept"));
@@ -17,6 +20,38 @@ export function resetAssist() {
   clear($("assist-follow"));
   show($("assist-follow"), false);
   note($("assist-msg"), "");
+}
+
+/** A new call (or conversation, or logout): the box and what the caller said before. */
+export function resetAssist() {
+  state.assistFor = null;
+  clearBox();
+  setCallNotes([]);
+}
+
+function setCallNotes(notes) {
+  state.callNotes = notes;
+  const list = $("assist-call-list");
+  clear(list);
+  notes.forEach((text) => list.appendChild(el("li", null, text)));
+  show($("assist-call"), notes.length > 0);
+}
+
+/* A note asked on purpose joins the call's notes; a corrected or completed note (one begins with
+ * the other) replaces the last instead of adding a second. */
+function remember(text) {
+  const notes = state.callNotes.slice();
+  const last = notes[notes.length - 1];
+  if (last !== undefined && (text.startsWith(last) || last.startsWith(text))) notes[notes.length - 1] = text;
+  else notes.push(text);
+  setCallNotes(notes.slice(-10));
+}
+
+/** The notes sent with `text`: the last few said before it, not itself. */
+function earlierThan(text) {
+  const notes = state.callNotes.slice();
+  if (notes.length && notes[notes.length - 1] === text) notes.pop();
+  return notes.slice(-CALL_NOTES_SENT);
 }
 
 function insert(text) {
@@ -109,13 +144,16 @@ export function showAssistFor(conversationId, question, data) {
   if (!question || state.assistFor === conversationId) return;
   state.assistFor = conversationId;
   state.assistSeq += 1;
+  setCallNotes([question.slice(0, 1000)]);
   $("assist-text").value = question;
   state.assistAsked = question.slice(0, 1000);
   renderAssist(data);
 }
 
-/** Asks for suggestions for what is in the box; a newer question drops the answer to an older one. */
-export function runAssist() {
+/** Asks for suggestions for what is in the box, read in what the caller said before; a newer
+ * question drops the answer to an older one. `asked`: the operator asked on purpose (button,
+ * Enter), so the note becomes part of the call; the suggestions while typing leave it out. */
+export function runAssist(asked) {
   clearTimeout(state.assistTimer);
   const text = $("assist-text").value.trim();
   if (!text) { note($("assist-msg"), "请先输入市民说的话。", "error"); return; }
@@ -123,20 +161,26 @@ export function runAssist() {
   state.assistAsked = text.slice(0, 1000);
   $("assist-submit").disabled = true;
   note($("assist-msg"), "正在查询……");
-  client.api("POST", "/api/assist", { text: text.slice(0, 1000) })
-    .then((data) => { if (seq === state.assistSeq) renderAssist(data || {}); },
+  const note1000 = text.slice(0, 1000);
+  client.api("POST", "/api/assist", { text: note1000, earlier: earlierThan(note1000) })
+    .then((data) => {
+      if (seq !== state.assistSeq) return;
+      if (asked) remember(note1000);
+      renderAssist(data || {});
+    },
           (err) => { if (seq === state.assistSeq) note($("assist-msg"), "查询失败：" + err.message, "error"); })
     .then(() => { $("assist-submit").disabled = false; });
 }
 
 export function initAssist() {
-  $("assist-form").addEventListener("submit", (event) => { event.preventDefault(); runAssist(); });
+  $("assist-form").addEventListener("submit", (event) => { event.preventDefault(); runAssist(true); });
   $("assist-text").addEventListener("input", () => {
     clearTimeout(state.assistTimer);
-    if ($("assist-text").value.trim().length >= 2) state.assistTimer = setTimeout(runAssist, ASSIST_DELAY_MS);
+    if ($("assist-text").value.trim().length >= 2) state.assistTimer = setTimeout(() => runAssist(false), ASSIST_DELAY_MS);
   });
   $("assist-text").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); runAssist(); }
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); runAssist(true); }
   });
-  $("assist-clear").addEventListener("click", () => { resetAssist(); $("assist-text").focus(); });
+  $("assist-clear").addEventListener("click", () => { clearBox(); $("assist-text").focus(); });
+  $("assist-newcall").addEventListener("click", () => { resetAssist(); $("assist-text").focus(); });
 }

@@ -27,7 +27,11 @@ export const state = {
   conv: null, info: null, epoch: 0,        // the open conversation; epoch bumps when another one opens
   lastSeq: 0, seen: {}, missing: false,
   assistSeq: 0, assistTimer: null, assistAsked: "", assistFor: null,  // assistFor: the conversation whose packet filled the assist
+  callNotes: [],                           // what the caller said before in this call (oldest first): read as its context
 };
+
+/** How many of the call's earlier notes the assist sends (the API takes at most 10). */
+export const CALL_NOTES_SENT = 5;
 
 /** "/api/operator/conversations/<id><tail>" */
 export function convPath(id, tail) { return "/api/operator/conversations/" + encodeURIComponent(id) + (tail || ""); }

@@ -34,7 +34,7 @@ export function addMessage(m) {
   if (m.role === "citizen" && m.text && m.text.charAt(0) !== "/") {
     const help = button("辅助", "gc-link");
     help.title = "用这句话查询坐席辅助建议";
-    help.addEventListener("click", () => { $("assist-text").value = m.text; runAssist(); });
+    help.addEventListener("click", () => { $("assist-text").value = m.text; runAssist(true); });
     head.appendChild(help);
   }
   const after = Array.from(log.children).find((node) => Number(node.getAttribute("data-seq")) > m.seq) || null;
