@@ -5,7 +5,7 @@ has several sentences, does the sentence the answer would lead with state the fa
                                    [--out bench/results/lead.json]
 
 Rows: every `answer` row whose labelled unit (the Q&A's answer; with `--all-kinds` the guide's field
-too, which the pipeline does not lead: `LEAD_KINDS`) has at least two sentences, from the follow-up
+too, which the pipeline does not lead) has at least two sentences, from the follow-up
 dialogues (`data/dialogues/<set>`, asked in the context the chat carries; `situation` marks the ones
 whose answer depends on what the citizen said of themselves) and the reader's questions
 (`data/reader/written` for train, `dev` for dev). Each question goes through the engine
@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.common import RESULTS, finish, fmt, md_table, open_kb
 from bench.followups import read_dialogues
 from bench.reader import home_for
-from knowledge.answer.lead import LEAD_CHANCE, LEAD_KINDS, LEAD_RATIO, pick, sentence_chances
+from knowledge.answer.lead import LEAD_CHANCE, LEAD_RATIO, pick, sentence_chances
 from knowledge.evaluation import _norm
 
 REPO = Path(__file__).resolve().parent.parent
@@ -77,9 +77,8 @@ def score_rows(rows: list[dict], all_kinds: bool = False) -> list[dict]:
         if name not in kbs:
             kbs[name], units[name] = open_kb(home_for(name, None)), unit_texts(name)
         text, title = units[name].get((row["item"], row.get("field") or ""), ("", ""))
-        kind = "qa" if row.get("field") == "answer" else "guide"
-        if kind not in LEAD_KINDS and not all_kinds:
-            continue
+        if row.get("field") != "answer" and not all_kinds:
+            continue  # a guide's field: the pipeline leads Q&A answers only
         kb = kbs[name]
         context = kb.context_for(row["turns"]) if row["turns"] else ""
         _answer, turn = kb.pipeline.run(row["question"], context_key=context, threshold=0.0)
@@ -115,7 +114,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sets", default="train,dev")
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--kb", choices=sorted(KB_FILES), help="one knowledge base only")
-    parser.add_argument("--all-kinds", action="store_true", help="guide fields too (not led: LEAD_KINDS)")
+    parser.add_argument("--all-kinds", action="store_true", help="guide fields too (the pipeline leads Q&A answers only)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     sets = [s for s in args.sets.split(",") if s]

@@ -41,7 +41,7 @@ def compose_hit(
         passage = hit.passages[0][0]
         if confidence >= verbatim_threshold or len(passage.text) <= LONG_QA_ANSWER:
             text = quoted = passage.text  # curated and short: the whole answer is the answer
-            lead = lead_sentence(turn, kind, quoted, hit.meta.title, index, reader)
+            lead = lead_sentence(turn, quoted, hit.meta.title, index, reader)  # Q&As only (lead.py)
         else:
             quoted = best_sentences(turn, [passage.text], index)
             text = quoted

@@ -13,44 +13,33 @@ of fact it states next to what the question asks for). A sentence leads when its
 citizen did not say, no sentence stands out and the whole text is given as it is (measured in
 `bench.lead`, docs/answering.md "The sentence that applies").
 
-Only curated Q&A answers are led. A guide's field is an official enumeration (every material,
-every condition applies), and a lead of one of its items reads as "only this": on the Guangdong
-guides the lead held the asked fact for 0.56 of the development questions it was given to, against
-0.96 on the sample KB's Q&As and guides.
+Only curated Q&A answers are led (`compose.compose_hit` asks for a lead there only). A guide's
+field is an official enumeration (every material, every condition applies), and a lead of one of
+its items reads as "only this": on the Guangdong guides the lead held the asked fact for 0.56 of
+the development questions it was given to, against 0.89 on the sample KB's Q&As.
 """
 
 from __future__ import annotations
 
 from knowledge.answer.types import Turn
 from knowledge.index.hybrid import HybridIndex
-from knowledge.index.sentences import Sentence
+from knowledge.index.sentences import Sentence, quotable_sentences, sentence_words
 from knowledge.reader.features import sentence_features
 from knowledge.reader.model import Reader
-from knowledge.text import char_bigrams, has_cjk, sentences, tokenize
 
 LEAD_CHANCE = 0.5
 LEAD_RATIO = 2.0
 MIN_SENTENCES = 2  # a unit of one sentence is its own lead
-MIN_CHARS = 6  # list numbers, headings
-LEAD_KINDS = frozenset({"qa"})  # the kinds of item whose quoted text may be led
-
-
-def unit_sentences(text: str) -> list[str]:
-    """The sentences (and ；-separated cases) of a quoted unit that could lead it."""
-    return [s for s in sentences(text) if len(s) >= MIN_CHARS and has_cjk(s)]
 
 
 def sentence_chances(turn: Turn, text: str, title: str, index: HybridIndex, reader: Reader) -> tuple[list[str], list[float]]:
     """Each sentence of `text` and the sentence model's chance that it states what `turn` asks."""
-    parts = unit_sentences(text)
+    parts = quotable_sentences(text)
     if len(parts) < MIN_SENTENCES or reader.sentences is None or turn.question is None or turn.query_vector is None:
         return parts, []
     vectors = index.passage_vectors(parts)
     cosines = vectors @ turn.query_vector
-    found = [
-        Sentence(pid="", n=i, text=p, cosine=float(c), words=frozenset(tokenize(p)), pairs=frozenset(char_bigrams(p)))
-        for i, (p, c) in enumerate(zip(parts, cosines))
-    ]
+    found = [Sentence("", i, p, float(c), *sentence_words(p)) for i, (p, c) in enumerate(zip(parts, cosines))]
     chances = reader.predict_sentences(sentence_features(turn.question, found, turn.asked, [title] * len(found)))
     return parts, [float(c) for c in chances]
 
@@ -67,11 +56,8 @@ def pick(chances: list[float], chance: float = LEAD_CHANCE, ratio: float = LEAD_
     return None  # none stands out, or the text already begins with it
 
 
-def lead_sentence(turn: Turn, kind: str, text: str, title: str, index: HybridIndex, reader: Reader) -> str:
-    """The sentence of `text` (the quoted text of an item of `kind`) that states what the question
-    asks, when one clearly does; else ""."""
-    if kind not in LEAD_KINDS:
-        return ""
+def lead_sentence(turn: Turn, text: str, title: str, index: HybridIndex, reader: Reader) -> str:
+    """The sentence of `text` that states what the question asks, when one clearly does; else ""."""
     parts, chances = sentence_chances(turn, text, title, index, reader)
     chosen = pick(chances)
     return "" if chosen is None else parts[chosen]

@@ -136,17 +136,14 @@ class HybridIndex:
                 self.passages[passage.pid] = passage
                 self.lexical.add(passage.pid, lexical_tokens(passage.index_text))
             texts = [p.index_text for p in part]
-            self.dense.add([p.pid for p in part], texts, self._encode(texts))
-            self.sentences.add(part, self._encode)
+            self.dense.add([p.pid for p in part], texts, self.passage_vectors(texts))
+            self.sentences.add(part, self.passage_vectors)
             if progress is not None:
                 progress.update(len(part))
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        return self.encode_passages(texts) if self.encode_passages else self.embeddings.encode(texts, "passage: ")
-
     def passage_vectors(self, texts: list[str]) -> np.ndarray:
         """Unit vectors of `texts` as passages (through the shared vector cache when there is one)."""
-        return self._encode(texts)
+        return self.encode_passages(texts) if self.encode_passages else self.embeddings.encode(texts, "passage: ")
 
     def remove(self, item_id: int) -> None:
         self.remove_many([item_id])

@@ -20,12 +20,22 @@ from knowledge.text import char_bigrams, has_cjk, sentences, tokenize
 MIN_CHARS = 6  # shorter lines are signatures, dates and headings without content
 
 
+def quotable_sentences(text: str) -> list[str]:
+    """The sentences (and ；-separated cases) of `text` that could be quoted, in order."""
+    return [s for s in sentences(text) if len(s) >= MIN_CHARS and has_cjk(s)]
+
+
 def answer_sentences(passage: Passage) -> list[str]:
     """The sentences of a document passage that could be quoted as an answer, in order (other
     kinds of passage are quoted whole: none)."""
     if passage.role != "section":
         return []
-    return [s for s in sentences(passage.text) if len(s) >= MIN_CHARS and has_cjk(s)]
+    return quotable_sentences(passage.text)
+
+
+def sentence_words(text: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A sentence's words and character pairs (`Sentence.words`, `Sentence.pairs`)."""
+    return frozenset(tokenize(text)), frozenset(char_bigrams(text))
 
 
 @dataclass
@@ -59,7 +69,7 @@ class SentenceVectors:
             if parts:
                 self.texts[pid] = parts
                 self.vectors[pid] = np.asarray(matrix[start : start + len(parts)], dtype=np.float32)
-                self.words[pid] = [(frozenset(tokenize(s)), frozenset(char_bigrams(s))) for s in parts]
+                self.words[pid] = [sentence_words(s) for s in parts]
                 start += len(parts)
 
     def remove(self, pids: list[str]) -> None:

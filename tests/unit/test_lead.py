@@ -1,7 +1,8 @@
 """The sentence that leads an answer (issue 18.2, `knowledge/answer/lead.py`): the rule over the
 sentence model's chances, and how a unit is split into sentences."""
 
-from knowledge.answer.lead import pick, unit_sentences
+from knowledge.answer.lead import pick
+from knowledge.index.sentences import quotable_sentences
 
 
 def test_a_sentence_leads_only_when_it_stands_out_and_is_not_already_first():
@@ -15,9 +16,9 @@ def test_a_sentence_leads_only_when_it_stands_out_and_is_not_already_first():
 
 def test_a_unit_is_split_into_its_sentences_and_cases():
     text = "不能重复享受。享受工伤保险生活护理费的不再享受重度残疾人护理补贴；已享受特困人员供养待遇的不享受困难残疾人生活补贴。"
-    assert unit_sentences(text) == [
+    assert quotable_sentences(text) == [
         "不能重复享受。",
         "享受工伤保险生活护理费的不再享受重度残疾人护理补贴；",
         "已享受特困人员供养待遇的不享受困难残疾人生活补贴。",
     ]
-    assert unit_sentences("1.；2.；本人身份证原件。") == ["本人身份证原件。"]  # list numbers are not sentences
+    assert quotable_sentences("1.；2.；本人身份证原件。") == ["本人身份证原件。"]  # list numbers are not sentences

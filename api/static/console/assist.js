@@ -158,14 +158,14 @@ export function runAssist(asked) {
   const text = $("assist-text").value.trim();
   if (!text) { note($("assist-msg"), "请先输入市民说的话。", "error"); return; }
   const seq = ++state.assistSeq;
-  state.assistAsked = text.slice(0, 1000);
+  const said = text.slice(0, 1000);
+  state.assistAsked = said;
   $("assist-submit").disabled = true;
   note($("assist-msg"), "正在查询……");
-  const note1000 = text.slice(0, 1000);
-  client.api("POST", "/api/assist", { text: note1000, earlier: earlierThan(note1000) })
+  client.api("POST", "/api/assist", { text: said, earlier: earlierThan(said) })
     .then((data) => {
       if (seq !== state.assistSeq) return;
-      if (asked) remember(note1000);
+      if (asked) remember(said);
       renderAssist(data || {});
     },
           (err) => { if (seq === state.assistSeq) note($("assist-msg"), "查询失败：" + err.message, "error"); })
