@@ -6,8 +6,10 @@ import contextlib
 import json
 import secrets
 import os
+import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -98,6 +100,21 @@ class Chat:
         response = httpx.get(f"{self.base}/api/chat/{self.session_id}/history", headers=self.headers, timeout=30)
         assert response.status_code == 200, response.text
         return response.json()["messages"]
+
+
+def copy_home(source: Path, target: Path) -> Path:
+    """A copy of a home that may be open in this process (`sample_kb`) or in a running server.
+
+    A plain file copy opens and closes the database and its WAL index here, and closing any
+    descriptor of a file drops every POSIX lock this process holds on it: this process's own SQLite
+    connections would lose theirs, and the server then resets the WAL index under them (they read a
+    stale database). SQLite's backup API copies it through SQLite, which keeps the locks."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("govbot.db*"))
+    if (source / "govbot.db").exists():
+        with contextlib.closing(sqlite3.connect(source / "govbot.db")) as live:
+            with contextlib.closing(sqlite3.connect(target / "govbot.db")) as copy:
+                live.backup(copy)
+    return target
 
 
 def write_jsonl(path: Path, records: list[dict]) -> Path:

@@ -4,14 +4,13 @@ request, however malformed, gets a 5xx. Then a list of hand-made malformed bodie
 
 from __future__ import annotations
 
-import shutil
 
 import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from tests.conftest import Chat, password, run_cli, served
+from tests.conftest import Chat, copy_home, password, run_cli, served
 
 EXAMPLES = 15  # per operation: about 600 requests in all
 SKIPPED = {
@@ -25,7 +24,7 @@ STAFF = [("fz_admin", "admin", ""), ("fz_boss", "supervisor", ""), ("fz_op", "op
 @pytest.fixture(scope="module")
 def fuzzed(sample_home, tmp_path_factory):
     home = tmp_path_factory.mktemp("fuzz") / "home"
-    shutil.copytree(sample_home, home)
+    copy_home(sample_home, home)
     for name, role, department in STAFF:
         args = ["user", "add", name, "--role", role, "--password", password(name)]
         assert run_cli(home, *args, *(["--department", department] if department else [])).returncode == 0

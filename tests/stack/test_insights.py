@@ -3,7 +3,6 @@ real app (in-process, through FastAPI's TestClient) and the real e5 model. No mo
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -11,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from api.app import create_app
-from tests.conftest import password
+from tests.conftest import copy_home, password
 from govbot.accounts import Accounts
 from govbot.insights.analytics import CSV_HEADER, UNASSIGNED, analytics, department_weeks, to_csv
 from govbot.insights.flags import add_flag
@@ -40,7 +39,7 @@ STAFF = [
 @pytest.fixture(scope="module")
 def app(sample_home, tmp_path_factory):
     home = tmp_path_factory.mktemp("insights") / "home"
-    shutil.copytree(sample_home, home)
+    copy_home(sample_home, home)
     settings = Settings(home=home)
     accounts = Accounts(settings.db_url)
     for name, role, department in STAFF:

@@ -15,6 +15,7 @@ import pytest
 from knowledge.answer.read import pick_field
 from knowledge.answer.types import AnswerStatus
 from knowledge.reader.model import SHIPPED, Reader, ReaderModelError
+from tests.conftest import copy_home
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -148,7 +149,7 @@ def test_train_reader_on_a_slice_finishes_and_is_deterministic(tmp_path, sample_
     outs = []
     for n in (1, 2):  # each run in a home of its own, from the same copy of the indexed sample KB
         home = tmp_path / f"home{n}"
-        shutil.copytree(sample_home, home / "reader-training" / "sample")
+        copy_home(sample_home, home / "reader-training" / "sample")
         env = {**os.environ, "GOVBOT_HOME": str(home)}
         out = tmp_path / f"model{n}"
         run = subprocess.run(

@@ -4,13 +4,12 @@ and is started again without a person; killing `serve` itself, even with SIGKILL
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import time
 
 import httpx
 
-from tests.conftest import Chat, served
+from tests.conftest import Chat, copy_home, served
 
 
 def _alive(pid: int) -> bool:
@@ -27,7 +26,7 @@ def _alive(pid: int) -> bool:
 
 def test_a_dead_child_is_restarted_and_serve_leaves_no_orphans(sample_home, tmp_path):
     home = tmp_path / "home"
-    shutil.copytree(sample_home, home)
+    copy_home(sample_home, home)
     with served(home, GOVBOT_HOST_ACTIONS="false") as stack:
         base, run = stack["base"], home / "run"
         citizen = Chat(base)
