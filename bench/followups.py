@@ -11,7 +11,10 @@ item it answered from. The follow-up's answer is:
 - **right** when it is answered and states `answer_span` (whitespace and width folded);
 - **refused** when it is not answered (no answer, clarify, handoff);
 - **wrong item** when it answers from another item than the labelled one;
-- **wrong field** when it answers from the labelled item without the fact.
+- **wrong field** when it answers from the labelled item without the fact;
+- **... or in other words** (a column beside them): right, or answered with every number of the
+  span and 60% of its character pairs (`bench.assist.same_fact`: a guide and a Q&A of one service
+  often state one fact in their own words).
 Knowledge bases: the sample KB and the Guangdong guides, the homes `bench.reader` builds
 (bench/.cache/homes/reader-*; the first run builds the Guangdong one, ~12 minutes).
 """
@@ -23,6 +26,7 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from bench.assist import same_fact
 from bench.common import RESULTS, finish, fmt, md_table, open_kb
 from bench.reader import home_for
 from knowledge.answer.types import AnswerStatus
@@ -62,6 +66,7 @@ def run_dialogue(kb, row: dict) -> dict:
         "kind": row.get("kind", ""),
         "style": row.get("style", ""),
         "outcome": outcome(last, row),
+        "other_words": last.status == AnswerStatus.ANSWERED and same_fact(row["answer_span"], last.answer),
         "context_right": context == row["item"],
         "status": last.status.value,
         "answered_from": last.item_key,
@@ -72,7 +77,10 @@ def run_dialogue(kb, row: dict) -> dict:
 def summary(results: list[dict]) -> dict:
     def share(rows: list[dict]) -> dict:
         counts = Counter(r["outcome"] for r in rows)
-        return {"n": len(rows), **{o: round(counts[o] / len(rows), 3) for o in OUTCOMES}} if rows else {"n": 0}
+        if not rows:
+            return {"n": 0}
+        shares = {o: round(counts[o] / len(rows), 3) for o in OUTCOMES}
+        return {"n": len(rows), **shares, "other_words": round(sum(r["other_words"] for r in rows) / len(rows), 3)}
 
     out: dict = {}
     groups: dict[tuple, list[dict]] = defaultdict(list)
@@ -102,13 +110,13 @@ def run(which: str, kbs: list[str] | None = None) -> dict:
 def markdown(result: dict) -> str:
     rows = []
     for name, s in result["summary"].items():
-        rows.append([name, s["n"]] + [fmt(s.get(o)) for o in OUTCOMES])
+        rows.append([name, s["n"]] + [fmt(s.get(o)) for o in OUTCOMES] + [fmt(s.get("other_words"))])
     kinds = []
     for name, s in result["summary"].items():
         if name.endswith("/all"):
             for kind, k in s["by_kind"].items():
-                kinds.append([name, kind, k["n"]] + [fmt(k.get(o)) for o in OUTCOMES])
-    header = ["set / knowledge base", "follow-ups", "fact stated", "refused", "wrong item", "wrong field"]
+                kinds.append([name, kind, k["n"]] + [fmt(k.get(o)) for o in OUTCOMES] + [fmt(k.get("other_words"))])
+    header = ["set / knowledge base", "follow-ups", "fact stated", "refused", "wrong item", "wrong field", "... or in other words"]
     return md_table(header, rows) + "\n\n" + md_table(["set", "kind"] + header[1:], kinds)
 
 

@@ -220,6 +220,13 @@ def cmd_train_reader(args) -> int:
     from govbot.reader_training import TrainingError, run, summary
 
     kbs = [k.strip() for k in args.kb.split(",")] if args.kb else None
+    if args.follow_ups_only:
+        from govbot.reader_training import follow_ups_only
+
+        if args.home or kbs or args.limit or args.cross or args.dialogues:
+            raise UsageError("--follow-ups-only 只能与 --out 一起用")
+        print(summary(follow_ups_only(get_settings().ensure_dirs(), args.out, log=lambda m: print(m, file=sys.stderr))))
+        return 0
     try:
         card = run(
             get_settings().ensure_dirs(),
@@ -389,6 +396,11 @@ def parser() -> argparse.ArgumentParser:
         "--dialogues",
         action="store_true",
         help="也用 data/dialogues/train 的追问（带上下文）训练（实验：留出追问没有提高，见 docs/reader.md）",
+    )
+    tr.add_argument(
+        "--follow-ups-only",
+        action="store_true",
+        help="只重新训练追问模型（在 --out 或随代码发布的模型之上，其余部分不变）",
     )
     tr.add_argument(
         "--no-heldout",

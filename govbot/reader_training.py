@@ -19,6 +19,8 @@ from sqlalchemy import select
 
 from govbot.settings import Settings
 from knowledge.reader import data as reader_data
+from knowledge.reader import followup
+from knowledge.reader.followup import FollowUps
 from knowledge.reader.data import Labelled, read_dialogues, read_folder
 from knowledge.reader.model import SHIPPED, Reader
 from knowledge.reader.splits import split_of
@@ -191,6 +193,8 @@ def run(
         card["held_out_candidate_recall"] = candidate_recall(held)
     if dev:
         card.update(_measured(reader, dev, "dev"))
+    reader.follow = train_follow_ups(settings, reader, kbs, limit, log)
+    card["follow_ups"] = reader.follow.card if reader.follow is not None else None
     card["version"] = model_version(card)
     reader.card = card
     target = Path(out) if out else (settings.home / "reader" if use_home else SHIPPED)
@@ -200,6 +204,45 @@ def run(
         if not verdict["kept"]:
             log("the new model loses to the shipped one: not saved (" + verdict["why"] + ")")
             return card
+    reader.save(target)
+    log(f"saved {card['version']} to {target}")
+    return card
+
+
+def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, limit: int | None, log) -> FollowUps | None:
+    """The follow-up model (`knowledge.reader.followup`) over `reader`: the training dialogues
+    (data/dialogues/train) asked of their knowledge bases with this reader; None without any."""
+    rows = [r for r in read_dialogues(reader_data.DIALOGUES) if not kbs or r.kb in kbs]
+    if limit:
+        rows = rows[:: max(1, len(rows) // limit)][:limit]
+    examples = []
+    for kb_name in sorted({r.kb for r in rows}):
+        part = [r for r in rows if r.kb == kb_name]
+        home_name, paths = KB_SOURCES[kb_name]
+        kb = knowledge_for(settings, home_name, paths, log)
+        kb.pipeline.reader = reader
+        with _progress(f"追问 {kb_name}", len(part)) as bar:
+            examples += followup.collect(kb, part, bar)
+        kb.close()
+    if not any(e.right.any() for e in examples):
+        return None
+    model, _oof = followup.fit(examples, log)
+    return model
+
+
+def follow_ups_only(settings: Settings, folder: Path | None, log=print) -> dict:
+    """`train-reader --follow-ups-only`: the follow-up model trained again over the model in
+    `folder` (default: the shipped one), its other parts unchanged; a new version."""
+    target = Path(folder) if folder else SHIPPED
+    reader = Reader.load(target)
+    reader.follow = None
+    reader.follow = train_follow_ups(settings, reader, None, None, log)
+    if reader.follow is None:
+        raise TrainingError("没有可训练追问模型的对话（data/dialogues/train）")
+    card = dict(reader.card)
+    card["follow_ups"] = reader.follow.card
+    card["version"] = model_version(card)
+    reader.card = card
     reader.save(target)
     log(f"saved {card['version']} to {target}")
     return card

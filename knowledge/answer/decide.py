@@ -39,7 +39,7 @@ def decide_step(turn: Turn, index: HybridIndex, reader: Reader, bar, hotline: st
         return
     top = turn.hits[0]
     if top.meta.kind == "guide":
-        turn.field = pick_field(turn, top, index, reader)[:2]
+        turn.field = turn.field or pick_field(turn, top, index, reader)[:2]  # the follow-up step may have chosen it
         if is_empty(turn.field[1]):
             turn.answer = Answer(
                 turn.raw,

@@ -1,4 +1,4 @@
-"""The answer pipeline: normalize -> guard -> retrieve -> read -> decide -> compose (-> llm rewrite).
+"""The answer pipeline: normalize -> guard -> retrieve -> read -> follow -> decide -> compose (-> llm rewrite).
 
 Each step is a small function that reads and extends the `Turn`; a step that settles the outcome
 sets `turn.answer` and the remaining steps are skipped. Every answer ends with one status from
@@ -12,6 +12,7 @@ from datetime import date
 from knowledge.settings import KnowledgeSettings
 from knowledge.answer.compose import compose_hit, compose_step
 from knowledge.answer.decide import decide_step
+from knowledge.answer.follow import follow_step
 from knowledge.answer.guard import check_question, guard_step
 from knowledge.answer.normalize import normalize_step
 from knowledge.answer.read import read_step
@@ -50,6 +51,7 @@ class AnswerPipeline:
             ("guard", lambda t: guard_step(t, self.index, s.hotline_number, s.city_name)),
             ("retrieve", lambda t: retrieve_step(t, self.index, self.embeddings, s, today)),
             ("read", lambda t: read_step(t, self.index, self.reader)),
+            ("follow", lambda t: follow_step(t, self.index, self.reader, bar)),
             ("decide", lambda t: decide_step(t, self.index, self.reader, bar, s.hotline_number)),
             ("compose", lambda t: compose_step(t, self.index, self.reader, s.verbatim_threshold)),
         ]
@@ -70,6 +72,17 @@ class AnswerPipeline:
             answer = self.composer.rewrite(answer, turn)
         return answer, turn
 
+    def read(self, question: str, *, context_key: str = "", today: date | None = None) -> Turn:
+        """The turn as the general reader leaves it (the steps up to `read`; nothing decided): what
+        the follow-up model learns from (`knowledge/reader/followup.py`)."""
+        check_question(question, self.settings.max_question_chars)
+        turn = Turn(raw=question.strip(), context_key=context_key)
+        for name, step in self.steps(today, self.bar()):
+            step(turn)
+            if turn.answer is not None or name == "read":
+                break
+        return turn
+
     def answer(self, question: str, *, context_key: str = "", today: date | None = None, threshold: float | None = None) -> Answer:
         return self.run(question, context_key=context_key, today=today, threshold=threshold)[0]
 
@@ -81,6 +94,6 @@ class AnswerPipeline:
             return []
         out = []
         for hit in turn.hits[:n]:
-            conf = self.reader.probability(hit.fit, hit.meta.kind)
+            conf = turn.confidence if turn.followed and hit is turn.hits[0] else self.reader.probability(hit.fit, hit.meta.kind)
             out.append(compose_hit(turn, hit, self.index, self.reader, conf, self.settings.verbatim_threshold))
         return out

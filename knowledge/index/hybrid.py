@@ -239,6 +239,14 @@ class HybridIndex:
             self._service_of[item_id] = found
         return self._service_of[item_id]
 
+    def service_members(self, guide_id: int) -> list[int]:
+        """The Q&As of a service (those whose `service_of` is this guide), in item order."""
+        return [
+            m.item_id
+            for m in sorted(self.meta.values(), key=lambda m: m.item_id)
+            if m.kind == "qa" and self.service_of(m.item_id) == guide_id
+        ]
+
     def _guide_centroids(self) -> dict[int, np.ndarray]:
         if self._guide_vectors is None:
             self._guide_vectors = {}

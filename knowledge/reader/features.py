@@ -243,7 +243,7 @@ def item_features(
                 _asked_empty(hit, index, asked) if asked is not None else 0.0,
                 math.log1p(word_frequency(uncovered[0])) if uncovered else 20.0,
                 *asked_columns(asked),
-                *_answer_types(unit[2]),
+                *answer_types(unit[2]),
             ]
         )
     return np.asarray(rows, dtype=np.float32)
@@ -307,7 +307,7 @@ def sentence_features(question: Question, sentences: list, asked: np.ndarray | N
                 math.log1p(len(s.text)),
                 s.n,
                 float(len(s.text) < SHORT_SENTENCE),
-                *_answer_types(s.text),
+                *answer_types(s.text),
                 *asked_values,
                 asks[i],
                 ask_rank[i],
@@ -334,7 +334,7 @@ def asked_columns(asked: np.ndarray | None) -> list[float]:
     return [float(asked[FIELD_NAMES.index(name)]) for name in ASKED_COLUMNS]
 
 
-def _answer_types(text: str) -> list[float]:
+def answer_types(text: str) -> list[float]:
     """What kinds of fact the unit states: a number, money, a duration, a phone, an address."""
     return [
         float(bool(re.search(r"\d", text))),

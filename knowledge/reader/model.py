@@ -16,7 +16,9 @@ A `Reader` is three small learned parts and a calibration, saved as plain files 
 - `calibration.json`: isotonic maps, one per kind of item and a pooled one, from the best item's
   score to the probability that the answer is right, its field or sentence included (measured on
   questions the trees did not see);
-- `qdf.json`: how common each word is in citizens' questions (the training questions).
+- `qdf.json`: how common each word is in citizens' questions (the training questions);
+- `followups.txt`, `followups.json`: which part of the service under discussion answers a
+  follow-up, and its calibration (`followup.FollowUps`; when the card says "followups").
 
 `fit` / `predict` follow the cross-encoder contract: `predict_items` gives probabilities in
 [0, 1] for (question, candidate) pairs.
@@ -40,6 +42,7 @@ SENTENCE_FILE = "sentences.txt"  # when the card says "sentences"
 STACK_FILES = ("decider.json", "cross.safetensors")  # the cross-encoder stage, when the card says "stack"
 SHIPPED = Path(__file__).parent / "model"
 REBUILD_HINT = "govbot train-reader"
+FOLLOW_KIND = "follow"  # the operating point of the follow-up model (`threshold_for`)
 
 
 class ReaderModelError(RuntimeError):
@@ -125,8 +128,10 @@ class Reader:
         cross=None,
         sentences=None,
         ask=None,
+        follow=None,
     ):
         self.items, self.fields, self.sentences, self.ask = items, fields, sentences, ask
+        self.follow = follow  # knowledge.reader.followup.FollowUps, or None
         self.asked_field = asked_field
         self.calibration, self.qdf, self.card = calibration, qdf, card
         self.decider, self.cross = decider, cross  # knowledge.reader.stack.Decider, cross.CrossReader
@@ -160,8 +165,11 @@ class Reader:
         return {"": self.threshold, **{k: float(v) for k, v in (self.card.get("thresholds") or {}).items()}}
 
     def threshold_for(self, kind: str) -> float:
-        """The lowest probability at which an answer of this kind (guide, qa, document …) is given:
-        each kind's wrong-answer rate stays within the bound the model was trained for."""
+        """The lowest probability at which an answer of this kind (guide, qa, document …; "follow":
+        a follow-up answered from a part of the service under discussion) is given: each kind's
+        wrong-answer rate stays within the bound the model was trained for."""
+        if kind == FOLLOW_KIND:
+            return self.follow.threshold if self.follow is not None else 1.01
         return self.thresholds.get(kind, self.threshold)
 
     @property
@@ -219,7 +227,10 @@ class Reader:
             _write_json(folder / "decider.json", self.decider.to_json())
             self.cross.save(folder)
             names += list(STACK_FILES)
+        if self.follow is not None:
+            names += self.follow.save(folder)
         card = dict(self.card)
+        card["followups"] = self.follow is not None
         card["stack"] = self.decider is not None
         card["sentences"] = self.sentences is not None
         card["files"] = {name: _digest(folder / name) for name in names}
@@ -261,9 +272,16 @@ class Reader:
 
                 spec = json.loads((folder / "decider.json").read_text(encoding="utf-8"))
                 decider = Decider(spec["coef"], spec["bias"])
+            follow = None
+            if card.get("followups"):
+                from knowledge.reader.followup import FollowUps
+
+                follow = FollowUps.load(folder)
         except (OSError, ValueError, KeyError, lightgbm.basic.LightGBMError) as exc:
             raise ReaderModelError(f"reader model in {folder} is unreadable: {exc} (rebuild it with `{REBUILD_HINT}`)") from exc
-        reader = cls(items, fields, asked, Calibrations.from_json(calibration), qdf, card, decider, sentences=sentences, ask=ask)
+        reader = cls(
+            items, fields, asked, Calibrations.from_json(calibration), qdf, card, decider, sentences=sentences, ask=ask, follow=follow
+        )
         reader.folder = folder
         return reader
 

@@ -108,3 +108,12 @@ def test_load_sample_if_empty_leaves_a_home_with_content_alone(sample_home, tmp_
         assert (tmp_path / "govbot.db").exists() and not _has_content()
     finally:
         get_settings.cache_clear()
+
+
+def test_train_reader_follow_ups_only_refuses_other_options(tmp_path):
+    """`--follow-ups-only` retrains one part over an existing model: the options of a full training
+    (a slice, a knowledge base, the city's data) make no sense with it: exit 2, nothing written."""
+    out = tmp_path / "model"
+    result = run_cli(tmp_path / "home", "train-reader", "--follow-ups-only", "--kb", "sample", "--out", str(out))
+    assert result.returncode == 2 and "--follow-ups-only" in result.stderr
+    assert not out.exists()

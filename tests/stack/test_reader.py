@@ -167,6 +167,7 @@ def test_train_reader_on_a_slice_finishes_and_is_deterministic(tmp_path, sample_
     reader = Reader.load(outs[0])
     assert reader.card["data"]["questions"] == 60 and 0.0 <= reader.threshold <= 1.0
     assert reader.card["data"]["masked"] > 0  # the answerable ones asked again without their service
+    assert reader.card["follow_ups"]["follow_ups"] == 60 and reader.follow is not None  # the dialogues, as sliced
 
 
 def test_a_masked_question_has_no_candidate_of_the_service_that_answers_it(sample_kb):
@@ -199,9 +200,39 @@ def test_a_masked_question_has_no_candidate_of_the_service_that_answers_it(sampl
     assert len(collect(sample_kb, [near], {}, masked=True)) == 1  # a near miss is not masked again
 
 
+def test_a_follow_up_is_read_in_the_service_under_discussion_and_a_new_topic_leaves_it(sample_kb):
+    """Issue 18: every part of the service discussed (its guide's fields, its Q&As) is scored for
+    the follow-up, in [0, 1]; "在哪里办理" after 居住证 is answered from 居住证's own parts, and a question
+    that names another service is read without the old one."""
+    import numpy as np
+
+    from knowledge.reader.followup import FOLLOW_FEATURES, context_service, part_features, service_parts
+
+    pipeline, index = sample_kb.pipeline, sample_kb.index
+    first = sample_kb.probe("居住证怎么办理？")
+    assert first.status == AnswerStatus.ANSWERED
+    service = context_service(index, first.item_key)
+    parts = service_parts(index, service)
+    assert {p.field for p in parts} >= {"materials", "location", "answer"}  # its fields and its Q&As
+    turn = pipeline.read("在哪里办理", context_key=first.item_key)
+    x = part_features(turn, index, pipeline.reader, service, parts)
+    scores = pipeline.reader.follow.scores(x)
+    assert x.shape == (len(parts), len(FOLLOW_FEATURES)) and np.all((scores >= 0) & (scores <= 1))
+    answer = sample_kb.probe("在哪里办理", context_key=first.item_key)
+    assert answer.status == AnswerStatus.ANSWERED and 0.0 <= answer.confidence <= 1.0
+    assert index.service_of(index.item_id(answer.item_key)) == service
+    assert answer.guide_field == "location" and "派出所" in answer.answer  # where it is done
+    other = sample_kb.probe("那住房公积金提取要什么材料？", context_key=first.item_key)
+    assert other.status == AnswerStatus.ANSWERED and "gjj-tiqu" in other.item_key
+
+
 def test_a_corrupt_or_missing_model_file_is_named_with_the_command_that_rebuilds_it(tmp_path):
     broken = tmp_path / "reader"
     shutil.copytree(SHIPPED, broken)
+    (broken / "followups.txt").write_text("tree\nnot a model\n", encoding="utf-8")
+    with pytest.raises(ReaderModelError, match=r"followups\.txt"):
+        Reader.load(broken)
+    shutil.copy(SHIPPED / "followups.txt", broken / "followups.txt")
     (broken / "items.txt").write_text("tree\nnot a model\n", encoding="utf-8")
     with pytest.raises(ReaderModelError, match="govbot train-reader"):
         Reader.load(broken)
