@@ -7,6 +7,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.context import knowledge
+from govbot.settings import get_settings
 from actions.replies import OFFER_HUMAN, send, send_answer
 from knowledge.answer.types import Answer, AnswerStatus, QuestionError
 
@@ -17,6 +18,19 @@ def asked_from(tracker: Tracker) -> dict:
     """Where a question came from, for the question log (WeChat conversations are `wx:<openid>`)."""
     sender = tracker.sender_id or ""
     return {"channel": "wechat" if sender.startswith("wx:") else "web", "conversation_id": sender}
+
+
+def service_in_context(tracker: Tracker, minutes: float) -> str:
+    """The service under discussion, unless it was last set more than `minutes` before the
+    citizen's latest message (a conversation picked up again later starts afresh: "多少钱"
+    an hour after a question about 居住证 is not read as being about 居住证)."""
+    service = tracker.get_slot("service") or ""
+    events = tracker.events or []
+    set_at = next((e.get("timestamp") for e in reversed(events) if e.get("event") == "slot" and e.get("name") == "service"), None)
+    said_at = next((e.get("timestamp") for e in reversed(events) if e.get("event") == "user"), None)
+    if service and set_at is not None and said_at is not None and said_at - set_at > minutes * 60:
+        return ""
+    return service
 
 
 def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, answer: Answer) -> list:
@@ -44,7 +58,8 @@ class ActionAnswer(Action):
     def run(self, dispatcher, tracker: Tracker, domain) -> list:
         question = (tracker.latest_message.get("text") or "").strip()
         try:
-            answer = knowledge().ask(question, context_key=tracker.get_slot("service") or "", **asked_from(tracker))
+            context = service_in_context(tracker, get_settings().context_minutes)
+            answer = knowledge().ask(question, context_key=context, **asked_from(tracker))
         except QuestionError as exc:
             send(dispatcher, f"{exc}。请用一句话描述您的问题。")
             return []

@@ -56,6 +56,9 @@ class Settings(KnowledgeSettings, BaseSettings):
     rasa_bin: Path = Path(".venv-rasa/bin/rasa")
     rasa_model_cache: Path = default_model_dir().parent / "rasa-models"  # trained models, by content hash
     max_message_chars: int = 1000  # longer: a polite reply asking to shorten it (over 10,000: 422)
+    # a follow-up is read in the service under discussion only if that was set this recently
+    # (minutes between the answer that set it and the citizen's next message)
+    context_minutes: float = 30.0
 
     # --- bounded work per request (api/guard.py, api/limits.py) ---------------------------------
     max_body_bytes: int = 64 * 1024  # any JSON or form body; imports have their own cap
