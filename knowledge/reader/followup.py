@@ -58,13 +58,9 @@ FOLLOW_FEATURES = (
     "log_question_length",
     "rewritten",  # the follow-up named no service and was read with this one's name
     *(f"asked_{name}" for name in ASKED_COLUMNS),  # what the follow-up asks for (with states_*: a fee asked, money stated)
-    # the part among the service's parts
-    "cosine_rank",
-    "cover_rank",
-    "cosine_gap",
-    "cover_gap",
-    "parts",
 )
+RELATIVE_FEATURES = ("cosine_rank", "cover_rank", "cosine_gap", "cover_gap", "parts")  # the part among the service's parts
+FOLLOW_FEATURES += RELATIVE_FEATURES
 PARAMS = {
     "objective": "binary",
     "learning_rate": 0.05,
@@ -184,10 +180,10 @@ def part_features(turn, index: HybridIndex, reader, guide_id: int, parts: list[P
                 *common,
             ]
         )
-    x = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FOLLOW_FEATURES) - 5)
+    x = np.asarray(rows, dtype=np.float32).reshape(len(rows), len(FOLLOW_FEATURES) - len(RELATIVE_FEATURES))
     if not len(x):
         return np.zeros((0, len(FOLLOW_FEATURES)), dtype=np.float32)
-    cosines, covers = x[:, 5], x[:, 6]
+    cosines, covers = x[:, FOLLOW_FEATURES.index("cosine")], x[:, FOLLOW_FEATURES.index("cover")]
     extra = np.stack(
         [
             np.argsort(np.argsort(-cosines, kind="stable"), kind="stable"),
