@@ -24,7 +24,16 @@ from knowledge.reader.followup import FollowUps
 from knowledge.reader.data import Labelled, read_dialogues, read_folder
 from knowledge.reader.model import SHIPPED, Reader
 from knowledge.reader.splits import split_of
-from knowledge.reader.train import candidate_recall, collect, metrics, model_version, predict_with, question_frequencies, train
+from knowledge.reader.train import (
+    candidate_recall,
+    collect,
+    collect_asked,
+    metrics,
+    model_version,
+    predict_with,
+    question_frequencies,
+    train,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 KB_SOURCES = {  # knowledge base -> (home name, what to ingest)
@@ -80,6 +89,22 @@ def collect_all(settings: Settings, rows: list[Labelled], qdf: dict, log, home_k
     order = {id(r): i for i, r in enumerate(rows)}
     examples.sort(key=lambda e: order[id(e.row)])
     return examples
+
+
+def asked_rows(settings: Settings, kbs: list[str] | None, limit: int | None, log) -> list:
+    """More examples for the asked-field classifier (`knowledge.reader.train.collect_asked`): the
+    questions of `data/reader/fields` and the training follow-ups that ask for a guide's field,
+    items of the training split only."""
+    rows = read_folder(reader_data.FIELDS) + read_dialogues(reader_data.DIALOGUES)
+    rows = [r for r in rows if r.split == "train" and r.field and (not kbs or r.kb in kbs)]
+    if limit:
+        rows = rows[:: max(1, len(rows) // max(1, limit // 4))][: max(1, limit // 4)]
+    out = []
+    for kb_name in sorted({r.kb for r in rows}):
+        home_name, paths = KB_SOURCES[kb_name]
+        out += collect_asked(knowledge_for(settings, home_name, paths, log), [r for r in rows if r.kb == kb_name])
+    log(f"{len(out)} more questions asking for a guide's field (asked-field classifier)")
+    return out
 
 
 def home_rows(settings: Settings) -> list[Labelled]:
@@ -177,7 +202,11 @@ def run(
     qdf = question_frequencies([r.question for r in rows if r.split != "test"])
     log(f"{len(rows)} labelled questions ({len(city)} from this home), {len(heldout_rows)} held out")
     examples = collect_all(settings, rows, qdf, log, home_kb, masked=True)
-    files = sorted(reader_data.WRITTEN.glob("*.jsonl")) + (sorted(reader_data.DIALOGUES.glob("*.jsonl")) if dialogues else [])
+    files = (
+        sorted(reader_data.WRITTEN.glob("*.jsonl"))
+        + sorted(reader_data.FIELDS.glob("*.jsonl"))
+        + sorted(reader_data.DIALOGUES.glob("*.jsonl"))
+    )
     encoder = None
     if cross:
         from knowledge.embeddings import load_embeddings
@@ -186,7 +215,8 @@ def run(
     # the earlier held-out sets (now a development set): other writers' questions, never trained on,
     # that the thresholds must also keep within the wrong-answer bound
     dev = collect_all(settings, read_folder(reader_data.DEV), qdf, log) if limit is None and not kbs else []
-    reader, card = train(examples, qdf, files, log=log, encoder_source=encoder, bound_on=dev)
+    asked_extra = asked_rows(settings, kbs, limit, log)
+    reader, card = train(examples, qdf, files, log=log, encoder_source=encoder, bound_on=dev, asked_extra=asked_extra)
     held = collect_all(settings, heldout_rows, qdf, log) if heldout_rows else []
     if held:
         card.update(_measured(reader, held, "held_out"))
@@ -220,7 +250,7 @@ def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, 
         part = [r for r in rows if r.kb == kb_name]
         home_name, paths = KB_SOURCES[kb_name]
         kb = knowledge_for(settings, home_name, paths, log)
-        kb.pipeline.reader = reader
+        kb.reader = reader  # before the pipeline is built: the model in use may not fit this code's features
         with _progress(f"追问 {kb_name}", len(part)) as bar:
             examples += followup.collect(kb, part, bar)
         kb.close()

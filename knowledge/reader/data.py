@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[2] / "data" / "reader"
 WRITTEN = ROOT / "written"
 HELDOUT = ROOT / "heldout"
 DEV = ROOT / "dev"  # the first held-out set, looked at too often to stay one: checked, never trained on
+FIELDS = ROOT / "fields"  # questions written to teach which field of a guide is asked: the asked-field classifier's only
 DIALOGUES = ROOT.parent / "dialogues" / "train"  # follow-ups with their context (data/dialogues/README.md)
 LABELS = ("answer", "field_missing", "near_miss", "ambiguous")
 FIELD_KEYS = {label: name for name, label in GUIDE_FIELDS.items()} | {name: name for name in GUIDE_FIELDS}

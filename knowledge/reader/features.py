@@ -124,6 +124,14 @@ FIELD_FEATURES = (
     "chars",
     "field_id",
     "is_name",
+    # what kind of fact the field states (a sample guide keeps a subsidy's amount or a benefit's
+    # duration in 收费标准), next to what kind of fact the question asks for (question-level)
+    "unit_number",
+    "unit_money",
+    "unit_duration",
+    "unit_phone",
+    "unit_address",
+    *(f"asked_{name}" for name in ASKED_COLUMNS),
 )
 
 
@@ -387,6 +395,7 @@ def field_features(question: Question, hit: Hit, index: HybridIndex, asked: np.n
     words = [w for w in sorted(question.words) if w not in title]
     total = sum(question.weights[w] for w in words) or 1.0
     top = max(values) if values else 0.0
+    question_asks = asked_columns(asked)
     rows = []
     for i, (name, text, pid) in enumerate(fields):
         terms = _words_of(text)
@@ -402,6 +411,8 @@ def field_features(question: Question, hit: Hit, index: HybridIndex, asked: np.n
                 math.log1p(len(text)),
                 i,
                 float(name == "name"),
+                *answer_types(text),
+                *question_asks,
             ]
         )
     return np.asarray(rows, dtype=np.float32)

@@ -4,8 +4,10 @@
    hybrid search's first `READ_DEPTH` items are its candidates (the hard negatives are what the
    search returns). An item is right if it is the labelled one or holds the labelled answer words.
 2. **Items**: boosted trees on the candidates' features, binary (right / not).
-3. **Fields**: the question's e5 vector -> asked field (logistic regression), then boosted trees
-   over each field of the labelled guide.
+3. **Fields**: the question's character n-grams and e5 vector -> asked field (logistic
+   regression; also learned from the training follow-ups that ask for a guide's field,
+   `collect_asked`), then boosted trees over each field of the labelled guide (what the field
+   states next to what the question asks for).
 4. **Calibration**: five folds grouped by item (no item in two folds); the out-of-fold score of
    each question's best candidate against "it is right" (the right item, and the field or
    sentence it would quote states the answer) gives the isotonic calibration (one per kind of item
@@ -188,6 +190,37 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
     return out
 
 
+@dataclass(frozen=True)
+class AskedRow:
+    """A question that asks for one field of a guide, for the asked-field classifier only: the
+    training follow-ups ("那要收钱吗？" after a question about 居住证 asks for the fee) and the
+    questions written to teach which field is asked (`data/reader/fields`), whose words say what is
+    asked but which do not train the item model (docs/reader.md: with them it answered fewer of the
+    development set's questions right)."""
+
+    text: str  # as the reader reads it (`Turn.text`), in the context the chat would give it
+    vector: np.ndarray
+    field: int  # index in FIELD_NAMES
+    kb: str
+    item: str
+
+
+def collect_asked(knowledge, rows: list[Labelled]) -> list[AskedRow]:
+    """The rows of `rows` labelled with a guide field, read as the chat reads them (in the context
+    their earlier turns give), as examples for the asked-field classifier."""
+    index, by_key = knowledge.index, {m.key: m for m in knowledge.index.meta.values()}
+    out = []
+    for row in rows:
+        gold = by_key.get(row.item)
+        if row.label == "near_miss" or row.field not in FIELD_NAMES or gold is None or gold.kind != "guide":
+            continue
+        turn = Turn(raw=row.question, context_key=context_from(knowledge, row.turns))
+        normalize_step(turn, index)
+        retrieve_step(turn, index, knowledge.embeddings, knowledge.settings)
+        out.append(AskedRow(turn.text, np.asarray(turn.query_vector, dtype=np.float32), FIELD_NAMES.index(row.field), row.kb, row.item))
+    return out
+
+
 def _sentence_rows(question, hit: Hit, index, span: str, vector) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A right document's sentences: features, whether each states the answer words, and whether
     the quote it would lead to (a short heading brings the next sentence) holds them."""
@@ -273,12 +306,13 @@ def _example(
 
 
 # --- the asked-field classifier ---------------------------------------------------------------
-def fit_asked(examples: list[Example]) -> AskedField:
+def fit_asked(examples: list[Example], extra: list[AskedRow] = ()) -> AskedField:
     rows = [e for e in examples if e.field_labels is not None]
+    vectors = [e.vector for e in rows] + [a.vector for a in extra]
     return AskedField.fit(
-        [e.text for e in rows],
-        np.stack([e.vector for e in rows]) if rows else np.zeros((0, len(examples[0].vector)), dtype=np.float32),
-        [int(np.argmax(e.field_labels)) for e in rows],
+        [e.text for e in rows] + [a.text for a in extra],
+        np.stack(vectors) if vectors else np.zeros((0, len(examples[0].vector)), dtype=np.float32),
+        [int(np.argmax(e.field_labels)) for e in rows] + [a.field for a in extra],
         len(FIELD_NAMES),
     )
 
@@ -299,6 +333,7 @@ def _with_asked(e: Example, asked_field: AskedField) -> np.ndarray:
 
 ASKED_PROB, ASKED_RANK = FIELD_FEATURES.index("asked_prob"), FIELD_FEATURES.index("asked_rank")
 FIELD_EMPTY = FIELD_FEATURES.index("empty")
+FIELD_ASKED_AT = [FIELD_FEATURES.index(f"asked_{name}") for name in ASKED_COLUMNS]
 SENTENCE_ASKED_AT = [SENTENCE_FEATURES.index(f"asked_{name}") for name in ASKED_COLUMNS]
 
 
@@ -331,6 +366,7 @@ def _field_matrix(examples: list[Example], asked_field: AskedField) -> tuple[np.
         asked = asked_field(e.text, e.vector)
         rows[:, ASKED_PROB] = asked
         rows[:, ASKED_RANK] = ranks(asked)
+        rows[:, FIELD_ASKED_AT] = asked_columns(asked)
         xs.append(rows)
         ys.append(e.field_labels)
     if not xs:
@@ -345,8 +381,8 @@ def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int, weight: np.n
     return lightgbm.train(params, lightgbm.Dataset(x, y, weight=weight, free_raw_data=False), num_boost_round=rounds)
 
 
-def _fit_all(examples: list[Example]):
-    asked = fit_asked(examples)
+def _fit_all(examples: list[Example], asked_extra: list[AskedRow] = ()):
+    asked = fit_asked(examples, asked_extra)
     usable = [e for e in examples if len(e.items)]
     x = np.concatenate([_with_asked(e, asked) for e in usable])
     y = np.concatenate([e.labels for e in usable])
@@ -362,9 +398,13 @@ def _fit_all(examples: list[Example]):
     return items, fields, sentences, asked
 
 
+def _fold_of(kb: str, item: str) -> int:
+    """The fold of an item's group (stable hash), so no item is in two folds."""
+    return int(hashlib.sha256(f"fold:{kb}:{group_of(kb, item)}".encode()).hexdigest()[:8], 16) % FOLDS
+
+
 def _folds(examples: list[Example]) -> list[int]:
-    """A fold per example, grouped by item group (stable hash), so no item is in two folds."""
-    return [int(hashlib.sha256(f"fold:{e.row.kb}:{group_of(e.row.kb, e.row.item)}".encode()).hexdigest()[:8], 16) % FOLDS for e in examples]
+    return [_fold_of(e.row.kb, e.row.item) for e in examples]
 
 
 @dataclass
@@ -758,11 +798,13 @@ def train(
     log=print,
     encoder_source=None,
     bound_on: list[Example] | None = None,
+    asked_extra: list[AskedRow] = (),
 ) -> tuple[Reader, dict]:
     """Cross-validated calibration, then the final model on all examples. With `encoder_source`
     (the e5 embeddings) the cross-encoder stage is trained too. With `bound_on` (questions by other
     writers, never trained on) the thresholds are raised until those are answered wrongly at most
-    `MAX_WRONG` too (`bound_thresholds`)."""
+    `MAX_WRONG` too (`bound_thresholds`). `asked_extra`: more examples for the asked-field
+    classifier alone (`collect_asked`), held out with their item's fold like the rest."""
     folds = _folds(examples)
     oof: list[Outcome] = []
     for k in range(FOLDS):
@@ -770,7 +812,7 @@ def train(
         held = [e for e, f in zip(examples, folds) if f == k and not e.masked]
         if not fit_on or not held:
             continue
-        items, fields, sentences, asked = _fit_all(fit_on)
+        items, fields, sentences, asked = _fit_all(fit_on, [a for a in asked_extra if _fold_of(a.kb, a.item) != k])
         oof.extend(predict(held, items, fields, asked, sentences))
         if encoder_source is not None:
             fold_reader = Reader(items, fields, asked, Calibrations(), qdf, {})
@@ -794,7 +836,7 @@ def train(
     ask_out_of_fold(oof, folds)
     clarify, threshold = choose_operating_point(oof, probability, sorted(calibration.by_kind))
     clarify = clarify_card(oof, clarify)
-    items, fields, sentences, asked = _fit_all(every)
+    items, fields, sentences, asked = _fit_all(every, asked_extra)
     ask = fit_ask(oof)
     reader = Reader(items, fields, asked, calibration, qdf, {}, decider, cross, sentences, ask)
     out_of_fold, bound = dict(threshold), {}
@@ -827,6 +869,7 @@ def train(
             "sha256": _data_digest(data_files),
             "masked": sum(e.masked for e in every),
             "masked_weight": MASKED_WEIGHT,
+            "asked_field_questions": len(asked_extra),
         },
         "params": {
             "items": ITEM_PARAMS | {"rounds": ITEM_ROUNDS},

@@ -35,10 +35,28 @@ def test_a_guide_is_quoted_from_the_field_the_question_asks_for(sample_kb):
         ("办居住证要带哪些材料？", "materials"),
         ("居住证申领去哪里办？", "location"),
         ("居住证多少天能办好？", "time_limit"),
+        ("补办居住证要交多少钱？", "fee"),
     ]:
         _, turn = pipeline.run(question, threshold=0.0)
         guide = next(h for h in turn.hits if h.meta.key == "guide-juzhuzheng")
         assert pick_field(turn, guide, sample_kb.index, sample_kb.reader)[0] == field, question
+
+
+def test_a_field_row_says_what_kind_of_fact_the_field_states_and_what_the_question_asks(sample_kb):
+    """FIELD_FEATURES: the 收费标准 of 居住证 states money (工本费20元), its 办理时限 a duration; every
+    field row carries the same question-level asked-kind columns, the classifier's probabilities."""
+    from knowledge.reader.features import ASKED_COLUMNS, FIELD_FEATURES, asked_columns, field_features, guide_fields
+
+    _, turn = sample_kb.pipeline.run("补办居住证要交多少钱？", threshold=0.0)
+    guide = next(h for h in turn.hits if h.meta.key == "guide-juzhuzheng")
+    rows = field_features(turn.question, guide, sample_kb.index, turn.asked)
+    names = [name for name, _, _ in guide_fields(guide, sample_kb.index)]
+    column = {name: i for i, name in enumerate(FIELD_FEATURES)}
+    assert rows.shape == (len(names), len(FIELD_FEATURES))
+    assert rows[names.index("fee"), column["unit_money"]] == 1.0 and rows[names.index("time_limit"), column["unit_duration"]] == 1.0
+    assert rows[names.index("phone"), column["unit_money"]] == 0.0
+    asked = [column[f"asked_{name}"] for name in ASKED_COLUMNS]
+    assert all(list(row[asked]) == pytest.approx(asked_columns(turn.asked)) for row in rows)
 
 
 def test_the_sentence_that_applies_leads_and_the_whole_text_follows(sample_kb):
@@ -167,6 +185,7 @@ def test_train_reader_on_a_slice_finishes_and_is_deterministic(tmp_path, sample_
     reader = Reader.load(outs[0])
     assert reader.card["data"]["questions"] == 60 and 0.0 <= reader.threshold <= 1.0
     assert reader.card["data"]["masked"] > 0  # the answerable ones asked again without their service
+    assert reader.card["data"]["asked_field_questions"] > 0  # data/reader/fields and follow-ups: the asked-field classifier
     assert reader.card["follow_ups"]["follow_ups"] == 60 and reader.follow is not None  # the dialogues, as sliced
 
 
