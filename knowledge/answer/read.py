@@ -14,7 +14,7 @@ from knowledge.answer.retrieve import search_text
 from knowledge.answer.types import Turn
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
-from knowledge.reader.features import field_features, guide_fields, is_empty, item_features, read_question
+from knowledge.reader.features import best_field, field_features, guide_fields, is_empty, item_features, read_question
 from knowledge.reader.model import Reader
 from knowledge.reader.stack import STACK_DEPTH, decider_rows
 
@@ -84,7 +84,7 @@ def pick_field(turn: Turn, hit: Hit, index: HybridIndex, reader: Reader) -> tupl
     rows = field_features(turn.question, hit, index, turn.asked)
     scores = reader.predict_fields(rows)
     fields = guide_fields(hit, index)
-    best = int(np.argmax(scores))
+    best = best_field(scores, rows)
     name, text, _ = fields[best]
     if name == "name":  # "how do I ..." matched the service's name: the procedure answers it
         process = next((f for f in fields if f[0] == "process" and not is_empty(f[1])), None)

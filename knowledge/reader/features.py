@@ -380,6 +380,16 @@ def guide_fields(hit: Hit, index: HybridIndex) -> list[tuple[str, str, str | Non
     return out
 
 
+def best_field(scores: np.ndarray, rows: np.ndarray) -> int:
+    """The field the question asks for among those the guide has (its text may be "无"): a field
+    the guide does not carry at all (no 监督投诉电话 in a sample guide) is never the one to quote or
+    to say is missing ("消费投诉找哪个部门" asks about a complaint, not for the complaint phone)."""
+    present = rows[:, FIELD_FEATURES.index("chars")] > 0
+    if not present.any():
+        return int(np.argmax(scores))
+    return int(np.argmax(np.where(present, scores, -np.inf)))
+
+
 def is_empty(value: str) -> bool:
     return value.strip().strip("。.；;").strip() in EMPTY_VALUES
 

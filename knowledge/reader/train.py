@@ -49,6 +49,7 @@ from knowledge.reader.features import (
     SENTENCE_FEATURES,
     SHORT_SENTENCE,
     asked_columns,
+    best_field,
     field_features,
     guide_fields,
     is_empty,
@@ -459,7 +460,7 @@ def predict(examples: list[Example], items, fields, asked: AskedField, sentences
         right_field, empty_field = None, False
         if e.fields is not None:
             fx, _ = _field_matrix([e], asked)
-            field_at = int(np.argmax(fields.predict(fx, num_threads=1)))
+            field_at = best_field(fields.predict(fx, num_threads=1), fx)
             right_field = bool(e.field_labels[field_at])
             empty_field = e.keys[best] == e.row.item and bool(e.fields[field_at, FIELD_EMPTY])
         out.append(
