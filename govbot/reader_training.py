@@ -48,6 +48,11 @@ class TrainingError(RuntimeError):
     """Training cannot start (no data, no model, bad arguments): a usage error."""
 
 
+def even_slice(rows: list, n: int) -> list:
+    """At most `n` rows taken evenly through `rows` (every writer's file), for a quick try."""
+    return rows[:: max(1, len(rows) // n)][:n]
+
+
 def _progress(desc: str, total: int):
     from tqdm import tqdm
 
@@ -98,7 +103,7 @@ def asked_rows(settings: Settings, kbs: list[str] | None, limit: int | None, log
     rows = read_folder(reader_data.FIELDS) + read_dialogues(reader_data.DIALOGUES)
     rows = [r for r in rows if r.split == "train" and r.field and (not kbs or r.kb in kbs)]
     if limit:
-        rows = rows[:: max(1, len(rows) // max(1, limit // 4))][: max(1, limit // 4)]
+        rows = even_slice(rows, max(1, limit // 4))
     out = []
     for kb_name in sorted({r.kb for r in rows}):
         home_name, paths = KB_SOURCES[kb_name]
@@ -186,8 +191,8 @@ def run(
         written = [r for r in written if r.kb in kbs]
         heldout_rows = [r for r in heldout_rows if r.kb in kbs]
     if limit:  # an even slice through every writer's file, for a quick try
-        written = written[:: max(1, len(written) // limit)][:limit]
-        heldout_rows = heldout_rows[:: max(1, len(heldout_rows) // max(1, limit // 4))][: max(1, limit // 4)]
+        written = even_slice(written, limit)
+        heldout_rows = even_slice(heldout_rows, max(1, limit // 4))
     home_kb = None
     city = home_rows(settings) if use_home else []
     if use_home:
@@ -244,7 +249,7 @@ def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, 
     (data/dialogues/train) asked of their knowledge bases with this reader; None without any."""
     rows = [r for r in read_dialogues(reader_data.DIALOGUES) if not kbs or r.kb in kbs]
     if limit:
-        rows = rows[:: max(1, len(rows) // limit)][:limit]
+        rows = even_slice(rows, limit)
     examples = []
     for kb_name in sorted({r.kb for r in rows}):
         part = [r for r in rows if r.kb == kb_name]

@@ -119,6 +119,15 @@ def question_frequencies(questions: list[str]) -> dict[str, float]:
     return {w: c / n for w, c in df.items() if c >= MIN_QUESTION_DF}
 
 
+def _searched(knowledge, row: Labelled) -> Turn:
+    """The question normalised and searched as the chat would (a follow-up in the context its
+    earlier turns give)."""
+    turn = Turn(raw=row.question, context_key=context_from(knowledge, row.turns))
+    normalize_step(turn, knowledge.index)
+    retrieve_step(turn, knowledge.index, knowledge.embeddings, knowledge.settings)
+    return turn
+
+
 def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=None, masked: bool = False) -> list[Example]:
     """Ask every question of `knowledge` (one knowledge base) and describe its candidates.
 
@@ -126,14 +135,12 @@ def collect(knowledge, rows: list[Labelled], qdf: dict[str, float], progress=Non
     its service (the right items and the rest of their service taken out of the candidates): a
     question the KB does not cover, in the same words and style as the answerable ones, whose
     nearest items are the ones a careless reader would answer with (training only)."""
-    index, settings = knowledge.index, knowledge.settings
+    index = knowledge.index
     by_source = {Path(m.source).name: m for m in index.meta.values() if m.source}
     by_key = {m.key: m for m in index.meta.values()}
     out = []
     for row in rows:
-        turn = Turn(raw=row.question, context_key=context_from(knowledge, row.turns))  # a follow-up is read in its context
-        normalize_step(turn, index)
-        retrieve_step(turn, index, knowledge.embeddings, settings)
+        turn = _searched(knowledge, row)
         hits = turn.hits[:READ_DEPTH]
         question = question_of(turn, index)
         in_context = bool(turn.context_key)  # as the chat reads it: never asked back
@@ -209,15 +216,13 @@ class AskedRow:
 def collect_asked(knowledge, rows: list[Labelled]) -> list[AskedRow]:
     """The rows of `rows` labelled with a guide field, read as the chat reads them (in the context
     their earlier turns give), as examples for the asked-field classifier."""
-    index, by_key = knowledge.index, {m.key: m for m in knowledge.index.meta.values()}
+    by_key = {m.key: m for m in knowledge.index.meta.values()}
     out = []
     for row in rows:
         gold = by_key.get(row.item)
         if row.label == "near_miss" or row.field not in FIELD_NAMES or gold is None or gold.kind != "guide":
             continue
-        turn = Turn(raw=row.question, context_key=context_from(knowledge, row.turns))
-        normalize_step(turn, index)
-        retrieve_step(turn, index, knowledge.embeddings, knowledge.settings)
+        turn = _searched(knowledge, row)
         out.append(AskedRow(turn.text, np.asarray(turn.query_vector, dtype=np.float32), FIELD_NAMES.index(row.field), row.kb, row.item))
     return out
 
