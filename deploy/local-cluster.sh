@@ -104,9 +104,15 @@ start() {
     api_upstreams+=(--upstream "127.0.0.1:$((PORT_BASE + 10 + i))")
   done
   start_bg proxy "$PY" deploy/proxy.py --listen "127.0.0.1:$PORT_BASE" "${api_upstreams[@]}"
+  # up means every process answers: Rasa loads its model before it listens, so a replica that
+  # listens is ready (on a busy machine the API replicas can be up minutes before the Rasa ones)
   for i in $(seq 1 "$API_REPLICAS"); do
     wait_for "http://127.0.0.1:$((PORT_BASE + 10 + i))/api/health" "${START_TIMEOUT_S:-600}"
   done
+  for i in $(seq 1 "$RASA_REPLICAS"); do
+    wait_for "http://127.0.0.1:$((PORT_BASE + 20 + i))/" "${START_TIMEOUT_S:-600}"
+  done
+  wait_for "http://127.0.0.1:$((PORT_BASE + 30))/health" "${START_TIMEOUT_S:-600}"
   echo "govbot cluster: http://127.0.0.1:$PORT_BASE (API x$API_REPLICAS, Rasa x$RASA_REPLICAS, PostgreSQL :$PG_PORT, Redis :$REDIS_PORT; logs in $LOGS)"
 }
 
