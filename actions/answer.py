@@ -20,17 +20,18 @@ def asked_from(tracker: Tracker) -> dict:
     return {"channel": "wechat" if sender.startswith("wx:") else "web", "conversation_id": sender}
 
 
-def service_in_context(tracker: Tracker, minutes: float) -> str:
-    """The service under discussion, unless it was last set more than `minutes` before the
-    citizen's latest message (a conversation picked up again later starts afresh: "多少钱"
-    an hour after a question about 居住证 is not read as being about 居住证)."""
-    service = tracker.get_slot("service") or ""
+def service_in_context(tracker: Tracker, minutes: float, slot: str = "service") -> str:
+    """The service under discussion (or another slot of the conversation's context: the question
+    asked back about), unless it was last set more than `minutes` before the citizen's latest
+    message (a conversation picked up again later starts afresh: "多少钱" an hour after a question
+    about 居住证 is not read as being about 居住证)."""
+    value = tracker.get_slot(slot) or ""
     events = tracker.events or []
-    set_at = next((e.get("timestamp") for e in reversed(events) if e.get("event") == "slot" and e.get("name") == "service"), None)
+    set_at = next((e.get("timestamp") for e in reversed(events) if e.get("event") == "slot" and e.get("name") == slot), None)
     said_at = next((e.get("timestamp") for e in reversed(events) if e.get("event") == "user"), None)
-    if service and set_at is not None and said_at is not None and said_at - set_at > minutes * 60:
+    if value and set_at is not None and said_at is not None and said_at - set_at > minutes * 60:
         return ""
-    return service
+    return value
 
 
 def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, answer: Answer) -> list:
@@ -39,13 +40,13 @@ def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: 
         SlotSet("last_question", question),
         SlotSet("last_answer", {"answer": answer.answer, "status": answer.status.value, "sources": [s.public() for s in answer.sources]}),
     ]
+    # a clarify's question waits for a choice, pressed or typed; any other answer ends the wait
+    events.append(SlotSet("pending_question", answer.question if answer.status == AnswerStatus.CLARIFY else None))
     if answer.status == AnswerStatus.ANSWERED:
         return events + [SlotSet("service", answer.item_key), SlotSet("failures", 0.0)]
     failures = (tracker.get_slot("failures") or 0.0) + 1
     if answer.topic_key:  # not answered, but the question named a service: the next one is read in it
         events.append(SlotSet("service", answer.topic_key))
-    if answer.status == AnswerStatus.CLARIFY:
-        events.append(SlotSet("pending_question", question))
     if answer.status in (AnswerStatus.NO_ANSWER, AnswerStatus.CLARIFY) and failures >= FAILURES_BEFORE_OFFER:
         send(dispatcher, "看来我没能帮您找到答案，需要为您转接人工客服吗？", buttons=[OFFER_HUMAN])
     return events + [SlotSet("failures", failures)]
@@ -58,8 +59,9 @@ class ActionAnswer(Action):
     def run(self, dispatcher, tracker: Tracker, domain) -> list:
         question = (tracker.latest_message.get("text") or "").strip()
         try:
-            context = service_in_context(tracker, get_settings().context_minutes)
-            answer = knowledge().ask(question, context_key=context, **asked_from(tracker))
+            minutes = get_settings().context_minutes
+            context, pending = service_in_context(tracker, minutes), service_in_context(tracker, minutes, "pending_question")
+            answer = knowledge().ask(question, context_key=context, pending=pending, **asked_from(tracker))
         except QuestionError as exc:
             send(dispatcher, f"{exc}。请用一句话描述您的问题。")
             return []
@@ -82,4 +84,4 @@ class ActionChooseService(Action):
         title = kb.index.meta[item_id].title
         pending = tracker.get_slot("pending_question") or ""
         answer = kb.ask(f"{title} {pending}".strip(), context_key=key, **asked_from(tracker))
-        return answer_events(dispatcher, tracker, pending or title, answer) + [SlotSet("pending_question", None)]
+        return answer_events(dispatcher, tracker, pending or title, answer)

@@ -22,39 +22,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections import defaultdict
 from pathlib import Path
 
 from bench.common import RESULTS, finish, fmt, md_table, open_kb
 from bench.reader import home_for
 from knowledge.answer.types import AnswerStatus
-from knowledge.evaluation import _norm
+from knowledge.text import folded as _norm, states_fact
 
 REPO = Path(__file__).resolve().parent.parent
 NOTES = REPO / "data" / "assist"
 
 
-NUMBER = re.compile(r"\d+(?:\.\d+)?")
-PAIR_RECALL = 0.6
-
-
-def pairs(text: str) -> set[str]:
-    text = re.sub(r"[^\w]", "", _norm(text))
-    return {text[i : i + 2] for i in range(len(text) - 1)}
-
-
 def same_fact(span: str, text: str) -> bool:
-    """`text` states the fact of `span` in other words: every number of the span is in it, and most
-    of the span's character pairs (a Q&A that says "未办理租赁备案的，每人每年最高提取14400元" states the
-    guide's "未办租赁备案的每人每年最高提取14400元"; "1个工作日内" does not state "0.5个工作日内")."""
-    if _norm(span) in _norm(text):
-        return True
-    numbers = set(NUMBER.findall(_norm(text)))
-    if any(n not in numbers for n in NUMBER.findall(_norm(span))):
-        return False
-    wanted = pairs(span)
-    return bool(wanted) and len(wanted & pairs(text)) / len(wanted) >= PAIR_RECALL
+    """`text` states the fact of `span`, word for word or in other words (`knowledge.text.states_fact`)."""
+    return states_fact(span, text)
 
 
 def read_notes(which: str) -> list[dict]:

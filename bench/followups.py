@@ -7,7 +7,8 @@ Dialogues: `data/dialogues/{train,dev,heldout}/*.jsonl` (`data/dialogues/README.
 earlier turns, the follow-up, and the KB entry, field and exact text (`answer_span`) that answer it.
 Each dialogue runs through the engine as the chat's action does (`actions/answer.py`): every turn
 is asked with the service under discussion (`context_key`), which an answered turn sets to the
-item it answered from. The follow-up's answer is:
+item it answered from, and after a clarify with the question asked back about (`pending`), which a
+typed reply completes. The follow-up's answer is:
 - **right** when it is answered and states `answer_span` (whitespace and width folded);
 - **refused** when it is not answered (no answer, clarify, handoff);
 - **wrong item** when it answers from another item than the labelled one;
@@ -57,8 +58,8 @@ def outcome(answer, row: dict) -> str:
 
 def run_dialogue(kb, row: dict) -> dict:
     """The turns as the chat asks them, the service under discussion carried from answer to answer."""
-    context = kb.context_for(row["turns"])  # carried as the chat's action carries it
-    last = kb.ask(row["question"], context_key=context, channel="bench")
+    context, pending = kb.state_for(row["turns"])  # carried as the chat's action carries them
+    last = kb.ask(row["question"], context_key=context, pending=pending, channel="bench")
     return {
         "id": row["id"],
         "set": row["set"],
@@ -68,6 +69,7 @@ def run_dialogue(kb, row: dict) -> dict:
         "outcome": outcome(last, row),
         "other_words": last.status == AnswerStatus.ANSWERED and same_fact(row["answer_span"], last.answer),
         "context_right": context == row["item"],
+        "after_clarify": bool(pending),
         "status": last.status.value,
         "answered_from": last.item_key,
         "question": row["question"],

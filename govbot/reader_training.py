@@ -25,9 +25,11 @@ from knowledge.reader.data import Labelled, read_dialogues, read_folder
 from knowledge.reader.model import SHIPPED, Reader
 from knowledge.reader.splits import split_of
 from knowledge.reader.train import (
+    asked_by_fold,
     candidate_recall,
     collect,
     collect_asked,
+    inner_fold,
     metrics,
     model_version,
     predict_with,
@@ -228,7 +230,10 @@ def run(
         card["held_out_candidate_recall"] = candidate_recall(held)
     if dev:
         card.update(_measured(reader, dev, "dev"))
-    reader.follow = train_follow_ups(settings, reader, kbs, limit, log)
+    # each training follow-up read with an asked-field classifier that never learned from it
+    by_fold = asked_by_fold(examples, asked_extra)
+    asked_for = lambda row: by_fold[inner_fold(row.kb, row.item)]  # noqa: E731
+    reader.follow = train_follow_ups(settings, reader, kbs, limit, log, asked_for)
     card["follow_ups"] = reader.follow.card if reader.follow is not None else None
     card["version"] = model_version(card)
     reader.card = card
@@ -244,9 +249,12 @@ def run(
     return card
 
 
-def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, limit: int | None, log) -> FollowUps | None:
+def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, limit: int | None, log, asked_for=None) -> FollowUps | None:
     """The follow-up model (`knowledge.reader.followup`) over `reader`: the training dialogues
-    (data/dialogues/train) asked of their knowledge bases with this reader; None without any."""
+    (data/dialogues/train) asked of their knowledge bases with this reader; None without any.
+    `asked_for(row)`: the asked-field classifier to read a follow-up with (the full training: one
+    that never saw it; `--follow-ups-only` has not the reader's training data and uses the
+    reader's own, which learned from the follow-ups that ask for a field)."""
     rows = [r for r in read_dialogues(reader_data.DIALOGUES) if not kbs or r.kb in kbs]
     if limit:
         rows = even_slice(rows, limit)
@@ -257,7 +265,7 @@ def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, 
         kb = knowledge_for(settings, home_name, paths, log)
         kb.reader = reader  # before the pipeline is built: the model in use may not fit this code's features
         with _progress(f"追问 {kb_name}", len(part)) as bar:
-            examples += followup.collect(kb, part, bar)
+            examples += followup.collect(kb, part, bar, asked_for)
         kb.close()
     if not any(e.right.any() for e in examples):
         return None

@@ -158,11 +158,20 @@ class Knowledge:
 
     # --- answering ----------------------------------------------------------------------------
     def ask(
-        self, question: str, *, context_key: str = "", today: date | None = None, channel: str = "", conversation_id: str = ""
+        self,
+        question: str,
+        *,
+        context_key: str = "",
+        pending: str = "",
+        today: date | None = None,
+        channel: str = "",
+        conversation_id: str = "",
     ) -> Answer:
+        """`context_key`: the service under discussion; `pending`: the question just asked back
+        about (`AnswerPipeline.answer`)."""
         self.catch_up()
         with self._lock:
-            answer = self.pipeline.answer(question, context_key=context_key, today=today)
+            answer = self.pipeline.answer(question, context_key=context_key, pending=pending, today=today)
         if self.on_answer is not None:
             self._report(answer, channel=channel, conversation_id=conversation_id)
         return answer
@@ -191,28 +200,34 @@ class Knowledge:
         vector = self.embeddings.encode([clean], "query: ")[0]
         return dispatch(self.dispatcher, self.directory(), clean, vector, self.settings.hotline_number, centre)
 
-    def probe(self, question: str, threshold: float | None = None, context_key: str = "") -> Answer:
+    def probe(self, question: str, threshold: float | None = None, context_key: str = "", pending: str = "") -> Answer:
         """Answer for a check (gold questions, tests, the operator's assist), not for a citizen:
         nothing is logged. `threshold`: another bar than the configured one (0: the best candidate,
         however unsure)."""
         self.catch_up()
         with self._lock:
-            return self.pipeline.answer(question, threshold=threshold, context_key=context_key)
+            return self.pipeline.answer(question, threshold=threshold, context_key=context_key, pending=pending)
 
-    def context_for(self, earlier: list[str]) -> str:
-        """The service under discussion after what was said so far (a call's earlier notes), carried
-        from answer to answer as the chat carries it: the item an answer came from, or the service
-        a question we could not answer named."""
-        context = ""
+    def state_for(self, earlier: list[str]) -> tuple[str, str]:
+        """(the service under discussion, the question asked back about) after what was said so far
+        (a call's earlier notes), carried from answer to answer as the chat carries them: the item
+        an answer came from, or the service a question we could not answer named; the question of
+        a clarify, which the next message may complete."""
+        context, pending = "", ""
         for text in earlier:
             if not text.strip():
                 continue
-            answer = self.probe(text, context_key=context)
+            answer = self.probe(text, context_key=context, pending=pending)
+            pending = answer.question if answer.status == AnswerStatus.CLARIFY else ""
             if answer.status == AnswerStatus.ANSWERED:
                 context = answer.item_key
             elif answer.topic_key:
                 context = answer.topic_key
-        return context
+        return context, pending
+
+    def context_for(self, earlier: list[str]) -> str:
+        """The service under discussion after what was said so far (`state_for`)."""
+        return self.state_for(earlier)[0]
 
     def what_if(self, item_id: int, candidate: Item | None, questions: list[str]) -> list[tuple[Answer, Answer]]:
         """Answers to `questions` now and with `candidate` as the live version of `item_id`

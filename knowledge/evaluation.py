@@ -10,17 +10,13 @@ from __future__ import annotations
 import json
 import statistics
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.answer.types import AnswerStatus
+from knowledge.text import folded as _norm
 
 REFUSING = {AnswerStatus.NO_ANSWER, AnswerStatus.REFUSED, AnswerStatus.HANDOFF}
-
-
-def _norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 def load_eval(path: Path) -> list[dict]:

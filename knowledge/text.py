@@ -129,5 +129,35 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in _SENTENCE_END.split(text or "") if s and s.strip()]
 
 
+def folded(text: str) -> str:
+    """Width and whitespace folded (NFKC, no spaces): how a fact's words are found in a text."""
+    return "".join(unicodedata.normalize("NFKC", text).split())
+
+
+NUMBER = re.compile(r"\d+(?:\.\d+)?")
+PAIR_RECALL = 0.6  # share of a fact's character pairs a text must hold to state it in other words
+
+
+def _pairs(text: str) -> set[str]:
+    text = re.sub(r"[^\w]", "", folded(text))
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def states_fact(span: str, text: str) -> bool:
+    """`text` states the fact of `span`, word for word or in other words: every number of the span
+    is in it, and most of the span's character pairs (a Q&A that says "未办理租赁备案的，每人每年最高
+    提取14400元" states the guide's "未办租赁备案的每人每年最高提取14400元"; "1个工作日内" does not
+    state "0.5个工作日内")."""
+    if not span:
+        return False
+    if folded(span) in folded(text):
+        return True
+    numbers = set(NUMBER.findall(folded(text)))
+    if any(n not in numbers for n in NUMBER.findall(folded(span))):
+        return False
+    wanted = _pairs(span)
+    return bool(wanted) and len(wanted & _pairs(text)) / len(wanted) >= PAIR_RECALL
+
+
 def has_cjk(text: str) -> bool:
     return bool(_CJK.search(text))

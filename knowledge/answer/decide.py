@@ -18,7 +18,7 @@ from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import guide_fields, is_empty
 from knowledge.reader.choices import SHAPE_DEPTH, ask_features, asks, named, options, runner_up, service_title
-from knowledge.reader.model import Reader
+from knowledge.reader.model import FOLLOW_KIND, Reader
 from knowledge.text import title_words, tokenize
 
 
@@ -32,7 +32,7 @@ def decide_step(turn: Turn, index: HybridIndex, reader: Reader, bar, hotline: st
         text = reply("clarify", hotline) + "".join(f"\n{i}. {o.title}" for i, o in enumerate(options, 1))
         turn.answer = Answer(turn.raw, AnswerStatus.CLARIFY, text, confidence=turn.confidence, options=options)
         return
-    if turn.confidence < bar(turn.hits[0].meta.kind):
+    if turn.confidence < bar(FOLLOW_KIND if turn.followed else turn.hits[0].meta.kind):
         topic = named_service(turn, index)
         text = reply("no_answer_topic", hotline, title=topic.title) if topic else reply("no_answer", hotline)
         turn.answer = Answer(turn.raw, AnswerStatus.NO_ANSWER, text, confidence=turn.confidence, topic_key=topic.key if topic else "")

@@ -17,7 +17,7 @@ from knowledge.answer.guard import check_question, guard_step
 from knowledge.answer.normalize import normalize_step
 from knowledge.answer.read import read_step
 from knowledge.answer.retrieve import retrieve_step
-from knowledge.answer.types import Answer, Turn
+from knowledge.answer.types import Answer, AnswerStatus, Turn
 from knowledge.embeddings import E5Embeddings
 from knowledge.index.hybrid import HybridIndex
 from knowledge.reader.model import Reader
@@ -51,7 +51,7 @@ class AnswerPipeline:
             ("guard", lambda t: guard_step(t, self.index, s.hotline_number, s.city_name)),
             ("retrieve", lambda t: retrieve_step(t, self.index, self.embeddings, s, today)),
             ("read", lambda t: read_step(t, self.index, self.reader)),
-            ("follow", lambda t: follow_step(t, self.index, self.reader, bar)),
+            ("follow", lambda t: follow_step(t, self.index, self.reader)),
             ("decide", lambda t: decide_step(t, self.index, self.reader, bar, s.hotline_number)),
             ("compose", lambda t: compose_step(t, self.index, self.reader, s.verbatim_threshold)),
         ]
@@ -83,8 +83,20 @@ class AnswerPipeline:
                 break
         return turn
 
-    def answer(self, question: str, *, context_key: str = "", today: date | None = None, threshold: float | None = None) -> Answer:
-        return self.run(question, context_key=context_key, today=today, threshold=threshold)[0]
+    def answer(
+        self, question: str, *, context_key: str = "", pending: str = "", today: date | None = None, threshold: float | None = None
+    ) -> Answer:
+        """`pending`: the question we just asked back about (a clarify). A message typed instead of
+        a choice pressed ("个人的", "我在南湖区", "要带什么材料？") that is not answered on its own
+        completes that question, as a pressed choice does (`actions/answer.py`): the two are read
+        together, and that reading stands when it answers or asks again which one."""
+        answer = self.run(question, context_key=context_key, today=today, threshold=threshold)[0]
+        if pending and answer.status != AnswerStatus.ANSWERED:
+            joined = f"{pending} {question}"[-self.settings.max_question_chars :]
+            joined = self.run(joined, context_key=context_key, today=today, threshold=threshold)[0]
+            if joined.status in (AnswerStatus.ANSWERED, AnswerStatus.CLARIFY):
+                return joined
+        return answer
 
     def suggestions(self, question: str, n: int = 3, today: date | None = None, context_key: str = "") -> list[Answer]:
         """The best `n` items each composed as an answer (for operators, who judge for themselves),

@@ -107,5 +107,5 @@ class Turn:
     rows: dict = field(default_factory=dict)  # item id -> the reader's feature row of that candidate
     field: tuple[str, str] | None = None  # (guide field, its text) the reader picked for the best item
     confidence: float = 0.0
-    followed: bool = False  # the best candidate is a part of the service under discussion (follow.py)
+    followed: bool = False  # read in the service under discussion (follow.py): held to the follow-up bar
     answer: Answer | None = None  # set by the step that decides the outcome

@@ -10,10 +10,15 @@ the field model's choice, the asked field), how much of the follow-up the part c
 part is what the last answer quoted, and whether the follow-up names another service (a topic
 change: the general reading then wins).
 
-`FollowUps` is boosted trees over `FOLLOW_FEATURES` (one row per part) and an isotonic calibration
-of the best part's score: the probability that answering with it is right, measured out of fold on
-the team's follow-up dialogues (`data/dialogues/train`), grouped by service. The answer pipeline
-compares it with the general reading's probability (`knowledge/answer/follow.py`).
+`FollowUps` is boosted trees over `FOLLOW_FEATURES` (one row per part), then a learned choice
+between the service's best part and the general reading (`CHOICE_FEATURES`: both readings' scores,
+whether they agree, whether the follow-up names another service): two small tree models, the
+chance that the part is right and the chance that the general reading is, learned out of fold on
+the team's follow-up dialogues (`data/dialogues/train`, grouped by service), where the general
+reading's probability means something else than on a question asked alone (a terse "要带什么？"
+reads weakly alone). The chosen one's chance, calibrated (isotonic, out of fold), is the answer's
+probability, and the card's threshold bounds wrong answers in context as the reader's operating
+points do (`knowledge/answer/follow.py` applies it).
 """
 
 from __future__ import annotations
@@ -26,12 +31,14 @@ from pathlib import Path
 
 import numpy as np
 
+from knowledge.answer.read import pick_field
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import ASKED_COLUMNS, answer_types, asked_columns, field_features, guide_fields, is_empty
-from knowledge.text import char_bigrams, title_words, tokenize
+from knowledge.text import char_bigrams, states_fact, title_words, tokenize
 
 FOLLOW_FILE, FOLLOW_CARD = "followups.txt", "followups.json"
+CHOICE_PART_FILE, CHOICE_GENERAL_FILE = "followups-part.txt", "followups-general.txt"
 FOLLOW_FEATURES = (
     # the part
     "is_field",  # a guide field (1) or a Q&A (0)
@@ -61,6 +68,22 @@ FOLLOW_FEATURES = (
 )
 RELATIVE_FEATURES = ("cosine_rank", "cover_rank", "cosine_gap", "cover_gap", "parts")  # the part among the service's parts
 FOLLOW_FEATURES += RELATIVE_FEATURES
+GENERAL_KINDS = ("guide", "qa", "document")  # the general reading's best candidate's kind (else: 3)
+CHOICE_FEATURES = (
+    "part_score",  # the follow-up model's score of the service's best part
+    "part_gap",  # ... minus the second best part's
+    "parts",  # how many parts the service has
+    "general_confidence",  # the general reading's calibrated probability (the question read alone)
+    "general_kind",  # GENERAL_KINDS index of its best candidate
+    "general_in_service",  # its best candidate is of the service under discussion
+    "same_part",  # ... and it would answer with the follow-up model's best part
+    "names_general_service",  # the follow-up uses a word of the name of the general reading's service
+    "names_other_service",
+    "names_this_service",
+    "rewritten",
+    "log_question_length",
+    "top_fit",
+)
 PARAMS = {
     "objective": "binary",
     "learning_rate": 0.05,
@@ -75,6 +98,8 @@ PARAMS = {
     "num_threads": 1,
 }
 ROUNDS = 300
+CHOICE_PARAMS = PARAMS | {"num_leaves": 7, "min_data_in_leaf": 30, "feature_fraction": 1.0}
+CHOICE_ROUNDS = 150
 FOLDS = 5
 MAX_WRONG = 0.05  # follow-ups answered wrongly from a part, out of all follow-ups (out of fold)
 
@@ -99,7 +124,7 @@ def service_parts(index: HybridIndex, guide_id: int) -> list[Part]:
     for qa in index.service_members(guide_id):
         pids = index.item_pids.get(qa, [])
         if pids:
-            parts.append(Part(qa, "answer", index.passages[pids[0]].text))
+            parts.append(Part(qa, "answer", index.passages[pids[0]].text))  # its answer
     return parts
 
 
@@ -198,6 +223,55 @@ def part_features(turn, index: HybridIndex, reader, guide_id: int, parts: list[P
 
 
 @dataclass
+class General:
+    """What the general reading (the follow-up read on its own, `read_step`) would answer with."""
+
+    confidence: float
+    kind: str  # its best candidate's kind of item
+    in_service: bool  # ... which is of the service under discussion
+    part: tuple[int, str]  # (item id, the guide field it would quote or "answer")
+    text: str = ""  # what it would quote: the guide's field, a Q&A's text ("" for a document)
+    names_its_service: bool = False  # the follow-up uses a word of its service's name (a topic change named)
+
+
+def general_reading(turn, index: HybridIndex, reader, guide_id: int) -> General:
+    """The general reading's answer; for a guide, the field it picks is kept on the turn (as the
+    decision would pick it)."""
+    top = turn.hits[0]
+    pids = index.item_pids.get(top.meta.item_id, [])
+    field_name, text = "answer", index.passages[pids[0]].text if top.meta.kind == "qa" and pids else ""
+    if top.meta.kind == "guide":
+        turn.field = pick_field(turn, top, index, reader)[:2]
+        field_name, text = turn.field
+    service = index.service_of(top.meta.item_id)
+    title = index.meta[service].title if service is not None else top.meta.title
+    named = bool(title_words(title) & set(tokenize(" ".join([turn.text] + turn.expansions))))
+    return General(turn.confidence, top.meta.kind, service == guide_id, (top.meta.item_id, field_name), text, named)
+
+
+def choice_row(x: np.ndarray, scores: np.ndarray, parts: list[Part], general: General) -> np.ndarray:
+    """One row of CHOICE_FEATURES: the service's best part (by the follow-up model's `scores` of
+    the part rows `x`) beside the general reading."""
+    order = np.argsort(-scores, kind="stable")
+    best = parts[int(order[0])]
+    second = float(scores[order[1]]) if len(order) > 1 else 0.0
+    common = x[0]
+    kind = GENERAL_KINDS.index(general.kind) if general.kind in GENERAL_KINDS else len(GENERAL_KINDS)
+    row = [
+        float(scores[order[0]]),
+        float(scores[order[0]]) - second,
+        float(len(parts)),
+        general.confidence,
+        float(kind),
+        float(general.in_service),
+        float(general.part == (best.item_id, best.field)),
+        float(general.names_its_service),
+        *(float(common[FOLLOW_FEATURES.index(name)]) for name in CHOICE_FEATURES[8:]),
+    ]
+    return np.asarray([row], dtype=np.float32)
+
+
+@dataclass
 class FollowExample:
     """A follow-up of the training dialogues: its service's parts, their rows, which one is right."""
 
@@ -207,30 +281,46 @@ class FollowExample:
     group: str  # the service under discussion (folds are grouped by it)
     x: np.ndarray
     right: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    parts: list[Part] = field(default_factory=list)
+    general: General | None = None
+    general_right: bool = False  # the general reading's answer is the labelled part
+    general_passes: bool = False  # ... at its kind's operating point (the reading without context)
 
 
 class FollowUps:
-    """Trees over FOLLOW_FEATURES and the calibration of the best part's score."""
+    """Trees over FOLLOW_FEATURES (which part of the service answers), the choice between that
+    part and the general reading (two trees over CHOICE_FEATURES: the chance that each is right),
+    and the calibration of the chosen one's chance."""
 
-    def __init__(self, booster, calibration, card: dict):
+    def __init__(self, booster, choice_part, choice_general, calibration, card: dict):
         self.booster, self.calibration, self.card = booster, calibration, card
+        self.choice_part, self.choice_general = choice_part, choice_general
 
     def scores(self, x: np.ndarray) -> np.ndarray:
         return self.booster.predict(x, num_threads=1) if len(x) else np.zeros(0)
+
+    def choose(self, row: np.ndarray) -> tuple[bool, float]:
+        """(answer with the part, not the general reading; the calibrated chance it is right)."""
+        part = float(self.choice_part.predict(row, num_threads=1)[0])
+        general = float(self.choice_general.predict(row, num_threads=1)[0])
+        return part > general, self.probability(max(part, general))
 
     def probability(self, raw: float) -> float:
         return float(np.clip(self.calibration(raw), 0.0, 1.0))
 
     @property
     def threshold(self) -> float:
-        """The operating point: the probability a follow-up answered from a part needs (card)."""
+        """The operating point: the probability an answer in a conversation's context needs (card)."""
         return float(self.card.get("threshold", 1.01))
 
     def save(self, folder: Path) -> list[str]:
-        self.booster.save_model(str(Path(folder) / FOLLOW_FILE))
+        folder = Path(folder)
+        self.booster.save_model(str(folder / FOLLOW_FILE))
+        self.choice_part.save_model(str(folder / CHOICE_PART_FILE))
+        self.choice_general.save_model(str(folder / CHOICE_GENERAL_FILE))
         data = {"calibration": {"x": self.calibration.x, "y": self.calibration.y}, "card": self.card}
-        (Path(folder) / FOLLOW_CARD).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        return [FOLLOW_FILE, FOLLOW_CARD]
+        (folder / FOLLOW_CARD).write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return [FOLLOW_FILE, CHOICE_PART_FILE, CHOICE_GENERAL_FILE, FOLLOW_CARD]
 
     @classmethod
     def load(cls, folder: Path) -> "FollowUps":
@@ -238,50 +328,90 @@ class FollowUps:
 
         from knowledge.reader.model import Calibration
 
-        booster = lightgbm.Booster(model_file=str(Path(folder) / FOLLOW_FILE))
-        if booster.num_feature() != len(FOLLOW_FEATURES):
+        folder = Path(folder)
+        booster = lightgbm.Booster(model_file=str(folder / FOLLOW_FILE))
+        part = lightgbm.Booster(model_file=str(folder / CHOICE_PART_FILE))
+        general = lightgbm.Booster(model_file=str(folder / CHOICE_GENERAL_FILE))
+        if booster.num_feature() != len(FOLLOW_FEATURES) or {part.num_feature(), general.num_feature()} != {len(CHOICE_FEATURES)}:
             raise ValueError("the follow-up model was trained on other features than this code computes")
-        data = json.loads((Path(folder) / FOLLOW_CARD).read_text(encoding="utf-8"))
-        return cls(booster, Calibration(data["calibration"]["x"], data["calibration"]["y"]), data["card"])
+        data = json.loads((folder / FOLLOW_CARD).read_text(encoding="utf-8"))
+        return cls(booster, part, general, Calibration(data["calibration"]["x"], data["calibration"]["y"]), data["card"])
 
 
-def _train(examples: list[FollowExample]):
+def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int):
     import lightgbm
 
-    x = np.concatenate([e.x for e in examples])
-    y = np.concatenate([e.right for e in examples]).astype(float)
-    return lightgbm.train(PARAMS, lightgbm.Dataset(x, y, free_raw_data=False), ROUNDS)
+    return lightgbm.train(params, lightgbm.Dataset(x, y.astype(float), free_raw_data=False), rounds)
 
 
-def fit(examples: list[FollowExample], log=print) -> tuple[FollowUps, list[tuple[FollowExample, int, float]]]:
-    """Out of fold (grouped by service) the best part's score and whether it is right: the
-    calibration; then the trees on every example. Returns the model and the out-of-fold choices."""
+def _parts_model(examples: list[FollowExample]):
+    return _train(np.concatenate([e.x for e in examples]), np.concatenate([e.right for e in examples]), PARAMS, ROUNDS)
+
+
+@dataclass
+class Choice:
+    """A follow-up's best part (out of fold) beside its general reading: the row the choice
+    trees read, and whether each is right."""
+
+    example: FollowExample
+    row: np.ndarray
+    part_right: bool
+
+
+def _choices(examples: list[FollowExample], fold_of, log) -> list[Choice]:
+    """Out of fold (grouped by service), each follow-up's best part and its CHOICE_FEATURES row."""
+    out: dict[str, Choice] = {}
+    for k in range(FOLDS):
+        fit_on = [e for e in examples if fold_of[e.group] != k]
+        held = [e for e in examples if fold_of[e.group] == k]
+        if not held or not fit_on:
+            continue
+        booster = _parts_model(fit_on)
+        for e in held:
+            s = booster.predict(e.x, num_threads=1)
+            out[e.id] = Choice(e, choice_row(e.x, s, e.parts, e.general), bool(e.right[int(np.argmax(s))]))
+        log(f"follow-ups fold {k + 1}/{FOLDS}: {len(held)} held out")
+    return [out[e.id] for e in examples if e.id in out]
+
+
+def _choice_models(choices: list[Choice]):
+    x = np.concatenate([c.row for c in choices])
+    part = _train(x, np.asarray([c.part_right for c in choices]), CHOICE_PARAMS, CHOICE_ROUNDS)
+    general = _train(x, np.asarray([c.example.general_right for c in choices]), CHOICE_PARAMS, CHOICE_ROUNDS)
+    return part, general
+
+
+def fit(examples: list[FollowExample], log=print) -> tuple[FollowUps, list[tuple[bool, float, bool]]]:
+    """Out of fold (grouped by service): each follow-up's best part, then the choice between it and
+    the general reading (the choice trees learn from the other folds' rows), whose chosen chance
+    against "it is right" gives the calibration and the operating point. Then every model on every
+    example. Returns the model and the out-of-fold choices (part chosen, raw chance, right)."""
     from knowledge.reader.model import Calibration
 
     usable = [e for e in examples if len(e.x)]
+    if not any(e.right.any() for e in usable):
+        raise ValueError("no follow-up of the training dialogues is answered by a part of its service")
     groups = sorted({e.group for e in usable})
     fold_of = {g: i % FOLDS for i, g in enumerate(groups)}
-    oof: list[tuple[FollowExample, int, float]] = []
+    choices = _choices(usable, fold_of, log)
+    oof: list[tuple[bool, float, bool]] = []
     for k in range(FOLDS):
-        fit_on = [e for e in usable if fold_of[e.group] != k]
-        held = [e for e in usable if fold_of[e.group] == k]
-        if not held or not fit_on or not any(e.right.any() for e in fit_on):
+        fit_on = [c for c in choices if fold_of[c.example.group] != k]
+        held = [c for c in choices if fold_of[c.example.group] == k]
+        if not held or not fit_on:
             continue
-        booster = _train(fit_on)
-        for e in held:
-            s = booster.predict(e.x, num_threads=1)
-            best = int(np.argmax(s))
-            oof.append((e, best, float(s[best])))
-        log(f"follow-ups fold {k + 1}/{FOLDS}: {len(held)} held out")
-    order = {e.id: i for i, e in enumerate(usable)}
-    oof.sort(key=lambda o: order[o[0].id])
-    raw = np.asarray([s for _, _, s in oof])
-    right = np.asarray([bool(e.right[b]) for e, b, _ in oof], dtype=float)
+        part_model, general_model = _choice_models(fit_on)
+        for c in held:
+            p, g = float(part_model.predict(c.row, num_threads=1)[0]), float(general_model.predict(c.row, num_threads=1)[0])
+            oof.append((p > g, max(p, g), c.part_right if p > g else c.example.general_right))
+    raw = np.asarray([r for _, r, _ in oof])
+    right = np.asarray([ok for _, _, ok in oof], dtype=float)
     calibration = Calibration.fit(raw, right) if len(oof) else Calibration()
-    booster = _train(usable) if any(e.right.any() for e in usable) else None
-    if booster is None:
-        raise ValueError("no follow-up of the training dialogues is answered by a part of its service")
-    threshold = operating_point([calibration(s) for _, _, s in oof], [bool(e.right[b]) for e, b, _ in oof], len(examples))
+    chances = [float(calibration(r)) for r in raw]
+    threshold = operating_point(chances, right.astype(bool).tolist(), len(examples))
+    chosen = [(c, ok) for c, (_, _, ok) in zip(chances, oof) if c >= threshold]
+    general_alone = [e.general_right for e in usable if e.general_passes]
+    n = max(len(examples), 1)
     card = {
         "threshold": threshold,
         "max_wrong": MAX_WRONG,
@@ -290,16 +420,21 @@ def fit(examples: list[FollowExample], log=print) -> tuple[FollowUps, list[tuple
         "answerable_in_it": int(sum(e.right.any() for e in usable)),
         "by_kb": dict(Counter(e.kb for e in usable)),
         "params": PARAMS | {"rounds": ROUNDS, "folds": FOLDS},
-        "out_of_fold_best_part_right": round(float(right.mean()), 3) if len(right) else None,
-        "out_of_fold_at_threshold": _answered(oof, calibration, threshold, len(examples)),
+        "choice_params": CHOICE_PARAMS | {"rounds": CHOICE_ROUNDS},
+        "out_of_fold_best_part_right": round(float(np.mean([c.part_right for c in choices])), 3) if choices else None,
+        "out_of_fold_part_chosen": round(float(np.mean([p for p, _, _ in oof])), 3) if oof else None,
+        "out_of_fold_at_threshold": _rates(len(chosen), sum(ok for _, ok in chosen), n),
+        # the same follow-ups in a known service read without context, at the reader's operating points
+        "general_reading_alone": _rates(len(general_alone), sum(general_alone), n),
     }
-    return FollowUps(booster, calibration, card), oof
+    part_model, general_model = _choice_models(choices)
+    return FollowUps(_parts_model(usable), part_model, general_model, calibration, card), oof
 
 
 def operating_point(chances: list[float], right: list[bool], total: int) -> float:
-    """The lowest probability (grid of 0.01) at which the follow-ups answered from a part of their
-    service, wrongly, are at most MAX_WRONG of all follow-ups (out of fold): the same bound as the
-    reader's operating points."""
+    """The lowest probability (grid of 0.01) at which the follow-ups answered in context wrongly
+    are at most MAX_WRONG of all follow-ups (out of fold): the same bound as the reader's
+    operating points."""
     for step in range(0, 101):
         t = step / 100
         wrong = sum(1 for c, r in zip(chances, right) if c >= t and not r)
@@ -308,29 +443,43 @@ def operating_point(chances: list[float], right: list[bool], total: int) -> floa
     return 1.01
 
 
-def _answered(oof, calibration, threshold: float, total: int) -> dict:
-    chosen = [bool(e.right[b]) for e, b, s in oof if calibration(s) >= threshold]
-    n = max(total, 1)
-    return {"answered": round(len(chosen) / n, 3), "right": round(sum(chosen) / n, 3), "wrong": round((len(chosen) - sum(chosen)) / n, 3)}
+def _rates(answered: int, right: int, total: int) -> dict:
+    return {"answered": round(answered / total, 3), "right": round(right / total, 3), "wrong": round((answered - right) / total, 3)}
 
 
-def collect(knowledge, rows, progress=None) -> list[FollowExample]:
+def collect(knowledge, rows, progress=None, asked_for=None) -> list[FollowExample]:
     """Each follow-up (a `Labelled` with its earlier turns) asked as the chat asks it: the service
     under discussion found from the earlier turns (`Knowledge.context_for`), the follow-up read by
     the general reader in it (`AnswerPipeline.read`), then its service's parts, labelled: right is
     the labelled item, and for a guide the labelled field. A follow-up read without a service (no
-    context found) gives no example: the general reading answers it alone."""
+    context found) gives no example: the general reading answers it alone. A part, or the general
+    reading's answer, is right when it is the labelled one or states the labelled fact, word for
+    word or in other words (`states_fact`: a guide's field and a Q&A of one service often state
+    one fact, and the writer copied the span from one of them). `asked_for(row)`: the
+    asked-field classifier to read `row` with (one that never learned from it,
+    `train.asked_by_fold`); default the reader's own."""
     index = knowledge.index
+    reader = knowledge.pipeline.reader
+    own = reader.asked_field
     out = []
     for row in rows:
-        context = knowledge.context_for(list(row.turns))
-        turn = knowledge.pipeline.read(row.question, context_key=context)
+        reader.asked_field = asked_for(row) if asked_for is not None else own
+        try:
+            context = knowledge.context_for(list(row.turns))
+            turn = knowledge.pipeline.read(row.question, context_key=context)
+        finally:
+            reader.asked_field = own
         guide = context_service(index, context) if turn.question is not None and turn.hits else None
         parts = service_parts(index, guide) if guide is not None else []
-        x = part_features(turn, index, knowledge.pipeline.reader, guide, parts) if parts else np.zeros((0, len(FOLLOW_FEATURES)))
-        item = index.item_id(row.item)
-        right = np.asarray([p.item_id == item and p.field == (row.field or "answer") for p in parts], dtype=bool)
-        out.append(FollowExample(row.id, row.kb, row.style, f"{row.kb}:{guide}", np.asarray(x, dtype=np.float32), right))
+        x = part_features(turn, index, reader, guide, parts) if parts else np.zeros((0, len(FOLLOW_FEATURES)))
+        labelled = (index.item_id(row.item), row.field or "answer")
+        right = np.asarray([(p.item_id, p.field) == labelled or states_fact(row.span, p.text) for p in parts], dtype=bool)
+        example = FollowExample(row.id, row.kb, row.style, f"{row.kb}:{guide}", np.asarray(x, dtype=np.float32), right, parts)
+        if parts:
+            general = example.general = general_reading(turn, index, reader, guide)
+            example.general_right = general.part == labelled or states_fact(row.span, general.text)
+            example.general_passes = turn.confidence >= reader.threshold_for(example.general.kind)
+        out.append(example)
         if progress is not None:
             progress.update(1)
     return out

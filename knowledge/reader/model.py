@@ -17,8 +17,9 @@ A `Reader` is three small learned parts and a calibration, saved as plain files 
   score to the probability that the answer is right, its field or sentence included (measured on
   questions the trees did not see);
 - `qdf.json`: how common each word is in citizens' questions (the training questions);
-- `followups.txt`, `followups.json`: which part of the service under discussion answers a
-  follow-up, and its calibration (`followup.FollowUps`; when the card says "followups").
+- `followups.txt`, `followups-part.txt`, `followups-general.txt`, `followups.json`: which part
+  of the service under discussion answers a follow-up, the choice between it and the general
+  reading, and its calibration (`followup.FollowUps`; when the card says "followups").
 
 `fit` / `predict` follow the cross-encoder contract: `predict_items` gives probabilities in
 [0, 1] for (question, candidate) pairs.

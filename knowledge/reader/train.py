@@ -7,7 +7,9 @@
 3. **Fields**: the question's character n-grams and e5 vector -> asked field (logistic
    regression; also learned from the training follow-ups that ask for a guide's field,
    `collect_asked`), then boosted trees over each field of the labelled guide (what the field
-   states next to what the question asks for).
+   states next to what the question asks for). The trees of the items, fields and sentences
+   learn from cross-fitted asked-field probabilities (`cross_fitted_asked`: each training
+   question's from a classifier that never saw its item), as sharp as on a new question.
 4. **Calibration**: five folds grouped by item (no item in two folds); the out-of-fold score of
    each question's best candidate against "it is right" (the right item, and the field or
    sentence it would quote states the answer) gives the isotonic calibration (one per kind of item
@@ -28,7 +30,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,10 +65,11 @@ from knowledge.reader.asked import AskedField
 from knowledge.reader.model import Calibrations, Reader
 from knowledge.reader.stack import STACK_DEPTH, Decider, decider_rows
 from knowledge.reader.splits import group_of
-from knowledge.text import tokenize
+from knowledge.text import folded as _norm, tokenize
 
 SEED = 13
 FOLDS = 5
+INNER_FOLDS = 5  # cross-fitting of the asked-field probabilities inside a training set
 MAX_WRONG = 0.05
 MASKED_WEIGHT = 1.0  # weight of a masked question's candidates (collect) against a written one's
 MIN_QUESTION_DF = 3  # a word must be in this many questions before its frequency counts
@@ -90,10 +92,6 @@ FIELD_PARAMS = dict(ITEM_PARAMS, num_leaves=7)  # fewer rows (guide questions on
 FIELD_ROUNDS = 150
 SENTENCE_PARAMS = dict(ITEM_PARAMS, num_leaves=15)  # ~19,000 sentences of the right documents
 SENTENCE_ROUNDS = 300
-
-
-def _norm(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
 
 
 @dataclass
@@ -327,11 +325,10 @@ ASKED_EMPTY = ITEM_FEATURES.index("asked_empty")
 ASKED_AT = [ITEM_FEATURES.index(f"asked_{name}") for name in ASKED_COLUMNS]
 
 
-def _with_asked(e: Example, asked_field: AskedField) -> np.ndarray:
-    """The item rows with the columns that depend on the asked-field classifier of this fold."""
+def _with_asked(e: Example, asked: np.ndarray) -> np.ndarray:
+    """The item rows with the columns that depend on the asked-field probabilities `asked`."""
     x = e.items.copy()
     if len(x):
-        asked = asked_field(e.text, e.vector)
         x[:, ASKED_EMPTY] = e.extra["empty"] @ asked
         x[:, ASKED_AT] = asked_columns(asked)
     return x
@@ -349,27 +346,28 @@ def _sentence_x(x: np.ndarray, asked: np.ndarray) -> np.ndarray:
     return x
 
 
-def _sentence_matrix(examples: list[Example], asked_field: AskedField) -> tuple[np.ndarray, np.ndarray]:
+def _sentence_matrix(examples: list[Example], asked_of) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = [], []
     for e in examples:
         rows = e.extra.get("sentences") or {}
         for x, states, _ in (rows[i] for i in e.extra.get("sentence_training", [])):
             if len(x):
-                xs.append(_sentence_x(x, asked_field(e.text, e.vector)))
+                xs.append(_sentence_x(x, asked_of(e)))
                 ys.append(states)
     if not xs:
         return np.zeros((0, len(SENTENCE_FEATURES)), np.float32), np.zeros(0, np.float32)
     return np.concatenate(xs), np.concatenate(ys)
 
 
-def _field_matrix(examples: list[Example], asked_field: AskedField) -> tuple[np.ndarray, np.ndarray]:
-    """The field rows with the columns that depend on the asked-field classifier of this fold."""
+def _field_matrix(examples: list[Example], asked_of) -> tuple[np.ndarray, np.ndarray]:
+    """The field rows with the columns that depend on the asked-field probabilities (`asked_of`:
+    an example -> its probabilities)."""
     xs, ys = [], []
     for e in examples:
         if e.fields is None:
             continue
         rows = e.fields.copy()
-        asked = asked_field(e.text, e.vector)
+        asked = asked_of(e)
         rows[:, ASKED_PROB] = asked
         rows[:, ASKED_RANK] = ranks(asked)
         rows[:, FIELD_ASKED_AT] = asked_columns(asked)
@@ -387,18 +385,52 @@ def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int, weight: np.n
     return lightgbm.train(params, lightgbm.Dataset(x, y, weight=weight, free_raw_data=False), num_boost_round=rounds)
 
 
+def inner_fold(kb: str, item: str) -> int:
+    """The inner fold of an item's group, for cross-fitting inside a training set (another hash
+    than `_fold_of`, so that every outer fold's training set splits into INNER_FOLDS parts)."""
+    return int(hashlib.sha256(f"inner:{kb}:{group_of(kb, item)}".encode()).hexdigest()[:8], 16) % INNER_FOLDS
+
+
+def cross_fitted_asked(examples: list[Example], asked_extra: list[AskedRow] = ()) -> dict[int, np.ndarray]:
+    """Each training example's asked-field probabilities from a classifier that did not learn from
+    its item (`INNER_FOLDS` parts grouped by item), keyed by `id(example)`. The models that learn
+    from these probabilities (items, fields, sentences) then see them as sharp as they will be on a
+    new question: in-sample probabilities are sharper, and a model trained on them trusts them too
+    much (the sixth part's sharper classifier raised the guide threshold, `docs/reader.md`)."""
+    folds = [inner_fold(e.row.kb, e.row.item) for e in examples]
+    extra_folds = [inner_fold(a.kb, a.item) for a in asked_extra]
+    out: dict[int, np.ndarray] = {}
+    for k in range(INNER_FOLDS):
+        held = [e for e, f in zip(examples, folds) if f == k]
+        if not held:
+            continue
+        model = fit_asked([e for e, f in zip(examples, folds) if f != k], [a for a, f in zip(asked_extra, extra_folds) if f != k])
+        out.update((id(e), model(e.text, e.vector)) for e in held)
+    return out
+
+
+def asked_by_fold(examples: list[Example], asked_extra: list[AskedRow] = ()) -> list[AskedField]:
+    """One asked-field classifier per inner fold, fitted without that fold's extra rows (the
+    training follow-ups among them): the follow-up model's training reads each follow-up with the
+    classifier of its item's fold (`inner_fold`), one that never saw it, as a new follow-up is read."""
+    folds = [inner_fold(a.kb, a.item) for a in asked_extra]
+    return [fit_asked(examples, [a for a, f in zip(asked_extra, folds) if f != k]) for k in range(INNER_FOLDS)]
+
+
 def _fit_all(examples: list[Example], asked_extra: list[AskedRow] = ()):
     asked = fit_asked(examples, asked_extra)
+    fitted = cross_fitted_asked(examples, asked_extra)
+    asked_of = lambda e: fitted[id(e)]  # noqa: E731
     usable = [e for e in examples if len(e.items)]
-    x = np.concatenate([_with_asked(e, asked) for e in usable])
+    x = np.concatenate([_with_asked(e, asked_of(e)) for e in usable])
     y = np.concatenate([e.labels for e in usable])
     w = np.concatenate([np.full(len(e.items), MASKED_WEIGHT if e.masked else 1.0, dtype=np.float32) for e in usable])
     items = _train(x, y, ITEM_PARAMS, ITEM_ROUNDS, w)
-    fx, fy = _field_matrix(examples, asked)
+    fx, fy = _field_matrix(examples, asked_of)
     if len(fx) == 0:
         raise ValueError("no question about a guide's field to learn field choice from: use more data")
     fields = _train(fx, fy, FIELD_PARAMS, FIELD_ROUNDS)
-    sx, sy = _sentence_matrix(examples, asked)
+    sx, sy = _sentence_matrix(examples, asked_of)
     # no document question to learn from (or no sentence stating its answer): no sentence model
     sentences = _train(sx, sy, SENTENCE_PARAMS, SENTENCE_ROUNDS) if len(set(sy.tolist())) == 2 else None
     return items, fields, sentences, asked
@@ -449,7 +481,7 @@ def predict(examples: list[Example], items, fields, asked: AskedField, sentences
         if not len(e.items):
             out.append(Outcome(e.row, 0.0, False, None))
             continue
-        scores = items.predict(_with_asked(e, asked), num_threads=1)
+        scores = items.predict(_with_asked(e, asked(e.text, e.vector)), num_threads=1)
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
         sorted_scores, services = [float(scores[i]) for i in order], [e.extra["service"][i] for i in order]
         runner = runner_up(services)
@@ -464,7 +496,7 @@ def predict(examples: list[Example], items, fields, asked: AskedField, sentences
         raw = float(scores[best]) * _quote_chance(e, best, sentences, asked)
         right_field, empty_field = None, False
         if e.fields is not None:
-            fx, _ = _field_matrix([e], asked)
+            fx, _ = _field_matrix([e], lambda e: asked(e.text, e.vector))
             field_at = best_field(fields.predict(fx, num_threads=1), fx)
             right_field = bool(e.field_labels[field_at])
             empty_field = e.keys[best] == e.row.item and bool(e.fields[field_at, FIELD_EMPTY])
@@ -590,7 +622,7 @@ def _predict_with(reader: Reader, examples: list[Example]) -> list[Outcome]:
     if reader.decider is None:
         return predict(examples, reader.items, reader.fields, reader.asked_field, reader.sentences, reader.ask)
     for e in examples:
-        scores = reader.items.predict(_with_asked(e, reader.asked_field), num_threads=1) if len(e.items) else np.zeros(0)
+        scores = reader.items.predict(_with_asked(e, reader.asked_field(e.text, e.vector)), num_threads=1) if len(e.items) else np.zeros(0)
         read_units(e, scores, reader)
     cross = reader.cross.predict([p for e in examples for p in _pairs(e)])
     _spread(examples, cross)
@@ -824,7 +856,7 @@ def train(
             fold_reader = Reader(items, fields, asked, Calibrations(), qdf, {})
             for e in held:
                 if len(e.items):
-                    read_units(e, items.predict(_with_asked(e, asked), num_threads=1), fold_reader)
+                    read_units(e, items.predict(_with_asked(e, asked(e.text, e.vector)), num_threads=1), fold_reader)
         log(f"fold {k + 1}/{FOLDS}: {len(held)} questions held out")
     every, examples = examples, [e for e in examples if not e.masked]  # measured on written questions only
     folds = [f for e, f in zip(every, folds) if not e.masked]

@@ -41,6 +41,18 @@ def test_clarification_buttons_pick_the_service(stack):
     assert _sources(chosen) and buttons[0]["title"][:2] in (_sources(chosen)[0]["title"] + _texts(chosen))
 
 
+def test_a_typed_choice_after_a_clarification_answers_the_question_asked(stack):
+    """A citizen who types which one ("城东区的") instead of pressing a button gets the answer to
+    the question asked back about; the next question is no longer joined to it."""
+    chat = Chat(stack["base"])
+    asked = chat.say("小学一年级报名是什么时间？")
+    assert any(b["title"] for r in asked["replies"] for b in r["buttons"]), asked
+    typed = chat.say("城东区的")
+    assert _sources(typed) and _sources(typed)[0]["region"] == "示例市城东区", typed
+    tracker = httpx.get(f"{stack['rasa']}/conversations/{chat.session_id}/tracker", params={"token": stack["rasa_token"]}).json()
+    assert tracker["slots"]["pending_question"] is None  # settled: the next question stands alone
+
+
 def test_work_order_form_masks_the_phone_and_gives_a_tracking_number(stack):
     from govbot.records import Records, work_orders
     from govbot.settings import Settings

@@ -17,3 +17,48 @@ def test_the_operating_point_is_the_lowest_within_the_wrong_answer_bound():
 def test_nothing_is_answered_when_every_part_is_wrong():
     assert operating_point([0.9, 0.8], [False, False], 2) == 0.91
     assert operating_point([], [], 0) == 0.0
+
+
+def _examples(n: int = 240):
+    """Synthetic follow-ups: the part model can tell the right part by one column; the general
+    reading is right when its confidence column is high and its part is not the service's."""
+    import numpy as np
+
+    from knowledge.reader.followup import FOLLOW_FEATURES, FollowExample, General, Part
+
+    rng = np.random.default_rng(3)
+    out = []
+    for i in range(n):
+        parts = [Part(10 + i % 12, "materials", "材料"), Part(10 + i % 12, "location", "地点"), Part(100 + i % 12, "answer", "问答")]
+        x = rng.random((len(parts), len(FOLLOW_FEATURES))).astype(np.float32)
+        right_at = int(rng.integers(len(parts)))
+        answerable = i % 3 != 0  # a third change the topic: the general reading is right, no part is
+        x[:, 0] = 0.0
+        if answerable:
+            x[right_at, 0] = 1.0
+        right = np.zeros(len(parts), dtype=bool)
+        right[right_at] = answerable
+        general = General(confidence=0.2 if answerable else 0.9, kind="qa", in_service=answerable, part=(999, "answer"))
+        example = FollowExample(f"f-{i}", "sample", "terse", f"sample:{i % 12}", x, right, parts, general, not answerable, not answerable)
+        out.append(example)
+    return out
+
+
+def test_the_choice_between_the_service_part_and_the_general_reading_is_learned(tmp_path):
+    from knowledge.reader.followup import FollowUps, choice_row, fit
+
+    examples = _examples()
+    model, oof = fit(examples, log=lambda _: None)
+    assert len(oof) == len(examples) and all(0.0 <= chance <= 1.0 for _, chance, _ in oof)
+    assert 0.0 <= model.threshold <= 1.01 and model.card["out_of_fold_at_threshold"]["wrong"] <= 0.05
+    answerable, topic_change = examples[1], examples[0]
+    for e, part_wins in ((answerable, True), (topic_change, False)):
+        row = choice_row(e.x, model.scores(e.x), e.parts, e.general)
+        use_part, chance = model.choose(row)
+        assert use_part is part_wins and 0.0 <= chance <= 1.0
+    model.save(tmp_path)
+    again = FollowUps.load(tmp_path)
+    row = choice_row(answerable.x, again.scores(answerable.x), answerable.parts, answerable.general)
+    assert again.choose(row) == model.choose(row)
+    refit, _ = fit(examples, log=lambda _: None)
+    assert refit.card == model.card  # the same data, the same model
