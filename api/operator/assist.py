@@ -26,17 +26,19 @@ class AssistRequest(BaseModel):
 def assist(body: AssistRequest, request: Request, session: Session = Depends(current_session)) -> dict:
     require_role(session, "operator", "supervisor")
     kb = request.app.state.kb
-    context = kb.context_for(body.earlier)
-    suggestions = [suggestion_out(a) for a in kb.suggest(body.text, 3, context_key=context)]
+    context, pending = kb.state_for(body.earlier)
+    # as the chat reads it: in the service under discussion, and completing a question the caller
+    # was asked back about ("城东区的" after a note that fitted two districts)
+    read = kb.probe(body.text, context_key=context, pending=pending)
+    suggestions = [suggestion_out(a) for a in kb.suggest(read.question, 3, context_key=context)]
     department = kb.department_for("\n".join([*body.earlier, body.text]))
-    return {"suggestions": suggestions, "department": dispatch_out(department), "follow_up": follow_up(kb, body.text, context)}
+    return {"suggestions": suggestions, "department": dispatch_out(department), "follow_up": follow_up(read)}
 
 
-def follow_up(kb, text: str, context: str = "") -> dict | None:
+def follow_up(asked_back) -> dict | None:
     """The question to ask the caller when what they said fits several services and the answer
     differs (the reader's ask-back decision, as the chat would ask it: never within a known
     service), else None."""
-    asked_back = kb.probe(text, context_key=context)
     if asked_back.status != AnswerStatus.CLARIFY or not asked_back.options:
         return None
     titles = [o.title for o in asked_back.options]

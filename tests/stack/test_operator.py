@@ -205,6 +205,17 @@ def test_assist_reads_a_follow_up_in_what_the_caller_said_before(staff):
     assert too_many.status_code == 422
 
 
+def test_assist_reads_a_reply_to_a_question_the_caller_was_asked_back_about(staff):
+    """A note that fitted two districts' services, then the caller's "城东区的": the suggestions are
+    for the question completed, as the chat reads a typed choice."""
+    operator = bearer(staff["base"], "op_cg")
+    asked = operator.post("/api/assist", json={"text": "小学一年级报名是什么时间？"}).json()
+    assert asked["follow_up"] and len(asked["follow_up"]["options"]) >= 2
+    body = operator.post("/api/assist", json={"text": "城东区的", "earlier": ["小学一年级报名是什么时间？"]}).json()
+    top = body["suggestions"][0]
+    assert top["sources"][0]["region"] == "示例市城东区" and body["follow_up"] is None, body
+
+
 def test_work_orders_and_audit(staff):
     from govbot.accounts import Accounts
     from govbot.settings import Settings
