@@ -276,7 +276,7 @@ def test_a_document_answers_what_the_qas_do_not_say(sample_kb):
     """The sample KB's consumer-complaint Q&As do not say whether complaints are published; the
     seed document of the 泉州 market regulator does: it is the best candidate, and its sentence is
     what the answer quotes (whether the reader is sure enough to answer is the benchmarks' matter:
-    reader-2026-12-04-58493a84 gives 0.745 against the document bar of 0.76)."""
+    reader-2026-12-04-f2d12cdb gives 0.745 against the document bar of 0.76)."""
     answer = sample_kb.probe("泉州工商局会公开消费者投诉的数据吗？", threshold=0.0)
     assert answer.status == AnswerStatus.ANSWERED
     assert answer.sources[0].kind == "document"
