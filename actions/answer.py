@@ -20,7 +20,7 @@ def asked_from(tracker: Tracker) -> dict:
     return {"channel": "wechat" if sender.startswith("wx:") else "web", "conversation_id": sender}
 
 
-def service_in_context(tracker: Tracker, minutes: float, slot: str = "service") -> str:
+def slot_in_context(tracker: Tracker, minutes: float, slot: str = "service") -> str:
     """The service under discussion (or another slot of the conversation's context: the question
     asked back about), unless it was last set more than `minutes` before the citizen's latest
     message (a conversation picked up again later starts afresh: "多少钱" an hour after a question
@@ -60,7 +60,7 @@ class ActionAnswer(Action):
         question = (tracker.latest_message.get("text") or "").strip()
         try:
             minutes = get_settings().context_minutes
-            context, pending = service_in_context(tracker, minutes), service_in_context(tracker, minutes, "pending_question")
+            context, pending = slot_in_context(tracker, minutes), slot_in_context(tracker, minutes, "pending_question")
             answer = knowledge().ask(question, context_key=context, pending=pending, **asked_from(tracker))
         except QuestionError as exc:
             send(dispatcher, f"{exc}。请用一句话描述您的问题。")

@@ -11,7 +11,7 @@ labelled with the entry that answers it, its field and the exact words that stat
   or a suggestion states it in other words, as below);
 - **top states the fact**: the first suggestion's text holds `answer_span` (whitespace and width
   folded); **... or in other words**: or it holds every number of the span and 60% of its
-  character pairs (`same_fact`: the writer copied the span from one entry, and a Q&A of the same
+  character pairs (`knowledge.text.states_fact`: the writer copied the span from one entry, and a Q&A of the same
   service often states the same fact in its own words); **fact led**: its lead (`knowledge/answer/lead.py`) holds it, the fact shown first;
 - **near misses answered**: the share of near misses the chat itself would answer (`Knowledge.ask`),
   i.e. shown to the operator as a sure answer.
@@ -34,11 +34,6 @@ REPO = Path(__file__).resolve().parent.parent
 NOTES = REPO / "data" / "assist"
 
 
-def same_fact(span: str, text: str) -> bool:
-    """`text` states the fact of `span`, word for word or in other words (`knowledge.text.states_fact`)."""
-    return states_fact(span, text)
-
-
 def read_notes(which: str) -> list[dict]:
     rows = []
     for path in sorted((NOTES / which).glob("*.jsonl")):
@@ -57,8 +52,8 @@ def score(kb, row: dict) -> dict:
             top3=row["item"] in keys,
             top1=bool(keys) and keys[0] == row["item"],
             fact=top is not None and span in _norm(top.answer),
-            same_fact=top is not None and same_fact(row["answer_span"], top.answer),
-            top3_fact=any(s.item_key == row["item"] or same_fact(row["answer_span"], s.answer) for s in suggestions),
+            same_fact=top is not None and states_fact(row["answer_span"], top.answer),
+            top3_fact=any(s.item_key == row["item"] or states_fact(row["answer_span"], s.answer) for s in suggestions),
             led=top is not None and bool(top.lead) and span in _norm(top.lead),
         )
     else:

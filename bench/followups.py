@@ -14,7 +14,7 @@ typed reply completes. The follow-up's answer is:
 - **wrong item** when it answers from another item than the labelled one;
 - **wrong field** when it answers from the labelled item without the fact;
 - **... or in other words** (a column beside them): right, or answered with every number of the
-  span and 60% of its character pairs (`bench.assist.same_fact`: a guide and a Q&A of one service
+  span and 60% of its character pairs (`knowledge.text.states_fact`: a guide and a Q&A of one service
   often state one fact in their own words).
 Knowledge bases: the sample KB and the Guangdong guides, the homes `bench.reader` builds
 (bench/.cache/homes/reader-*; the first run builds the Guangdong one, ~12 minutes).
@@ -27,11 +27,11 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bench.assist import same_fact
 from bench.common import RESULTS, finish, fmt, md_table, open_kb
 from bench.reader import home_for
 from knowledge.answer.types import AnswerStatus
 from knowledge.evaluation import _norm
+from knowledge.text import states_fact
 
 REPO = Path(__file__).resolve().parent.parent
 DIALOGUES = REPO / "data" / "dialogues"
@@ -67,7 +67,7 @@ def run_dialogue(kb, row: dict) -> dict:
         "kind": row.get("kind", ""),
         "style": row.get("style", ""),
         "outcome": outcome(last, row),
-        "other_words": last.status == AnswerStatus.ANSWERED and same_fact(row["answer_span"], last.answer),
+        "other_words": last.status == AnswerStatus.ANSWERED and states_fact(row["answer_span"], last.answer),
         "context_right": context == row["item"],
         "after_clarify": bool(pending),
         "status": last.status.value,

@@ -301,9 +301,8 @@ class FollowUps:
 
     def choose(self, row: np.ndarray) -> tuple[bool, float]:
         """(answer with the part, not the general reading; the calibrated chance it is right)."""
-        part = float(self.choice_part.predict(row, num_threads=1)[0])
-        general = float(self.choice_general.predict(row, num_threads=1)[0])
-        return part > general, self.probability(max(part, general))
+        use_part, raw = _pick(self.choice_part, self.choice_general, row)
+        return use_part, self.probability(raw)
 
     def probability(self, raw: float) -> float:
         return float(np.clip(self.calibration(raw), 0.0, 1.0))
@@ -374,6 +373,14 @@ def _choices(examples: list[FollowExample], fold_of, log) -> list[Choice]:
     return [out[e.id] for e in examples if e.id in out]
 
 
+def _pick(part_model, general_model, row: np.ndarray) -> tuple[bool, float]:
+    """The choice, in training as at run time: (the part's chance is the higher, that chance
+    uncalibrated)."""
+    part = float(part_model.predict(row, num_threads=1)[0])
+    general = float(general_model.predict(row, num_threads=1)[0])
+    return part > general, max(part, general)
+
+
 def _choice_models(choices: list[Choice]):
     x = np.concatenate([c.row for c in choices])
     part = _train(x, np.asarray([c.part_right for c in choices]), CHOICE_PARAMS, CHOICE_ROUNDS)
@@ -402,8 +409,8 @@ def fit(examples: list[FollowExample], log=print) -> tuple[FollowUps, list[tuple
             continue
         part_model, general_model = _choice_models(fit_on)
         for c in held:
-            p, g = float(part_model.predict(c.row, num_threads=1)[0]), float(general_model.predict(c.row, num_threads=1)[0])
-            oof.append((p > g, max(p, g), c.part_right if p > g else c.example.general_right))
+            use_part, raw = _pick(part_model, general_model, c.row)
+            oof.append((use_part, raw, c.part_right if use_part else c.example.general_right))
     raw = np.asarray([r for _, r, _ in oof])
     right = np.asarray([ok for _, _, ok in oof], dtype=float)
     calibration = Calibration.fit(raw, right) if len(oof) else Calibration()
