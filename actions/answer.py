@@ -10,6 +10,7 @@ from actions.context import knowledge
 from govbot.settings import get_settings
 from actions.replies import OFFER_HUMAN, send, send_answer
 from knowledge.answer.types import Answer, AnswerStatus, QuestionError
+from knowledge.cases import situation_of
 
 FAILURES_BEFORE_OFFER = 2  # no_answer or clarify in a row, then a person is offered
 
@@ -34,14 +35,30 @@ def slot_in_context(tracker: Tracker, minutes: float, slot: str = "service") -> 
     return value
 
 
+def earlier_messages(tracker: Tracker, minutes: float) -> list[str]:
+    """The citizen's messages before the latest one, within `minutes` of it (what they said of
+    themselves then, "我交了3年", still holds; a conversation picked up later starts afresh), oldest
+    first; pressed buttons (payloads) left out."""
+    said = [e for e in tracker.events or [] if e.get("event") == "user"]
+    if not said:
+        return []
+    latest = said[-1].get("timestamp") or 0
+    return [
+        e.get("text") or ""
+        for e in said[:-1]
+        if not (e.get("text") or "").startswith("/") and latest - (e.get("timestamp") or 0) <= minutes * 60
+    ]
+
+
 def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, answer: Answer) -> list:
     send_answer(dispatcher, answer)
     events = [
         SlotSet("last_question", question),
         SlotSet("last_answer", {"answer": answer.answer, "status": answer.status.value, "sources": [s.public() for s in answer.sources]}),
     ]
-    # a clarify's question waits for a choice, pressed or typed; any other answer ends the wait
-    events.append(SlotSet("pending_question", answer.question if answer.status == AnswerStatus.CLARIFY else None))
+    # a clarify's question (or an answer that asked which case applies) waits for a choice, pressed
+    # or typed; any other answer ends the wait
+    events.append(SlotSet("pending_question", answer.question if answer.waits_for_choice else None))
     if answer.status == AnswerStatus.ANSWERED:
         return events + [SlotSet("service", answer.item_key), SlotSet("failures", 0.0)]
     failures = (tracker.get_slot("failures") or 0.0) + 1
@@ -61,15 +78,45 @@ class ActionAnswer(Action):
         try:
             minutes = get_settings().context_minutes
             context, pending = slot_in_context(tracker, minutes), slot_in_context(tracker, minutes, "pending_question")
-            answer = knowledge().ask(question, context_key=context, pending=pending, **asked_from(tracker))
+            situation = situation_of(earlier_messages(tracker, minutes))
+            answer = knowledge().ask(question, context_key=context, pending=pending, situation=situation, **asked_from(tracker))
         except QuestionError as exc:
             send(dispatcher, f"{exc}。请用一句话描述您的问题。")
             return []
         return answer_events(dispatcher, tracker, question, answer)
 
 
+class ActionOutOfScope(Action):
+    """The intent classifier thinks the message is outside what we do ("帮我订外卖"); the knowledge
+    engine judges it too, in the conversation's context, and answers when it has a sure answer
+    ("买卖双方都要到场吗？" after a question about 不动产登记): the published content decides what
+    is in scope, not a classifier trained on a few examples. Else the polite out-of-scope reply
+    (and nothing in the log of unanswered questions)."""
+
+    def name(self) -> str:
+        return "action_out_of_scope"
+
+    def run(self, dispatcher, tracker: Tracker, domain) -> list:
+        question = (tracker.latest_message.get("text") or "").strip()
+        minutes = get_settings().context_minutes
+        context = slot_in_context(tracker, minutes)
+        situation = situation_of(earlier_messages(tracker, minutes))
+        kb = knowledge()
+        try:
+            sure = kb.probe(question, context_key=context, situation=situation).status == AnswerStatus.ANSWERED
+        except QuestionError:
+            sure = False
+        if not sure:
+            dispatcher.utter_message(response="utter_out_of_scope")
+            return []
+        answer = kb.ask(question, context_key=context, situation=situation, **asked_from(tracker))
+        return answer_events(dispatcher, tracker, question, answer)
+
+
 class ActionChooseService(Action):
-    """A clarification button was pressed: answer the pending question for that service."""
+    """A clarification button was pressed: answer the pending question for that service; or a case
+    button (the answer from that service differs by the citizen's situation, `situation` names the
+    case pressed): answer it again in that case."""
 
     def name(self) -> str:
         return "action_choose_service"
@@ -83,5 +130,8 @@ class ActionChooseService(Action):
             return [SlotSet("service", None)]
         title = kb.index.meta[item_id].title
         pending = tracker.get_slot("pending_question") or ""
-        answer = kb.ask(f"{title} {pending}".strip(), context_key=key, **asked_from(tracker))
+        case = next((e.get("value") or "" for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "situation"), "")
+        situation = situation_of(earlier_messages(tracker, get_settings().context_minutes))
+        question = f"{pending or title} {case}" if case else f"{title} {pending}"
+        answer = kb.ask(question.strip(), context_key=key, situation=situation, **asked_from(tracker))
         return answer_events(dispatcher, tracker, pending or title, answer)

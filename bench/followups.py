@@ -31,6 +31,7 @@ from bench.common import RESULTS, finish, fmt, md_table, open_kb
 from bench.reader import home_for
 from knowledge.answer.types import AnswerStatus
 from knowledge.evaluation import _norm
+from knowledge.cases import situation_of
 from knowledge.text import states_fact
 
 REPO = Path(__file__).resolve().parent.parent
@@ -59,7 +60,8 @@ def outcome(answer, row: dict) -> str:
 def run_dialogue(kb, row: dict) -> dict:
     """The turns as the chat asks them, the service under discussion carried from answer to answer."""
     context, pending = kb.state_for(row["turns"])  # carried as the chat's action carries them
-    last = kb.ask(row["question"], context_key=context, pending=pending, channel="bench")
+    situation = situation_of(row["turns"])  # what the citizen said of themselves, as the chat reads it
+    last = kb.ask(row["question"], context_key=context, pending=pending, situation=situation, channel="bench")
     return {
         "id": row["id"],
         "set": row["set"],

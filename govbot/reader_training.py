@@ -102,7 +102,8 @@ def asked_rows(settings: Settings, kbs: list[str] | None, limit: int | None, log
     """More examples for the asked-field classifier (`knowledge.reader.train.collect_asked`): the
     questions of `data/reader/fields` and the training follow-ups that ask for a guide's field,
     items of the training split only."""
-    rows = read_folder(reader_data.FIELDS) + read_dialogues(reader_data.DIALOGUES)
+    dialogues = [r for r in read_dialogues(reader_data.DIALOGUES) if r.writer in reader_data.ASKED_FROM_DIALOGUES]
+    rows = read_folder(reader_data.FIELDS) + dialogues
     rows = [r for r in rows if r.split == "train" and r.field and (not kbs or r.kb in kbs)]
     if limit:
         rows = even_slice(rows, max(1, limit // 4))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from knowledge.answer.pipeline import AnswerPipeline, fallback_department
 from knowledge.answer.types import Answer, AnswerStatus, Department
+from knowledge.cases import situation_of
 from knowledge.content import Item, ItemDraft, Kind, Status
 from knowledge.embeddings import load_embeddings
 from knowledge.index.hybrid import HybridIndex
@@ -163,15 +164,16 @@ class Knowledge:
         *,
         context_key: str = "",
         pending: str = "",
+        situation: str = "",
         today: date | None = None,
         channel: str = "",
         conversation_id: str = "",
     ) -> Answer:
         """`context_key`: the service under discussion; `pending`: the question just asked back
-        about (`AnswerPipeline.answer`)."""
+        about; `situation`: what the citizen said of themselves before (`AnswerPipeline.answer`)."""
         self.catch_up()
         with self._lock:
-            answer = self.pipeline.answer(question, context_key=context_key, pending=pending, today=today)
+            answer = self.pipeline.answer(question, context_key=context_key, pending=pending, situation=situation, today=today)
         if self.on_answer is not None:
             self._report(answer, channel=channel, conversation_id=conversation_id)
         return answer
@@ -200,25 +202,26 @@ class Knowledge:
         vector = self.embeddings.encode([clean], "query: ")[0]
         return dispatch(self.dispatcher, self.directory(), clean, vector, self.settings.hotline_number, centre)
 
-    def probe(self, question: str, threshold: float | None = None, context_key: str = "", pending: str = "") -> Answer:
+    def probe(self, question: str, threshold: float | None = None, context_key: str = "", pending: str = "", situation: str = "") -> Answer:
         """Answer for a check (gold questions, tests, the operator's assist), not for a citizen:
         nothing is logged. `threshold`: another bar than the configured one (0: the best candidate,
         however unsure)."""
         self.catch_up()
         with self._lock:
-            return self.pipeline.answer(question, threshold=threshold, context_key=context_key, pending=pending)
+            return self.pipeline.answer(question, threshold=threshold, context_key=context_key, pending=pending, situation=situation)
 
     def state_for(self, earlier: list[str]) -> tuple[str, str]:
         """(the service under discussion, the question asked back about) after what was said so far
         (a call's earlier notes), carried from answer to answer as the chat carries them: the item
         an answer came from, or the service a question we could not answer named; the question of
-        a clarify, which the next message may complete."""
+        a clarify, or of an answer that asked which case applies, which the next message may
+        complete."""
         context, pending = "", ""
-        for text in earlier:
+        for i, text in enumerate(earlier):
             if not text.strip():
                 continue
-            answer = self.probe(text, context_key=context, pending=pending)
-            pending = answer.question if answer.status == AnswerStatus.CLARIFY else ""
+            answer = self.probe(text, context_key=context, pending=pending, situation=situation_of(earlier[:i]))
+            pending = answer.question if answer.waits_for_choice else ""
             if answer.status == AnswerStatus.ANSWERED:
                 context = answer.item_key
             elif answer.topic_key:
@@ -245,10 +248,10 @@ class Knowledge:
                 self.index.upsert(self.store.live_items([item_id]))
         return list(zip(before, after))
 
-    def suggest(self, text: str, n: int = 3, context_key: str = "") -> list[Answer]:
+    def suggest(self, text: str, n: int = 3, context_key: str = "", situation: str = "") -> list[Answer]:
         self.catch_up()
         with self._lock:
-            return self.pipeline.suggestions(text, n, context_key=context_key)
+            return self.pipeline.suggestions(text, n, context_key=context_key, situation=situation)
 
     def _report(self, answer: Answer, *, channel: str = "", conversation_id: str = "") -> None:
         """What the answer was, for `on_answer`: its item, or for a refusal where the question would

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, StringConstraints
 from api.auth import current_session, require_role
 from govbot.accounts import Session
 from knowledge.answer.types import AnswerStatus
+from knowledge.cases import situation_of
 
 router = APIRouter(tags=["operator"])
 
@@ -27,22 +28,28 @@ def assist(body: AssistRequest, request: Request, session: Session = Depends(cur
     require_role(session, "operator", "supervisor")
     kb = request.app.state.kb
     context, pending = kb.state_for(body.earlier)
-    # as the chat reads it: in the service under discussion, and completing a question the caller
-    # was asked back about ("城东区的" after a note that fitted two districts)
-    read = kb.probe(body.text, context_key=context, pending=pending)
-    suggestions = [suggestion_out(a) for a in kb.suggest(read.question, 3, context_key=context)]
+    situation = situation_of(body.earlier)
+    # as the chat reads it: in the service under discussion, completing a question the caller was
+    # asked back about ("城东区的" after a note that fitted two districts), in the case of what
+    # they said of themselves ("交了7年")
+    read = kb.probe(body.text, context_key=context, pending=pending, situation=situation)
+    suggested = kb.suggest(read.question, 3, context_key=context, situation=situation)
     department = kb.department_for("\n".join([*body.earlier, body.text]))
-    return {"suggestions": suggestions, "department": dispatch_out(department), "follow_up": follow_up(read)}
+    out = {"suggestions": [suggestion_out(a) for a in suggested], "department": dispatch_out(department)}
+    return out | {"follow_up": follow_up(read, suggested[0] if suggested else None)}
 
 
-def follow_up(asked_back) -> dict | None:
-    """The question to ask the caller when what they said fits several services and the answer
-    differs (the reader's ask-back decision, as the chat would ask it: never within a known
-    service), else None."""
-    if asked_back.status != AnswerStatus.CLARIFY or not asked_back.options:
-        return None
-    titles = [o.title for o in asked_back.options]
-    return {"question": "请问您咨询的是" + "，还是".join(titles) + "？", "options": titles}
+def follow_up(asked_back, top) -> dict | None:
+    """The question to ask the caller: which service, when what they said fits several and the
+    answer differs (the reader's ask-back decision, as the chat would ask it: never within a known
+    service); else which case is theirs, when the top suggestion's answer differs by a situation
+    they have not stated ("累计缴费满1年不满5年" / "满5年不满10年" / "10年以上"); else None."""
+    if asked_back.status == AnswerStatus.CLARIFY and asked_back.options:
+        titles = [o.title for o in asked_back.options]
+        return {"question": "请问您咨询的是" + "，还是".join(titles) + "？", "options": titles}
+    if top is not None and top.situations:
+        return {"question": "请问您的情况是" + "，还是".join(top.situations) + "？", "options": list(top.situations)}
+    return None
 
 
 def suggestion_out(answer) -> dict:

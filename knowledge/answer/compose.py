@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from knowledge.answer.lead import lead_sentence
+from knowledge.cases import applying, cases, states_unit
 from knowledge.answer.quote import MAX_EXTRACT, SHORT_SENTENCE, Quote, candidate_documents, quote_documents, word_scorer
 from knowledge.answer.types import Answer, AnswerStatus, Source, Turn
 from knowledge.answer.read import pick_field
@@ -36,18 +37,20 @@ def compose_hit(
     turn: Turn, hit: Hit, index: HybridIndex, reader: Reader, confidence: float, verbatim_threshold: float, quote: Quote | None = None
 ) -> Answer:
     kind = hit.meta.kind
-    field, lead = "", ""
+    field, lead, situations = "", "", []
     if kind == "qa":
         passage = hit.passages[0][0]
         if confidence >= verbatim_threshold or len(passage.text) <= LONG_QA_ANSWER:
             text = quoted = passage.text  # curated and short: the whole answer is the answer
-            lead = lead_sentence(turn, quoted, hit.meta.title, index, reader)  # Q&As only (lead.py)
+            lead, situations = case_lead(turn.raw, quoted, turn.situation)
+            lead = lead or lead_sentence(turn, quoted, hit.meta.title, index, reader)  # Q&As only (lead.py)
         else:
             quoted = best_sentences(turn, [passage.text], index)
             text = quoted
     elif kind == "guide":
         field, quoted = turn.field if turn.field and hit is turn.hits[0] else pick_field(turn, hit, index, reader)[:2]
         text = f"【{hit.meta.title}】{GUIDE_FIELDS[field]}：{quoted}"
+        lead, situations = case_lead(turn.raw, quoted, turn.situation)  # a guide's field is led only by the case that applies
     elif kind == "hotline":
         quoted = text = hit.passages[0][0].text
     else:
@@ -64,7 +67,23 @@ def compose_hit(
         item_key=hit.meta.key,
         guide_field=field,
         lead=lead,
+        situations=situations,
     )
+
+
+def case_lead(question: str, quoted: str, situation: str = "") -> tuple[str, list[str]]:
+    """(the clause of the case the citizen's situation falls in, "" if none; the cases' conditions
+    to ask about when the answer differs by a situation neither the question nor what they said
+    before (`situation`) states) (`knowledge.cases`: "我交了3年" → "累计缴费满1年不满5年的最长12个月")."""
+    found = cases(quoted)
+    if not found:
+        return "", []
+    case = applying(question, found, situation)
+    if case is not None:
+        return ("" if quoted.strip().startswith(case.clause) else case.clause), []
+    if states_unit(f"{question} {situation}", found[0].range.unit):
+        return "", []  # stated, but in no case or in several: every case is given, nothing asked
+    return "", [c.condition for c in found]
 
 
 def best_sentences(turn: Turn, texts: list[str], index: HybridIndex) -> str:

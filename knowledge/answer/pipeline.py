@@ -57,10 +57,16 @@ class AnswerPipeline:
         ]
 
     def run(
-        self, question: str, *, context_key: str = "", today: date | None = None, threshold: float | None = None
+        self,
+        question: str,
+        *,
+        context_key: str = "",
+        situation: str = "",
+        today: date | None = None,
+        threshold: float | None = None,
     ) -> tuple[Answer, Turn]:
         check_question(question, self.settings.max_question_chars)
-        turn = Turn(raw=question.strip(), context_key=context_key)
+        turn = Turn(raw=question.strip(), context_key=context_key, situation=situation)
         for _name, step in self.steps(today, self.bar(threshold)):
             step(turn)
             if turn.answer is not None:
@@ -72,11 +78,11 @@ class AnswerPipeline:
             answer = self.composer.rewrite(answer, turn)
         return answer, turn
 
-    def read(self, question: str, *, context_key: str = "", today: date | None = None) -> Turn:
+    def read(self, question: str, *, context_key: str = "", situation: str = "", today: date | None = None) -> Turn:
         """The turn as the general reader leaves it (the steps up to `read`; nothing decided): what
         the follow-up model learns from (`knowledge/reader/followup.py`)."""
         check_question(question, self.settings.max_question_chars)
-        turn = Turn(raw=question.strip(), context_key=context_key)
+        turn = Turn(raw=question.strip(), context_key=context_key, situation=situation)
         for name, step in self.steps(today, self.bar()):
             step(turn)
             if turn.answer is not None or name == "read":
@@ -84,24 +90,35 @@ class AnswerPipeline:
         return turn
 
     def answer(
-        self, question: str, *, context_key: str = "", pending: str = "", today: date | None = None, threshold: float | None = None
+        self,
+        question: str,
+        *,
+        context_key: str = "",
+        pending: str = "",
+        situation: str = "",
+        today: date | None = None,
+        threshold: float | None = None,
     ) -> Answer:
         """`pending`: the question we just asked back about (a clarify). A message typed instead of
         a choice pressed ("个人的", "我在南湖区", "要带什么材料？") that is not answered on its own
         completes that question, as a pressed choice does (`actions/answer.py`): the two are read
-        together, and that reading stands when it answers or asks again which one."""
-        answer = self.run(question, context_key=context_key, today=today, threshold=threshold)[0]
+        together, and that reading stands when it answers or asks again which one. `situation`:
+        what the citizen said of themselves before (`knowledge.cases.situation_of`), which picks the
+        case of an answer that differs by it."""
+        kw = {"context_key": context_key, "situation": situation, "today": today, "threshold": threshold}
+        answer = self.run(question, **kw)[0]
         if pending and answer.status != AnswerStatus.ANSWERED:
             joined = f"{pending} {question}"[-self.settings.max_question_chars :]
-            joined = self.run(joined, context_key=context_key, today=today, threshold=threshold)[0]
+            joined = self.run(joined, **kw)[0]
             if joined.status in (AnswerStatus.ANSWERED, AnswerStatus.CLARIFY):
                 return joined
         return answer
 
-    def suggestions(self, question: str, n: int = 3, today: date | None = None, context_key: str = "") -> list[Answer]:
+    def suggestions(self, question: str, n: int = 3, today: date | None = None, context_key: str = "", situation: str = "") -> list[Answer]:
         """The best `n` items each composed as an answer (for operators, who judge for themselves),
-        read in the context of the service under discussion (`context_key`) as the chat reads it."""
-        _answer, turn = self.run(question, context_key=context_key, today=today, threshold=0.0)
+        read in the context of the service under discussion (`context_key`) and of what the caller
+        said of themselves (`situation`) as the chat reads it."""
+        _answer, turn = self.run(question, context_key=context_key, situation=situation, today=today, threshold=0.0)
         if not turn.hits or turn.question is None:
             return []
         out = []

@@ -74,9 +74,18 @@ class Answer:
     item_key: str = ""  # the item that answered (the "service under discussion" for follow-ups)
     guide_field: str = ""  # the guide field that answered, if any
     lead: str = ""  # the sentence of the quoted text that applies to the question, when one clearly does
+    # the answer differs by the citizen's situation and the question did not say which: the
+    # conditions of its cases ("累计缴费满1年不满5年", "满5年不满10年", "10年以上"), to ask about
+    situations: list[str] = field(default_factory=list)
     # not answered, but the question named a service of the KB: the service under discussion for
     # the next question ("嗯 就是那个居住证" → "在哪里办")
     topic_key: str = ""
+
+    @property
+    def waits_for_choice(self) -> bool:
+        """A clarify's question, or an answer that asks which case applies: the next message may be
+        the choice, typed or pressed, that completes it (`AnswerPipeline.answer(pending=)`)."""
+        return self.status == AnswerStatus.CLARIFY or bool(self.situations)
 
     def public(self) -> dict:
         return {
@@ -94,6 +103,7 @@ class Turn:
 
     raw: str
     context_key: str = ""
+    situation: str = ""  # what the citizen said of themselves before ("交了3年"): `knowledge.cases`
     topic_guide: int | None = None  # the guide of the service under discussion, when the question names none
     text: str = ""  # normalised question
     expansions: list[str] = field(default_factory=list)  # official terms for colloquial words

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.answer.read import pick_field
+from knowledge.cases import applying, cases, situation_of, stated, stated_ranges, states_unit
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import ASKED_COLUMNS, answer_types, asked_columns, field_features, guide_fields, is_empty
@@ -56,6 +57,8 @@ FOLLOW_FEATURES = (
     "cosine_answer",  # a Q&A: its question-and-answer passage; a field: its cosine
     "cosine_question",  # a Q&A: its best question wording; a field: its cosine
     *(f"states_{kind}" for kind in ("number", "money", "duration", "phone", "address")),  # what kind of fact it states
+    "has_cases",  # it states cases by a quantity of the citizen's situation (`knowledge.cases`)
+    "case_applies",  # the citizen stated a quantity one of its cases holds (1), one none holds (-1), else 0
     # the follow-up and the general reading
     "top_in_service",  # the general reading's best candidate belongs to this service
     "top_probability",  # ... and its calibrated probability
@@ -64,6 +67,7 @@ FOLLOW_FEATURES = (
     "names_this_service",
     "log_question_length",
     "rewritten",  # the follow-up named no service and was read with this one's name
+    "states_situation",  # the follow-up (or what the citizen said before) states a quantity of their situation
     *(f"asked_{name}" for name in ASKED_COLUMNS),  # what the follow-up asks for (with states_*: a fee asked, money stated)
 )
 RELATIVE_FEATURES = ("cosine_rank", "cover_rank", "cosine_gap", "cover_gap", "parts")  # the part among the service's parts
@@ -155,6 +159,7 @@ def part_features(turn, index: HybridIndex, reader, guide_id: int, parts: list[P
     top = turn.hits[0]
     asked_words = set(tokenize(" ".join([turn.text] + turn.expansions)))
     quoted = index.item_id(turn.context_key)
+    said = f"{turn.raw} {turn.situation}"
     common = [
         float(index.service_of(top.meta.item_id) == guide_id),
         turn.confidence,
@@ -163,6 +168,7 @@ def part_features(turn, index: HybridIndex, reader, guide_id: int, parts: list[P
         float(bool(asked_words & name_words)),
         math.log1p(len(turn.raw)),
         float(turn.topic_guide is not None),
+        float(bool(stated(said) or stated_ranges(said))),
         *asked_columns(turn.asked),
     ]
     rows = []
@@ -202,6 +208,7 @@ def part_features(turn, index: HybridIndex, reader, guide_id: int, parts: list[P
                 with_answer,
                 wordings,
                 *answer_types(part.text),
+                *case_columns(turn, part.text),
                 *common,
             ]
         )
@@ -220,6 +227,16 @@ def part_features(turn, index: HybridIndex, reader, guide_id: int, parts: list[P
         axis=1,
     ).astype(np.float32)
     return np.concatenate([x, extra], axis=1)
+
+
+def case_columns(turn, text: str) -> tuple[float, float]:
+    """`has_cases`, `case_applies` of a part's text for the turn (`knowledge.cases`)."""
+    found = cases(text)
+    if not found:
+        return 0.0, 0.0
+    if applying(turn.raw, found, turn.situation) is not None:
+        return 1.0, 1.0
+    return 1.0, -1.0 if states_unit(f"{turn.raw} {turn.situation}", found[0].range.unit) else 0.0
 
 
 @dataclass
@@ -473,7 +490,7 @@ def collect(knowledge, rows, progress=None, asked_for=None) -> list[FollowExampl
         reader.asked_field = asked_for(row) if asked_for is not None else own
         try:
             context = knowledge.context_for(list(row.turns))
-            turn = knowledge.pipeline.read(row.question, context_key=context)
+            turn = knowledge.pipeline.read(row.question, context_key=context, situation=situation_of(list(row.turns)))
         finally:
             reader.asked_field = own
         guide = context_service(index, context) if turn.question is not None and turn.hits else None

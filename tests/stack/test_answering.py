@@ -281,3 +281,21 @@ def test_a_document_answers_what_the_qas_do_not_say(sample_kb):
     assert answer.status == AnswerStatus.ANSWERED
     assert answer.sources[0].kind == "document"
     assert "消费者" in answer.answer and len(answer.answer) < 300
+
+
+def test_the_citizens_stated_situation_picks_the_case_that_applies(sample_kb):
+    """Issue 18.2: an answer that differs by a quantity of the citizen's situation leads with the
+    case their stated number falls in ("交了3年" → "满1年不满5年…12个月"), said in the question or
+    before; without it, every case is given and the answer asks which one is theirs; a reply
+    typed then ("我交了7年") picks it."""
+    stated = sample_kb.ask("我交了3年失业保险，失业金最长能领多久？")
+    assert stated.status == AnswerStatus.ANSWERED and "12个月" in stated.lead and "18个月" not in stated.lead, stated.answer
+    assert "24个月" in stated.answer and not stated.situations  # the whole text follows the lead
+    unstated = sample_kb.ask("失业保险金最长能领多久？")
+    assert unstated.status == AnswerStatus.ANSWERED and len(unstated.situations) == 3, unstated
+    assert unstated.waits_for_choice and sample_kb.state_for(["失业保险金最长能领多久？"])[1] == unstated.question
+    context = unstated.item_key
+    typed = sample_kb.ask("我交了7年", context_key=context, pending=unstated.question)
+    assert typed.status == AnswerStatus.ANSWERED and "18个月" in typed.lead, typed.answer
+    before = sample_kb.ask("最长能领多久", context_key=context, situation="交了3年")
+    assert "12个月" in before.lead and not before.situations, before.answer

@@ -303,3 +303,17 @@ def test_canned_replies_name_the_city_and_hotline_from_settings(stack):
     assert "示例市12345政务服务智能助手" in greeting, greeting  # the stack's settings: the defaults
     assert "{" not in greeting and "None" not in greeting
     assert "12345" in _texts(chat.say("再见"))
+
+
+def test_the_chat_asks_which_case_applies_and_a_pressed_case_answers(stack):
+    """Issue 18.2: an answer that differs by the citizen's situation comes with the cases as
+    buttons; pressing one (or typing "我交了7年") leads with the case that applies."""
+    chat = Chat(stack["base"])
+    asked = chat.say("失业保险金最长能领多久？")
+    buttons = [b for r in asked["replies"] for b in r["buttons"]]
+    assert [b["title"] for b in buttons][:3] == ["累计缴费满1年不满5年", "满5年不满10年", "10年以上"], asked
+    chosen = chat.say(payload=buttons[1]["payload"])
+    assert "要点：满5年不满10年的最长18个月" in _texts(chosen), chosen
+    typed = Chat(stack["base"])
+    typed.say("失业保险金最长能领多久？")
+    assert "要点：10年以上的最长24个月" in _texts(typed.say("我交了12年")), typed.history()

@@ -350,3 +350,14 @@ def test_supervisor_sees_live_metrics(staff):
     assert data["waiting"] >= 1 and data["longest_wait_seconds"] >= 0 and "handled_today" in data
     assert any(d["waiting"] >= 1 for d in data["departments"])
     assert bearer(base, "op_cg").get("/api/operator/metrics").status_code == 403
+
+
+def test_assist_asks_the_caller_which_case_is_theirs(staff):
+    """Issue 19.3: when the answer differs by the caller's situation and the note does not say it,
+    the follow-up question names the cases; a situation said earlier in the call picks the case."""
+    operator = bearer(staff["base"], "op_cg")
+    body = operator.post("/api/assist", json={"text": "来电人问失业金最长能领多久"}).json()
+    assert body["follow_up"] and "满5年不满10年" in body["follow_up"]["options"], body
+    said = operator.post("/api/assist", json={"text": "问最长能领多久", "earlier": ["来电人称交了7年失业保险，刚失业"]}).json()
+    assert said["follow_up"] is None, said
+    assert any("18个月" in s["answer"].split("\n")[0] for s in said["suggestions"][:1]), said["suggestions"]
