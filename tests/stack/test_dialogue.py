@@ -317,3 +317,13 @@ def test_the_chat_asks_which_case_applies_and_a_pressed_case_answers(stack):
     typed = Chat(stack["base"])
     typed.say("失业保险金最长能领多久？")
     assert "要点：10年以上的最长24个月" in _texts(typed.say("我交了12年")), typed.history()
+
+
+def test_a_situation_said_earlier_in_the_chat_picks_the_case(stack):
+    """What the citizen said of themselves in an earlier message ("我交了7年失业保险") picks the case
+    of a later answer that differs by it (the action reads the conversation's earlier messages)."""
+    chat = Chat(stack["base"])
+    chat.say("我交了7年失业保险，现在失业了")
+    later = chat.say("失业保险金最长能领多久？")
+    assert "要点：满5年不满10年的最长18个月" in _texts(later), later
+    assert not [b for r in later["replies"] for b in r["buttons"] if "满1年" in b["title"]]  # nothing to ask
