@@ -50,6 +50,14 @@ def earlier_messages(tracker: Tracker, minutes: float) -> list[str]:
     ]
 
 
+def said_so_far(tracker: Tracker) -> tuple[str, str, str]:
+    """(the service under discussion, the question asked back about, what the citizen said of
+    themselves before), each within the context time (`GOVBOT_CONTEXT_MINUTES`)."""
+    minutes = get_settings().context_minutes
+    context, pending = slot_in_context(tracker, minutes), slot_in_context(tracker, minutes, "pending_question")
+    return context, pending, situation_of(earlier_messages(tracker, minutes))
+
+
 def answer_events(dispatcher: CollectingDispatcher, tracker: Tracker, question: str, answer: Answer) -> list:
     send_answer(dispatcher, answer)
     events = [
@@ -76,9 +84,7 @@ class ActionAnswer(Action):
     def run(self, dispatcher, tracker: Tracker, domain) -> list:
         question = (tracker.latest_message.get("text") or "").strip()
         try:
-            minutes = get_settings().context_minutes
-            context, pending = slot_in_context(tracker, minutes), slot_in_context(tracker, minutes, "pending_question")
-            situation = situation_of(earlier_messages(tracker, minutes))
+            context, pending, situation = said_so_far(tracker)
             answer = knowledge().ask(question, context_key=context, pending=pending, situation=situation, **asked_from(tracker))
         except QuestionError as exc:
             send(dispatcher, f"{exc}。请用一句话描述您的问题。")
@@ -98,18 +104,16 @@ class ActionOutOfScope(Action):
 
     def run(self, dispatcher, tracker: Tracker, domain) -> list:
         question = (tracker.latest_message.get("text") or "").strip()
-        minutes = get_settings().context_minutes
-        context = slot_in_context(tracker, minutes)
-        situation = situation_of(earlier_messages(tracker, minutes))
+        context, _pending, situation = said_so_far(tracker)
         kb = knowledge()
         try:
-            sure = kb.probe(question, context_key=context, situation=situation).status == AnswerStatus.ANSWERED
+            answer = kb.probe(question, context_key=context, situation=situation)  # not logged unless given
         except QuestionError:
-            sure = False
-        if not sure:
+            answer = None
+        if answer is None or answer.status != AnswerStatus.ANSWERED:
             dispatcher.utter_message(response="utter_out_of_scope")
             return []
-        answer = kb.ask(question, context_key=context, situation=situation, **asked_from(tracker))
+        kb.report(answer, **asked_from(tracker))
         return answer_events(dispatcher, tracker, question, answer)
 
 
@@ -131,7 +135,7 @@ class ActionChooseService(Action):
         title = kb.index.meta[item_id].title
         pending = tracker.get_slot("pending_question") or ""
         case = next((e.get("value") or "" for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "situation"), "")
-        situation = situation_of(earlier_messages(tracker, get_settings().context_minutes))
+        situation = said_so_far(tracker)[2]
         question = f"{pending or title} {case}" if case else f"{title} {pending}"
         answer = kb.ask(question.strip(), context_key=key, situation=situation, **asked_from(tracker))
         return answer_events(dispatcher, tracker, pending or title, answer)

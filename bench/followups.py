@@ -30,9 +30,8 @@ from pathlib import Path
 from bench.common import RESULTS, finish, fmt, md_table, open_kb
 from bench.reader import home_for
 from knowledge.answer.types import AnswerStatus
-from knowledge.evaluation import _norm
 from knowledge.cases import situation_of
-from knowledge.text import states_fact
+from knowledge.text import folded as _norm, states_fact
 
 REPO = Path(__file__).resolve().parent.parent
 DIALOGUES = REPO / "data" / "dialogues"

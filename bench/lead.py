@@ -26,7 +26,7 @@ from bench.common import RESULTS, finish, fmt, md_table, open_kb
 from bench.followups import read_dialogues
 from bench.reader import home_for
 from knowledge.answer.lead import LEAD_CHANCE, LEAD_RATIO, pick, sentence_chances
-from knowledge.evaluation import _norm
+from knowledge.text import folded as _norm
 
 REPO = Path(__file__).resolve().parent.parent
 READER = REPO / "data" / "reader"

@@ -223,3 +223,23 @@ def applying(question: str, found: list[Case], situation: str = "") -> Case | No
 def states_unit(question: str, unit: str) -> bool:
     """The question states a quantity, or names a range, in `unit`."""
     return any(u == unit for _v, u in stated(question)) or any(r.unit == unit for r in stated_ranges(question))
+
+
+@dataclass(frozen=True)
+class CaseReading:
+    """A text's cases read against what the citizen said (the question, and before it)."""
+
+    cases: list[Case]  # [] when the text does not differ by a quantity
+    applies: Case | None  # the case their stated number falls in
+    stated: bool  # they stated a quantity (or named a range) in the cases' unit
+
+
+def read_cases(text: str, question: str, situation: str = "") -> CaseReading:
+    """The cases of `text`, the one that applies to the citizen (the question's own number, else
+    what they said before: `situation`), and whether they said anything in the cases' unit: the
+    answer's lead and what it asks (`knowledge/answer/compose.py`) and the follow-up model's
+    features (`knowledge/reader/followup.py`) read it alike."""
+    found = cases(text)
+    if not found:
+        return CaseReading([], None, False)
+    return CaseReading(found, applying(question, found, situation), states_unit(f"{question} {situation}", found[0].range.unit))

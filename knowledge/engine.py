@@ -174,8 +174,7 @@ class Knowledge:
         self.catch_up()
         with self._lock:
             answer = self.pipeline.answer(question, context_key=context_key, pending=pending, situation=situation, today=today)
-        if self.on_answer is not None:
-            self._report(answer, channel=channel, conversation_id=conversation_id)
+        self.report(answer, channel=channel, conversation_id=conversation_id)
         return answer
 
     @cached_property
@@ -253,9 +252,13 @@ class Knowledge:
         with self._lock:
             return self.pipeline.suggestions(text, n, context_key=context_key, situation=situation)
 
-    def _report(self, answer: Answer, *, channel: str = "", conversation_id: str = "") -> None:
-        """What the answer was, for `on_answer`: its item, or for a refusal where the question would
-        be dispatched (the dispatch model's department; "" for a greeting, the centre when unsure)."""
+    def report(self, answer: Answer, *, channel: str = "", conversation_id: str = "") -> None:
+        """An answer given to a citizen, for `on_answer` (`ask` reports its own; an answer found by
+        `probe` and then given is reported here): its item, or for a refusal where the question
+        would be dispatched (the dispatch model's department; "" for a greeting, the centre when
+        unsure)."""
+        if self.on_answer is None:
+            return
         try:
             source = next((s for s in answer.sources if s.key and s.key == answer.item_key), None)
             routed = ""

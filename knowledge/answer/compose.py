@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from knowledge.answer.lead import lead_sentence
-from knowledge.cases import applying, cases, states_unit
+from knowledge.cases import read_cases
 from knowledge.answer.quote import MAX_EXTRACT, SHORT_SENTENCE, Quote, candidate_documents, quote_documents, word_scorer
 from knowledge.answer.types import Answer, AnswerStatus, Source, Turn
 from knowledge.answer.read import pick_field
@@ -75,15 +75,12 @@ def case_lead(question: str, quoted: str, situation: str = "") -> tuple[str, lis
     """(the clause of the case the citizen's situation falls in, "" if none; the cases' conditions
     to ask about when the answer differs by a situation neither the question nor what they said
     before (`situation`) states) (`knowledge.cases`: "我交了3年" → "累计缴费满1年不满5年的最长12个月")."""
-    found = cases(quoted)
-    if not found:
-        return "", []
-    case = applying(question, found, situation)
-    if case is not None:
-        return ("" if quoted.strip().startswith(case.clause) else case.clause), []
-    if states_unit(f"{question} {situation}", found[0].range.unit):
-        return "", []  # stated, but in no case or in several: every case is given, nothing asked
-    return "", [c.condition for c in found]
+    read = read_cases(quoted, question, situation)
+    if read.applies is not None:
+        return ("" if quoted.strip().startswith(read.applies.clause) else read.applies.clause), []
+    if not read.cases or read.stated:
+        return "", []  # no cases; or stated, but in no case or in several: every case given, nothing asked
+    return "", [c.condition for c in read.cases]
 
 
 def best_sentences(turn: Turn, texts: list[str], index: HybridIndex) -> str:

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.answer.read import pick_field
-from knowledge.cases import applying, cases, situation_of, stated, stated_ranges, states_unit
+from knowledge.cases import read_cases, situation_of, stated, stated_ranges
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import ASKED_COLUMNS, answer_types, asked_columns, field_features, guide_fields, is_empty
@@ -231,12 +231,10 @@ def part_features(turn, index: HybridIndex, reader, guide_id: int, parts: list[P
 
 def case_columns(turn, text: str) -> tuple[float, float]:
     """`has_cases`, `case_applies` of a part's text for the turn (`knowledge.cases`)."""
-    found = cases(text)
-    if not found:
+    read = read_cases(text, turn.raw, turn.situation)
+    if not read.cases:
         return 0.0, 0.0
-    if applying(turn.raw, found, turn.situation) is not None:
-        return 1.0, 1.0
-    return 1.0, -1.0 if states_unit(f"{turn.raw} {turn.situation}", found[0].range.unit) else 0.0
+    return 1.0, 1.0 if read.applies is not None else (-1.0 if read.stated else 0.0)
 
 
 @dataclass
