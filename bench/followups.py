@@ -8,7 +8,11 @@ earlier turns, the follow-up, and the KB entry, field and exact text (`answer_sp
 Each dialogue runs through the engine as the chat's action does (`actions/answer.py`): every turn
 is asked with the service under discussion (`context_key`), which an answered turn sets to the
 item it answered from, and after a clarify with the question asked back about (`pending`), which a
-typed reply completes. The follow-up's answer is:
+typed reply completes. When an earlier turn is asked back about and one of the choices offered is
+the dialogue's service, the citizen presses it, as in the chat (the writers assumed every earlier
+turn was answered; a citizen shown the right service among the choices picks it); `--typed`
+replays the turns as typed only, no choice pressed (before 2026-12-05 the only replay). The
+follow-up's answer is:
 - **right** when it is answered and states `answer_span` (whitespace and width folded);
 - **refused** when it is not answered (no answer, clarify, handoff);
 - **wrong item** when it answers from another item than the labelled one;
@@ -56,9 +60,28 @@ def outcome(answer, row: dict) -> str:
     return "wrong field" if answer.item_key == row["item"] else "wrong item"
 
 
-def run_dialogue(kb, row: dict) -> dict:
+def pressing(kb, row: dict):
+    """The citizen's choice when a turn is asked back about: the option of the dialogue's service
+    (its item, or another item of the same service), else none."""
+    item = kb.index.item_id(row["item"])
+    service = kb.index.service_of(item) if item is not None else None
+
+    def choose(answer) -> str:
+        for option in answer.options:
+            option_id = kb.index.item_id(option.key)
+            if option.key == row["item"] or (service is not None and option_id is not None and kb.index.service_of(option_id) == service):
+                choose.pressed += 1
+                return option.key
+        return ""
+
+    choose.pressed = 0
+    return choose
+
+
+def run_dialogue(kb, row: dict, typed: bool = False) -> dict:
     """The turns as the chat asks them, the service under discussion carried from answer to answer."""
-    context, pending = kb.state_for(row["turns"])  # carried as the chat's action carries them
+    choose = None if typed else pressing(kb, row)
+    context, pending = kb.state_for(row["turns"], choose=choose)  # carried as the chat's action carries them
     situation = situation_of(row["turns"])  # what the citizen said of themselves, as the chat reads it
     last = kb.ask(row["question"], context_key=context, pending=pending, situation=situation, channel="bench")
     return {
@@ -71,6 +94,7 @@ def run_dialogue(kb, row: dict) -> dict:
         "other_words": last.status == AnswerStatus.ANSWERED and states_fact(row["answer_span"], last.answer),
         "context_right": context == row["item"],
         "after_clarify": bool(pending),
+        "pressed": choose.pressed if choose else 0,  # choices pressed on earlier turns
         "status": last.status.value,
         "answered_from": last.item_key,
         "question": row["question"],
@@ -98,14 +122,14 @@ def summary(results: list[dict]) -> dict:
     return out
 
 
-def run(which: str, kbs: list[str] | None = None) -> dict:
+def run(which: str, kbs: list[str] | None = None, typed: bool = False) -> dict:
     rows = [r for r in read_dialogues(which) if not kbs or r["kb"] in kbs]
     results = []
     for name in sorted({r["kb"] for r in rows}):
         kb = open_kb(home_for(name, None))
         mine = [r for r in rows if r["kb"] == name]
         print(f"{name}: {len(mine)} dialogues …", flush=True)
-        results += [run_dialogue(kb, r) for r in mine]
+        results += [run_dialogue(kb, r, typed) for r in mine]
         kb.close()
     return {"summary": summary(results), "dialogues": results}
 
@@ -128,8 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--set", default="all", choices=["train", "dev", "heldout", "all"])
     parser.add_argument("--kb", action="append", choices=["sample", "guangdong"], help="only these knowledge bases (repeat)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--typed", action="store_true", help="no choice pressed when a turn is asked back about")
     args = parser.parse_args(argv)
-    return finish(run(args.set, args.kb), markdown, args.out)
+    return finish(run(args.set, args.kb, args.typed), markdown, args.out)
 
 
 if __name__ == "__main__":

@@ -160,19 +160,37 @@ def _cn_number(text: str) -> float | None:
 _STATED = re.compile(rf"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百]+)\s*(?:多|来)?\s*{_UNIT}(?:多|半)?")
 
 
+# an age said without 岁, as people say it of themselves and their family: a person, then the number
+# and 了 ("我妈今年九十二了", "我爸84了", "老人家都八十多啦"). The persons are the closed set of words
+# Chinese names a person by in a family or as "I/he/she", not a list of questions.
+_PERSON = (
+    r"(?:我|本人|他|她|老人家|老人|老伴|老爷子|老太太|[爸妈爹娘]|父亲|母亲|爷爷|奶奶|外公|外婆|姥姥|姥爷"
+    r"|公公|婆婆|岳父|岳母|叔叔|婶婶|阿姨|舅舅|舅妈|姑姑|姑妈|伯伯|大爷|大妈)"
+)
+_BARE_AGE = re.compile(rf"{_PERSON}(?:今年|现在|已经|都|也)*(\d{{2,3}}|[一二三四五六七八九十百]{{2,4}})(?:多|来)?(?:了|啦)")
+
+
+def _bare_ages(text: str) -> list[re.Match]:
+    return [m for m in _BARE_AGE.finditer(text) if (_value(m.group(1)) or 0) <= 120]
+
+
+def _value(number: str) -> float | None:
+    return float(number) if number[0].isdigit() else _cn_number(number)
+
+
 def stated(question: str) -> list[tuple[float, str]]:
     """The quantities of their situation a question states: (value, unit) for "交了3年" (3, 年),
-    "八十四岁" (84, 岁), "8个多月"… Calendar years, grades and "N年前" are not among them."""
+    "八十四岁" (84, 岁), "8个多月", an age said without 岁 ("我妈今年九十二了": 92, 岁)… Calendar
+    years, grades and "N年前" are not among them."""
     text = _fold(question)
     out = []
     for m in _STATED.finditer(text):
         if not _kept(text, m):
             continue
-        number = m.group(1)
-        value = float(number) if number[0].isdigit() else _cn_number(number)
+        value = _value(m.group(1))
         if value is not None:
             out.append((value, UNITS[m.group(2)]))
-    return out
+    return out + [(_value(m.group(1)), "岁") for m in _bare_ages(text)]
 
 
 def situation_of(texts: list[str]) -> str:
@@ -183,6 +201,7 @@ def situation_of(texts: list[str]) -> str:
     for text in texts:
         folded = _fold(text)
         words += [m.group(0) for m in _STATED.finditer(folded) if _kept(folded, m)]
+        words += [f"{_value(m.group(1)):g}岁" for m in _bare_ages(folded)]
     return " ".join(words)
 
 

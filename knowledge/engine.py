@@ -209,17 +209,25 @@ class Knowledge:
         with self._lock:
             return self.pipeline.answer(question, threshold=threshold, context_key=context_key, pending=pending, situation=situation)
 
-    def state_for(self, earlier: list[str]) -> tuple[str, str]:
+    def state_for(self, earlier: list[str], choose: Callable[[Answer], str] | None = None) -> tuple[str, str]:
         """(the service under discussion, the question asked back about) after what was said so far
         (a call's earlier notes), carried from answer to answer as the chat carries them: the item
         an answer came from, or the service a question we could not answer named; the question of
         a clarify, or of an answer that asked which case applies, which the next message may
-        complete."""
+        complete. `choose`: the choice the citizen presses when a message was asked back about
+        (the key of one of its options, "" for none), answered as the chat answers a pressed
+        choice (`actions/answer.py`)."""
         context, pending = "", ""
         for i, text in enumerate(earlier):
             if not text.strip():
                 continue
-            answer = self.probe(text, context_key=context, pending=pending, situation=situation_of(earlier[:i]))
+            situation = situation_of(earlier[:i])
+            answer = self.probe(text, context_key=context, pending=pending, situation=situation)
+            key = choose(answer) if choose is not None and answer.status == AnswerStatus.CLARIFY else ""
+            if key and self.index.item_id(key) is not None:
+                title = self.index.meta[self.index.item_id(key)].title
+                answer = self.probe(f"{title} {answer.question}", context_key=key, situation=situation)
+                context = key
             pending = answer.question if answer.waits_for_choice else ""
             if answer.status == AnswerStatus.ANSWERED:
                 context = answer.item_key

@@ -90,7 +90,22 @@ def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[O
     chance = reader.ask_probability(ask_features(scores, services, turn.rows[hits[0].meta.item_id], runner_row))
     if not asks(chance, len(chosen), reader.clarify_cut, turn.confidence, reader.clarify_floor):
         return []
-    return [Option(hits[i].meta.title, hits[i].meta.key) for i in chosen]
+    return labelled_options([hits[i].meta for i in chosen])
+
+
+def labelled_options(metas: list) -> list[Option]:
+    """The choices offered, each named by its title; choices that share a title (a province's and a
+    city's version of one service) are told apart by their department, else their region."""
+    titles = [m.title for m in metas]
+    out = []
+    for m in metas:
+        label = m.title
+        if titles.count(m.title) > 1:
+            told = [x.department for x in metas if x.title == m.title]
+            by = m.department if len(set(told)) == len(told) and m.department else m.region
+            label = f"{m.title}（{by}）" if by else m.title
+        out.append(Option(label, m.key))
+    return out
 
 
 def field_missing_reply(hit: Hit, field: str, index: HybridIndex, hotline: str) -> str:

@@ -194,6 +194,27 @@ def test_a_choice_typed_after_a_clarification_completes_the_question(sample_kb):
     assert new.status == AnswerStatus.ANSWERED and "居住证" in new.sources[0].title
 
 
+def test_a_choice_pressed_after_a_clarification_sets_the_service_under_discussion(sample_kb):
+    """`state_for(choose=)`: when a message was asked back about, the choice the citizen presses is
+    answered as the chat answers it, and its service is the context of the next question."""
+    question = "小学一年级报名是什么时间？"
+    asked = sample_kb.ask(question)
+    assert asked.status == AnswerStatus.CLARIFY
+    east = next(o.key for o in asked.options if "城东" in o.title)
+    seen = []
+
+    def press(answer):
+        seen.append(answer.status)
+        return east
+
+    context, pending = sample_kb.state_for([question], choose=press)
+    assert seen == [AnswerStatus.CLARIFY] and pending == ""
+    assert sample_kb.index.service_of(sample_kb.index.item_id(context)) == sample_kb.index.service_of(sample_kb.index.item_id(east))
+    follow = sample_kb.ask("要带什么材料？", context_key=context)
+    assert follow.status == AnswerStatus.ANSWERED and follow.sources[0].region == "示例市城东区", follow.answer
+    assert sample_kb.state_for([question], choose=lambda _answer: "") == ("", asked.question)  # nothing pressed
+
+
 def test_a_training_follow_up_gets_its_context_from_its_earlier_turns(sample_kb):
     """As the chat carries it (`knowledge.reader.train.context_from`), not from its label."""
     from knowledge.reader.train import context_from

@@ -26,6 +26,14 @@ def test_the_stated_situation_picks_its_case_in_digits_words_and_ranges():
     assert applying("89岁", cases(ALLOWANCE)).condition == "80-89周岁"  # "80-89" holds 89
 
 
+def test_an_age_said_without_sui_is_an_age():
+    """People give their family's age as a bare number: "我妈今年九十二了", "我奶奶85了"."""
+    allowance = cases(ALLOWANCE)
+    assert applying("我妈今年九十二了 那她能拿多少", allowance).condition == "90-99周岁"
+    assert applying("能拿多少", allowance, situation=situation_of(["我奶奶85了，腿脚不方便"])).condition == "80-89周岁"
+    assert stated("我们家3口人了") == [] and stated("他今年2026了") == []  # a count, a calendar year
+
+
 def test_nothing_applies_when_nothing_is_stated_or_it_is_not_a_situation():
     found = cases(UNEMPLOYMENT)
     assert applying("失业金最长能领多久", found) is None
