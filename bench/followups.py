@@ -60,27 +60,29 @@ def outcome(answer, row: dict) -> str:
     return "wrong field" if answer.item_key == row["item"] else "wrong item"
 
 
-def pressing(kb, row: dict):
-    """The citizen's choice when a turn is asked back about: the option of the dialogue's service
-    (its item, or another item of the same service), else none."""
-    item = kb.index.item_id(row["item"])
-    service = kb.index.service_of(item) if item is not None else None
+class Pressing:
+    """The choice a citizen who means one item's service presses when a message is asked back
+    about (`Knowledge.state_for(choose=)`): the option of that service (the item itself, or another
+    item of its service), else none. `pressed` counts the choices pressed."""
 
-    def choose(answer) -> str:
+    def __init__(self, index, item_key: str):
+        self.index, self.item_key, self.pressed = index, item_key, 0
+        item = index.item_id(item_key)
+        self.service = index.service_of(item) if item is not None else None
+
+    def __call__(self, answer) -> str:
         for option in answer.options:
-            option_id = kb.index.item_id(option.key)
-            if option.key == row["item"] or (service is not None and option_id is not None and kb.index.service_of(option_id) == service):
-                choose.pressed += 1
+            option_id = self.index.item_id(option.key)
+            same = self.service is not None and option_id is not None and self.index.service_of(option_id) == self.service
+            if option.key == self.item_key or same:
+                self.pressed += 1
                 return option.key
         return ""
-
-    choose.pressed = 0
-    return choose
 
 
 def run_dialogue(kb, row: dict, typed: bool = False) -> dict:
     """The turns as the chat asks them, the service under discussion carried from answer to answer."""
-    choose = None if typed else pressing(kb, row)
+    choose = None if typed else Pressing(kb.index, row["item"])
     context, pending = kb.state_for(row["turns"], choose=choose)  # carried as the chat's action carries them
     situation = situation_of(row["turns"])  # what the citizen said of themselves, as the chat reads it
     last = kb.ask(row["question"], context_key=context, pending=pending, situation=situation, channel="bench")

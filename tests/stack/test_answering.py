@@ -215,6 +215,19 @@ def test_a_choice_pressed_after_a_clarification_sets_the_service_under_discussio
     assert sample_kb.state_for([question], choose=lambda _answer: "") == ("", asked.question)  # nothing pressed
 
 
+def test_a_citizen_who_means_one_service_presses_its_choice(sample_kb):
+    """`bench.followups.Pressing` (the bench's citizen): the option of the labelled item's
+    service, else none."""
+    from bench.followups import Pressing
+
+    asked = sample_kb.ask("小学一年级报名是什么时间？")
+    east = next(o.key for o in asked.options if "城东" in o.title)
+    citizen = Pressing(sample_kb.index, east)
+    assert citizen(asked) == east and citizen.pressed == 1
+    elsewhere = Pressing(sample_kb.index, "guide-juzhuzheng")
+    assert elsewhere(asked) == "" and elsewhere.pressed == 0
+
+
 def test_a_training_follow_up_gets_its_context_from_its_earlier_turns(sample_kb):
     """As the chat carries it (`knowledge.reader.train.context_from`), not from its label."""
     from knowledge.reader.train import context_from
