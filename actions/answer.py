@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.context import knowledge
 from govbot.settings import get_settings
 from actions.replies import OFFER_HUMAN, send, send_answer
+from knowledge.answer.pipeline import pressed_question
 from knowledge.answer.types import Answer, AnswerStatus, QuestionError
 from knowledge.cases import situation_of
 
@@ -136,6 +137,5 @@ class ActionChooseService(Action):
         pending = tracker.get_slot("pending_question") or ""
         case = next((e.get("value") or "" for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "situation"), "")
         situation = said_so_far(tracker)[2]
-        question = f"{pending or title} {case}" if case else f"{title} {pending}"
-        answer = kb.ask(question.strip(), context_key=key, situation=situation, **asked_from(tracker))
+        answer = kb.ask(pressed_question(title, pending, case), context_key=key, situation=situation, **asked_from(tracker))
         return answer_events(dispatcher, tracker, pending or title, answer)

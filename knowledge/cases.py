@@ -170,8 +170,10 @@ _PERSON = (
 _BARE_AGE = re.compile(rf"{_PERSON}(?:今年|现在|已经|都|也)*(\d{{2,3}}|[一二三四五六七八九十百]{{2,4}})(?:多|来)?(?:了|啦)")
 
 
-def _bare_ages(text: str) -> list[re.Match]:
-    return [m for m in _BARE_AGE.finditer(text) if (_value(m.group(1)) or 0) <= 120]
+def _bare_ages(text: str) -> list[float]:
+    """The ages `text` states without 岁 (at most 120)."""
+    values = [_value(m.group(1)) for m in _BARE_AGE.finditer(text)]
+    return [v for v in values if v is not None and v <= 120]
 
 
 def _value(number: str) -> float | None:
@@ -190,7 +192,7 @@ def stated(question: str) -> list[tuple[float, str]]:
         value = _value(m.group(1))
         if value is not None:
             out.append((value, UNITS[m.group(2)]))
-    return out + [(_value(m.group(1)), "岁") for m in _bare_ages(text)]
+    return out + [(age, "岁") for age in _bare_ages(text)]
 
 
 def situation_of(texts: list[str]) -> str:
@@ -201,7 +203,7 @@ def situation_of(texts: list[str]) -> str:
     for text in texts:
         folded = _fold(text)
         words += [m.group(0) for m in _STATED.finditer(folded) if _kept(folded, m)]
-        words += [f"{_value(m.group(1)):g}岁" for m in _bare_ages(folded)]
+        words += [f"{age:g}岁" for age in _bare_ages(folded)]
     return " ".join(words)
 
 

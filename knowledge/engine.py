@@ -15,7 +15,7 @@ from functools import cached_property
 from datetime import date
 from pathlib import Path
 
-from knowledge.answer.pipeline import AnswerPipeline, fallback_department
+from knowledge.answer.pipeline import AnswerPipeline, fallback_department, pressed_question
 from knowledge.answer.types import Answer, AnswerStatus, Department
 from knowledge.cases import situation_of
 from knowledge.content import Item, ItemDraft, Kind, Status
@@ -224,9 +224,10 @@ class Knowledge:
             situation = situation_of(earlier[:i])
             answer = self.probe(text, context_key=context, pending=pending, situation=situation)
             key = choose(answer) if choose is not None and answer.status == AnswerStatus.CLARIFY else ""
-            if key and self.index.item_id(key) is not None:
-                title = self.index.meta[self.index.item_id(key)].title
-                answer = self.probe(f"{title} {answer.question}", context_key=key, situation=situation)
+            chosen = self.index.item_id(key) if key else None
+            if chosen is not None:
+                question = pressed_question(self.index.meta[chosen].title, answer.question)
+                answer = self.probe(question, context_key=key, situation=situation)
                 context = key
             pending = answer.question if answer.waits_for_choice else ""
             if answer.status == AnswerStatus.ANSWERED:

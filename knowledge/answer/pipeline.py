@@ -23,6 +23,13 @@ from knowledge.index.hybrid import HybridIndex
 from knowledge.reader.model import Reader
 
 
+def pressed_question(title: str, pending: str, case: str = "") -> str:
+    """What a pressed choice asks: the chosen service's title with the question asked back about
+    (a clarify's button); with a case of an answer that differs by the citizen's situation, that
+    question (or the title) with the case's condition (a case button)."""
+    return (f"{pending or title} {case}" if case else f"{title} {pending}").strip()
+
+
 def fallback_department(hotline: str) -> str:
     """Where a case that no directory entry matches is dispatched: the hotline's own centre."""
     return f"{hotline}热线派单中心"
