@@ -214,6 +214,7 @@ def run(
         sorted(reader_data.WRITTEN.glob("*.jsonl"))
         + sorted(reader_data.FIELDS.glob("*.jsonl"))
         + sorted(reader_data.DIALOGUES.glob("*.jsonl"))
+        + sorted(reader_data.DIALOGUES_DEV.glob("*.jsonl"))
     )
     encoder = None
     if cross:
@@ -259,18 +260,23 @@ def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, 
     rows = [r for r in read_dialogues(reader_data.DIALOGUES) if not kbs or r.kb in kbs]
     if limit:
         rows = even_slice(rows, limit)
-    examples = []
-    for kb_name in sorted({r.kb for r in rows}):
+    # the development dialogues (other writers, never trained on) bound the operating point; read
+    # with the reader's own asked-field classifier, as a new follow-up is
+    dev = read_dialogues(reader_data.DIALOGUES_DEV) if limit is None and not kbs else []
+    examples, others = [], []
+    for kb_name in sorted({r.kb for r in rows + dev}):
         part = [r for r in rows if r.kb == kb_name]
+        theirs = [r for r in dev if r.kb == kb_name]
         home_name, paths = KB_SOURCES[kb_name]
         kb = knowledge_for(settings, home_name, paths, log)
         kb.reader = reader  # before the pipeline is built: the model in use may not fit this code's features
-        with _progress(f"追问 {kb_name}", len(part)) as bar:
+        with _progress(f"追问 {kb_name}", len(part) + len(theirs)) as bar:
             examples += followup.collect(kb, part, bar, asked_for)
+            others += followup.collect(kb, theirs, bar)
         kb.close()
     if not any(e.right.any() for e in examples):
         return None
-    model, _oof = followup.fit(examples, log)
+    model, _oof = followup.fit(examples, log, others)
     return model
 
 

@@ -143,6 +143,15 @@ def _pairs(text: str) -> set[str]:
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
+def pair_overlap(a: str, b: str) -> float:
+    """How much two texts say the same: the share of the shorter one's character pairs that the
+    other holds (a Q&A's answer inside a guide's field: near 1; two different facts: near 0)."""
+    pa, pb = _pairs(a), _pairs(b)
+    if not pa or not pb:
+        return 0.0
+    return len(pa & pb) / min(len(pa), len(pb))
+
+
 def states_fact(span: str, text: str) -> bool:
     """`text` states the fact of `span`, word for word or in other words: every number of the span
     is in it, and most of the span's character pairs (a Q&A that says "未办理租赁备案的，每人每年最高

@@ -31,6 +31,8 @@ HELDOUT = ROOT / "heldout"
 DEV = ROOT / "dev"  # the first held-out set, looked at too often to stay one: checked, never trained on
 FIELDS = ROOT / "fields"  # questions written to teach which field of a guide is asked: the asked-field classifier's only
 DIALOGUES = ROOT.parent / "dialogues" / "train"  # follow-ups with their context (data/dialogues/README.md)
+# other writers' follow-ups, never trained on: the follow-up operating point is bounded on them too
+DIALOGUES_DEV = ROOT.parent / "dialogues" / "dev"
 # the writers of training dialogues whose follow-ups that ask for a guide's field also teach the
 # asked-field classifier (the rest teach the follow-up model only): F5 and F6, written for
 # situations, pronouns and topic changes, made the reader worse on its development set when they

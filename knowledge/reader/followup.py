@@ -36,7 +36,7 @@ from knowledge.cases import read_cases, situation_of, stated, stated_ranges
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import ASKED_COLUMNS, answer_types, asked_columns, field_features, guide_fields, is_empty
-from knowledge.text import char_bigrams, states_fact, title_words, tokenize
+from knowledge.text import char_bigrams, pair_overlap, states_fact, title_words, tokenize
 
 FOLLOW_FILE, FOLLOW_CARD = "followups.txt", "followups.json"
 CHOICE_PART_FILE, CHOICE_GENERAL_FILE = "followups-part.txt", "followups-general.txt"
@@ -87,7 +87,13 @@ CHOICE_FEATURES = (
     "rewritten",
     "log_question_length",
     "top_fit",
+    # whether the readings that compete with the best part say the same thing (a guide and its
+    # service's Q&As often state one fact in their own words: doubt between them costs nothing)
+    "runner_overlap",  # how much the second best part says what the best one says (`pair_overlap`)
+    "rival_gap",  # the best part's score minus the best score of a part that says something else
+    "general_overlap",  # how much the general reading's answer says what the best part says
 )
+_FROM_PART_ROW = CHOICE_FEATURES[8:-3]  # taken as they are from the follow-up's part rows
 PARAMS = {
     "objective": "binary",
     "learning_rate": 0.05,
@@ -105,6 +111,7 @@ ROUNDS = 300
 CHOICE_PARAMS = PARAMS | {"num_leaves": 7, "min_data_in_leaf": 30, "feature_fraction": 1.0}
 CHOICE_ROUNDS = 150
 FOLDS = 5
+SAYS_THE_SAME = 0.5  # `pair_overlap` at which two parts are taken to say one thing (`rival_gap`)
 MAX_WRONG = 0.05  # follow-ups answered wrongly from a part, out of all follow-ups (out of fold)
 
 
@@ -270,6 +277,8 @@ def choice_row(x: np.ndarray, scores: np.ndarray, parts: list[Part], general: Ge
     order = np.argsort(-scores, kind="stable")
     best = parts[int(order[0])]
     second = float(scores[order[1]]) if len(order) > 1 else 0.0
+    overlaps = [pair_overlap(best.text, parts[int(i)].text) for i in order[1:]]
+    rivals = [float(scores[i]) for i, same in zip(order[1:], overlaps) if same < SAYS_THE_SAME]
     common = x[0]
     kind = GENERAL_KINDS.index(general.kind) if general.kind in GENERAL_KINDS else len(GENERAL_KINDS)
     row = [
@@ -281,7 +290,10 @@ def choice_row(x: np.ndarray, scores: np.ndarray, parts: list[Part], general: Ge
         float(general.in_service),
         float(general.part == (best.item_id, best.field)),
         float(general.names_its_service),
-        *(float(common[FOLLOW_FEATURES.index(name)]) for name in CHOICE_FEATURES[8:]),
+        *(float(common[FOLLOW_FEATURES.index(name)]) for name in _FROM_PART_ROW),
+        overlaps[0] if overlaps else 0.0,
+        float(scores[order[0]]) - (rivals[0] if rivals else 0.0),
+        pair_overlap(best.text, general.text),
     ]
     return np.asarray([row], dtype=np.float32)
 
@@ -403,11 +415,16 @@ def _choice_models(choices: list[Choice]):
     return part, general
 
 
-def fit(examples: list[FollowExample], log=print) -> tuple[FollowUps, list[tuple[bool, float, bool]]]:
+def fit(
+    examples: list[FollowExample], log=print, others: list[FollowExample] | None = None
+) -> tuple[FollowUps, list[tuple[bool, float, bool]]]:
     """Out of fold (grouped by service): each follow-up's best part, then the choice between it and
     the general reading (the choice trees learn from the other folds' rows), whose chosen chance
     against "it is right" gives the calibration and the operating point. Then every model on every
-    example. Returns the model and the out-of-fold choices (part chosen, raw chance, right)."""
+    example. `others`: follow-ups by writers the model never learned from (the development
+    dialogues): the operating point is raised until they too are answered wrongly at most
+    MAX_WRONG of the time (`bound_on_others`), as the reader's thresholds are. Returns the model
+    and the out-of-fold choices (part chosen, raw chance, right)."""
     from knowledge.reader.model import Calibration
 
     usable = [e for e in examples if len(e.x)]
@@ -450,7 +467,37 @@ def fit(examples: list[FollowExample], log=print) -> tuple[FollowUps, list[tuple
         "general_reading_alone": _rates(len(general_alone), sum(general_alone), n),
     }
     part_model, general_model = _choice_models(choices)
-    return FollowUps(_parts_model(usable), part_model, general_model, calibration, card), oof
+    model = FollowUps(_parts_model(usable), part_model, general_model, calibration, card)
+    if others:
+        bound_on_others(model, others)
+    return model, oof
+
+
+def bound_on_others(model: FollowUps, others: list[FollowExample]) -> None:
+    """The operating point raised to the lowest at which the follow-ups of `others` (writers the
+    model never learned from) are answered wrongly at most MAX_WRONG of the time. Out of fold, a
+    follow-up is read by trees that learned from its writer's other dialogues, in the same voice;
+    on other writers' dialogues the same point answered wrongly more often (2026-12-05: 0.066 of
+    the development follow-ups at the out-of-fold point, 0.05 out of fold)."""
+    chances, right = [], []
+    for e in others:
+        if not len(e.x):
+            continue  # read without a service under discussion: the general reading answers alone
+        scores = model.scores(e.x)
+        use_part, chance = model.choose(choice_row(e.x, scores, e.parts, e.general))
+        chances.append(chance)
+        right.append(bool(e.right[int(np.argmax(scores))]) if use_part else e.general_right)
+    own = model.threshold
+    theirs = operating_point(chances, right, len(others))
+    threshold = max(own, theirs)
+    chosen = [ok for c, ok in zip(chances, right) if c >= threshold]
+    model.card.update(
+        threshold=threshold,
+        threshold_out_of_fold=own,
+        threshold_others=theirs,
+        bound_on=len(others),
+        others_at_threshold=_rates(len(chosen), sum(chosen), max(len(others), 1)),
+    )
 
 
 def operating_point(chances: list[float], right: list[bool], total: int) -> float:

@@ -62,3 +62,60 @@ def test_the_choice_between_the_service_part_and_the_general_reading_is_learned(
     assert again.choose(row) == model.choose(row)
     refit, _ = fit(examples, log=lambda _: None)
     assert refit.card == model.card  # the same data, the same model
+
+
+def test_two_parts_that_state_one_fact_in_their_own_words_overlap():
+    from knowledge.text import pair_overlap
+
+    guide = "未办理租赁备案的，每人每年最高提取14400元；已办理租赁备案的，按实际租金提取。"
+    qa = "没有办租赁备案的，每人每年最多可以提取14400元。"
+    assert pair_overlap(qa, guide) == pair_overlap(guide, qa) > 0.5
+    assert pair_overlap("办理地点：市民中心二楼", guide) < 0.2
+    assert pair_overlap("", guide) == 0.0
+
+
+def test_doubt_between_parts_that_say_one_thing_is_not_a_rival():
+    """`rival_gap`: the best part's lead over the best part that says something else; a second
+    part that states the same fact in other words does not count."""
+    import numpy as np
+
+    from knowledge.reader.followup import CHOICE_FEATURES, FOLLOW_FEATURES, General, Part, choice_row
+
+    parts = [
+        Part(1, "fee", "未办理租赁备案的，每人每年最高提取14400元。"),
+        Part(2, "answer", "没有办租赁备案的，每人每年最多可以提取14400元。"),
+        Part(1, "location", "办理地点：市民中心二楼公积金窗口。"),
+    ]
+    x = np.zeros((3, len(FOLLOW_FEATURES)), dtype=np.float32)
+    general = General(confidence=0.4, kind="qa", in_service=True, part=(2, "answer"), text=parts[1].text)
+    row = dict(zip(CHOICE_FEATURES, choice_row(x, np.asarray([0.6, 0.55, 0.1]), parts, general)[0]))
+    assert row["part_gap"] == np.float32(0.6 - 0.55)
+    assert row["rival_gap"] == np.float32(0.6 - 0.1)  # the Q&A says what the best part says
+    assert row["runner_overlap"] > 0.5 and row["general_overlap"] > 0.5
+
+
+def test_the_operating_point_is_raised_until_other_writers_are_within_the_bound():
+    """Other writers' follow-ups (the development dialogues) bound the operating point too: here a
+    third of them are labelled against what the model learned, so its own point answers them wrongly
+    far beyond the bound, and the point rises until it holds."""
+    import numpy as np
+
+    from knowledge.reader.followup import MAX_WRONG, choice_row, fit
+
+    examples = _examples()
+    alone, _ = fit(examples, log=lambda _: None)
+    others = _examples(90)
+    for e in others[::3]:
+        e.right = ~e.right
+        e.general_right = not e.general_right
+    model, _ = fit(examples, log=lambda _: None, others=others)
+    card = model.card
+    assert card["threshold_out_of_fold"] == alone.threshold and card["bound_on"] == len(others)
+    assert model.threshold == max(alone.threshold, card["threshold_others"]) > alone.threshold
+    wrong = 0
+    for e in others:
+        scores = model.scores(e.x)
+        use_part, chance = model.choose(choice_row(e.x, scores, e.parts, e.general))
+        right = bool(e.right[int(np.argmax(scores))]) if use_part else e.general_right
+        wrong += chance >= model.threshold and not right
+    assert wrong <= MAX_WRONG * len(others)
