@@ -87,13 +87,16 @@ CHOICE_FEATURES = (
     "rewritten",
     "log_question_length",
     "top_fit",
-    # whether the readings that compete with the best part say the same thing (a guide and its
-    # service's Q&As often state one fact in their own words: doubt between them costs nothing)
+)
+_FROM_PART_ROW = CHOICE_FEATURES[8:]  # taken as they are from the follow-up's part rows
+# whether the readings that compete with the best part say the same thing (a guide and its
+# service's Q&As often state one fact in their own words: doubt between them costs nothing)
+SAME_THING_FEATURES = (
     "runner_overlap",  # how much the second best part says what the best one says (`pair_overlap`)
     "rival_gap",  # the best part's score minus the best score of a part that says something else
     "general_overlap",  # how much the general reading's answer says what the best part says
 )
-_FROM_PART_ROW = CHOICE_FEATURES[8:-3]  # taken as they are from the follow-up's part rows
+CHOICE_FEATURES += SAME_THING_FEATURES
 PARAMS = {
     "objective": "binary",
     "learning_rate": 0.05,
@@ -383,6 +386,10 @@ class Choice:
     row: np.ndarray
     part_right: bool
 
+    def right(self, use_part: bool) -> bool:
+        """Whether the reading chosen (the part, else the general reading) is right."""
+        return self.part_right if use_part else self.example.general_right
+
 
 def _choices(examples: list[FollowExample], fold_of, log) -> list[Choice]:
     """Out of fold (grouped by service), each follow-up's best part and its CHOICE_FEATURES row."""
@@ -442,7 +449,7 @@ def fit(
         part_model, general_model = _choice_models(fit_on)
         for c in held:
             use_part, raw = _pick(part_model, general_model, c.row)
-            oof.append((use_part, raw, c.part_right if use_part else c.example.general_right))
+            oof.append((use_part, raw, c.right(use_part)))
     raw = np.asarray([r for _, r, _ in oof])
     right = np.asarray([ok for _, _, ok in oof], dtype=float)
     calibration = Calibration.fit(raw, right) if len(oof) else Calibration()
@@ -484,9 +491,10 @@ def bound_on_others(model: FollowUps, others: list[FollowExample]) -> None:
         if not len(e.x):
             continue  # read without a service under discussion: the general reading answers alone
         scores = model.scores(e.x)
-        use_part, chance = model.choose(choice_row(e.x, scores, e.parts, e.general))
+        choice = Choice(e, choice_row(e.x, scores, e.parts, e.general), bool(e.right[int(np.argmax(scores))]))
+        use_part, chance = model.choose(choice.row)
         chances.append(chance)
-        right.append(bool(e.right[int(np.argmax(scores))]) if use_part else e.general_right)
+        right.append(choice.right(use_part))
     own = model.threshold
     theirs = operating_point(chances, right, len(others))
     threshold = max(own, theirs)
