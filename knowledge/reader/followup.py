@@ -386,6 +386,12 @@ class Choice:
     row: np.ndarray
     part_right: bool
 
+    @classmethod
+    def of(cls, example: FollowExample, scores: np.ndarray) -> "Choice":
+        """The follow-up's best part by the part model's `scores`, beside its general reading."""
+        row = choice_row(example.x, scores, example.parts, example.general)
+        return cls(example, row, bool(example.right[int(np.argmax(scores))]))
+
     def right(self, use_part: bool) -> bool:
         """Whether the reading chosen (the part, else the general reading) is right."""
         return self.part_right if use_part else self.example.general_right
@@ -401,8 +407,7 @@ def _choices(examples: list[FollowExample], fold_of, log) -> list[Choice]:
             continue
         booster = _parts_model(fit_on)
         for e in held:
-            s = booster.predict(e.x, num_threads=1)
-            out[e.id] = Choice(e, choice_row(e.x, s, e.parts, e.general), bool(e.right[int(np.argmax(s))]))
+            out[e.id] = Choice.of(e, booster.predict(e.x, num_threads=1))
         log(f"follow-ups fold {k + 1}/{FOLDS}: {len(held)} held out")
     return [out[e.id] for e in examples if e.id in out]
 
@@ -490,8 +495,7 @@ def bound_on_others(model: FollowUps, others: list[FollowExample]) -> None:
     for e in others:
         if not len(e.x):
             continue  # read without a service under discussion: the general reading answers alone
-        scores = model.scores(e.x)
-        choice = Choice(e, choice_row(e.x, scores, e.parts, e.general), bool(e.right[int(np.argmax(scores))]))
+        choice = Choice.of(e, model.scores(e.x))
         use_part, chance = model.choose(choice.row)
         chances.append(chance)
         right.append(choice.right(use_part))
