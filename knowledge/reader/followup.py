@@ -115,7 +115,7 @@ PARAMS = {  # the choice trees' (CHOICE_PARAMS) and, with a ranking objective, t
 # the parts of one follow-up's service are ranked against each other: a listwise softmax
 # cross-entropy (XE-NDCG, Bruch et al. 2019) over each follow-up's parts; its scores are not
 # probabilities, the choice trees read them (2026-12-05, seven seeds on the development dialogues:
-# answered right at 5% wrong 0.58-0.60 with pointwise binary trees, 0.59-0.63 ranked; docs/reader.md)
+# answered right at 5% wrong 0.57-0.60 with pointwise binary trees, 0.59-0.63 ranked; docs/reader.md)
 PART_PARAMS = PARAMS | {"objective": "rank_xendcg"}
 ROUNDS = 300
 CHOICE_PARAMS = PARAMS | {"num_leaves": 7, "min_data_in_leaf": 30, "feature_fraction": 1.0}
