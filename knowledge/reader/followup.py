@@ -84,13 +84,15 @@ CHOICE_FEATURES = (
     "general_in_service",  # its best candidate is of the service under discussion
     "same_part",  # ... and it would answer with the follow-up model's best part
     "names_general_service",  # the follow-up uses a word of the name of the general reading's service
+)
+FROM_PART_ROW = (  # taken as they are from the follow-up's part rows (FOLLOW_FEATURES)
     "names_other_service",
     "names_this_service",
     "rewritten",
     "log_question_length",
     "top_fit",
 )
-_FROM_PART_ROW = CHOICE_FEATURES[8:]  # taken as they are from the follow-up's part rows
+CHOICE_FEATURES += FROM_PART_ROW
 # whether the readings that compete with the best part say the same thing (a guide and its
 # service's Q&As often state one fact in their own words: doubt between them costs nothing)
 SAME_THING_FEATURES = (
@@ -300,7 +302,7 @@ def choice_row(x: np.ndarray, scores: np.ndarray, parts: list[Part], general: Ge
         float(general.in_service),
         float(general.part == (best.item_id, best.field)),
         float(general.names_its_service),
-        *(float(common[FOLLOW_FEATURES.index(name)]) for name in _FROM_PART_ROW),
+        *(float(common[FOLLOW_FEATURES.index(name)]) for name in FROM_PART_ROW),
         overlaps[0] if overlaps else 0.0,
         float(scores[order[0]]) - (rivals[0] if rivals else 0.0),
         pair_overlap(best.text, general.text),
