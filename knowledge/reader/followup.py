@@ -336,6 +336,8 @@ class FollowUps:
         self.choice_part, self.choice_general = choice_part, choice_general
 
     def scores(self, x: np.ndarray) -> np.ndarray:
+        """The part ranker's score of each part row of `x`: comparable only within one service's
+        parts (a ranking objective, `PART_PARAMS`), not a probability; the choice trees read them."""
         return self.booster.predict(x, num_threads=1) if len(x) else np.zeros(0)
 
     def choose(self, row: np.ndarray) -> tuple[bool, float]:
