@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel
+from pydantic import BaseModel, field_validator
 
 
 def default_model_dir() -> Path:
@@ -36,6 +36,14 @@ class KnowledgeSettings(BaseModel):
     # per kind of item (its model card, README plot)
     answer_threshold: float | None = None
     reader_dir: Path | None = None  # empty: the shipped model (knowledge/reader/model), or $GOVBOT_HOME/reader if trained there
+
+    @field_validator("answer_threshold", "reader_dir", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value):
+        """An empty value (`GOVBOT_READER_DIR=` in an env file or a shell) means unset, as the comments
+        above say: before, it read the current folder as the model, or failed to parse as a number."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     verbatim_threshold: float = 0.9  # a curated Q&A answer this likely right is returned whole
     hotline_number: str = "12345"
     city_name: str = "示例市"  # the city the assistant serves (replies name it)
