@@ -17,42 +17,21 @@ $GOVBOT_HOME/reader-training (the first run builds them).
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-
-from tqdm import tqdm
 
 from bench.common import RESULTS, finish, fmt, md_table
 from govbot import reader_training
 from govbot.settings import Settings
-from knowledge.reader import data as reader_data, followup
+from knowledge.reader import followup
 from knowledge.reader.model import SHIPPED, Reader
 
 DEFAULT_OUT = RESULTS / "followup_seeds.json"
 
 
-def collect(reader: Reader) -> tuple[list, list]:
-    settings = Settings()
-    rows = reader_data.read_dialogues(reader_data.DIALOGUES)
-    dev = reader_data.read_dialogues(reader_data.DIALOGUES_DEV)
-    examples, others = [], []
-    for kb_name in sorted({r.kb for r in rows + dev}):
-        part = [r for r in rows if r.kb == kb_name]
-        theirs = [r for r in dev if r.kb == kb_name]
-        home_name, paths = reader_training.KB_SOURCES[kb_name]
-        kb = reader_training.knowledge_for(settings, home_name, paths, print)
-        kb.reader = reader
-        with tqdm(total=len(part) + len(theirs), desc=f"追问 {kb_name}", unit="问", file=sys.stderr, leave=False) as bar:
-            examples += followup.collect(kb, part, bar)
-            others += followup.collect(kb, theirs, bar)
-        kb.close()
-    return examples, others
-
-
 def run(folder: Path | None, seeds: list[int]) -> dict:
     reader = Reader.load(folder or SHIPPED)
     reader.follow = None
-    examples, others = collect(reader)
+    examples, others = reader_training.collect_follow_ups(Settings(), reader, None, None, print)
     shipped = followup.PARAMS["seed"]
     fits = []
     try:

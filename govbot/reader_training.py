@@ -257,11 +257,23 @@ def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, 
     `asked_for(row)`: the asked-field classifier to read a follow-up with (the full training: one
     that never saw it; `--follow-ups-only` has not the reader's training data and uses the
     reader's own, which learned from the follow-ups that ask for a field)."""
+    examples, others = collect_follow_ups(settings, reader, kbs, limit, log, asked_for)
+    if not any(e.right.any() for e in examples):
+        return None
+    model, _oof = followup.fit(examples, log, others)
+    return model
+
+
+def collect_follow_ups(
+    settings: Settings, reader: Reader, kbs: list[str] | None, limit: int | None, log, asked_for=None
+) -> tuple[list, list]:
+    """(training follow-ups, development follow-ups), each read over `reader` as the chat reads it
+    (`followup.collect`); the development ones (other writers, never trained on: they bound the
+    operating point) only for a full run, read with the reader's own asked-field classifier, as a
+    new follow-up is. Also `bench.followup_seeds`."""
     rows = [r for r in read_dialogues(reader_data.DIALOGUES) if not kbs or r.kb in kbs]
     if limit:
         rows = even_slice(rows, limit)
-    # the development dialogues (other writers, never trained on) bound the operating point; read
-    # with the reader's own asked-field classifier, as a new follow-up is
     dev = read_dialogues(reader_data.DIALOGUES_DEV) if limit is None and not kbs else []
     examples, others = [], []
     for kb_name in sorted({r.kb for r in rows + dev}):
@@ -274,10 +286,7 @@ def train_follow_ups(settings: Settings, reader: Reader, kbs: list[str] | None, 
             examples += followup.collect(kb, part, bar, asked_for)
             others += followup.collect(kb, theirs, bar)
         kb.close()
-    if not any(e.right.any() for e in examples):
-        return None
-    model, _oof = followup.fit(examples, log, others)
-    return model
+    return examples, others
 
 
 def follow_ups_only(settings: Settings, folder: Path | None, log=print) -> dict:
