@@ -1,12 +1,13 @@
 """How much the follow-up model's figures move with its seed alone, over one reader (issue 18).
 
-    GOVBOT_HOME=<training home> .venv/bin/python -m bench.followup_seeds [--reader DIR] [--seeds 7,1,2,3,4] [--out F]
+    GOVBOT_HOME=<training home> .venv/bin/python -m bench.followup_seeds [--reader DIR] [--seeds 7,1,2,3,4] [--bag K] [--out F]
 
 The training dialogues (`data/dialogues/train`) and the development ones (`dev`) are read once over
 the reader in `--reader` (default: the shipped model) as `govbot train-reader --follow-ups-only`
 reads them (the reader's own asked-field classifier, so the levels are not those of a full
 training), then the follow-up model is fitted once per seed (`followup.PARAMS["seed"]`, used by its
-part ranker and choice trees). For each seed: the operating point, and the follow-ups answered /
+part ranker and choice trees; with `--bag K` each of its tree models is the mean of K fits with
+seeds seed ... seed + K - 1, `followup.BAG`, default the shipped bag). For each seed: the operating point, and the follow-ups answered /
 right / wrong out of fold and on the development dialogues at that point (`others_at_threshold`).
 Two readers are compared by their spread over seeds, not by one fit: on 2026-12-05 the shipped
 reader's development follow-ups ranged 0.567-0.599 over five seeds (docs/reader.md, "What the
@@ -28,11 +29,12 @@ from knowledge.reader.model import SHIPPED, Reader
 DEFAULT_OUT = RESULTS / "followup_seeds.json"
 
 
-def run(folder: Path | None, seeds: list[int]) -> dict:
+def run(folder: Path | None, seeds: list[int], bag: int) -> dict:
     reader = Reader.load(folder or SHIPPED)
     reader.follow = None
     examples, others = reader_training.collect_follow_ups(Settings(), reader, None, None, print)
-    shipped = followup.PARAMS["seed"]
+    shipped, shipped_bag = followup.PARAMS["seed"], followup.BAG
+    followup.BAG = bag
     fits = []
     try:
         for seed in seeds:
@@ -52,9 +54,11 @@ def run(folder: Path | None, seeds: list[int]) -> dict:
     finally:
         for params in (followup.PARAMS, followup.PART_PARAMS, followup.CHOICE_PARAMS):
             params["seed"] = shipped
+        followup.BAG = shipped_bag
     right = [f["development"]["right"] for f in fits]
     return {
         "reader": reader.version,
+        "bag": bag,
         "follow_ups": len(examples),
         "development_follow_ups": len(others),
         "fits": fits,
@@ -76,7 +80,7 @@ def markdown(result: dict) -> str:
     spread = result["development_right"]
     header = ["seed", "operating point", "out of fold right", "development right", "development wrong"]
     return (
-        f"reader {result['reader']}\n\n"
+        f"reader {result['reader']}, bags of {result['bag']}\n\n"
         + md_table(header, rows)
         + f"\n\ndevelopment right: {spread['min']}–{spread['max']} (mean {spread['mean']})"
     )
@@ -86,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader", type=Path, default=None, help="the model folder (default: the shipped one)")
     parser.add_argument("--seeds", default="7,1,2,3,4", help="comma-separated seeds of the follow-up model")
+    parser.add_argument("--bag", type=int, default=followup.BAG, help="fits averaged per tree model (seeds seed..seed+K-1)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     try:
@@ -94,7 +99,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seeds: comma-separated integers, e.g. 7,1,2")
     if not seeds:
         parser.error("--seeds: at least one seed")
-    return finish(run(args.reader, seeds), markdown, args.out)
+    if args.bag < 1:
+        parser.error("--bag: at least 1")
+    return finish(run(args.reader, seeds, args.bag), markdown, args.out)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,11 @@ ROUNDS = 300
 CHOICE_PARAMS = PARAMS | {"num_leaves": 7, "min_data_in_leaf": 30, "feature_fraction": 1.0}
 CHOICE_ROUNDS = 150
 FOLDS = 5
+# each tree model is the mean of BAG boosters fitted with seeds seed, seed + 1, ... (bagging makes
+# one fit's figures move with its seed: 2026-12-05, the development follow-ups 0.567-0.599 over
+# five seeds of one reader, three times the tolerance readers are compared with; docs/reader.md)
+BAG = 5
+BAG_SEPARATOR = "\n=== bag member ===\n"
 SAYS_THE_SAME = 0.5  # `pair_overlap` at which two parts are taken to say one thing (`rival_gap`)
 MAX_WRONG = 0.05  # follow-ups answered wrongly from a part, out of all follow-ups (out of fold)
 
@@ -364,24 +369,52 @@ class FollowUps:
 
     @classmethod
     def load(cls, folder: Path) -> "FollowUps":
-        import lightgbm
-
         from knowledge.reader.model import Calibration
 
         folder = Path(folder)
-        booster = lightgbm.Booster(model_file=str(folder / FOLLOW_FILE))
-        part = lightgbm.Booster(model_file=str(folder / CHOICE_PART_FILE))
-        general = lightgbm.Booster(model_file=str(folder / CHOICE_GENERAL_FILE))
+        booster = Bag.load(folder / FOLLOW_FILE)
+        part = Bag.load(folder / CHOICE_PART_FILE)
+        general = Bag.load(folder / CHOICE_GENERAL_FILE)
         if booster.num_feature() != len(FOLLOW_FEATURES) or {part.num_feature(), general.num_feature()} != {len(CHOICE_FEATURES)}:
             raise ValueError("the follow-up model was trained on other features than this code computes")
         data = json.loads((folder / FOLLOW_CARD).read_text(encoding="utf-8"))
         return cls(booster, part, general, Calibration(data["calibration"]["x"], data["calibration"]["y"]), data["card"])
 
 
-def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int, group: list[int] | None = None):
+class Bag:
+    """Boosted tree models fitted alike with different seeds; their mean is the prediction.
+    Saved as one text file: the members' LightGBM model strings joined by BAG_SEPARATOR (a file
+    of one model, as before the bag, loads as a bag of one)."""
+
+    def __init__(self, boosters: list):
+        self.boosters = list(boosters)
+
+    def predict(self, x: np.ndarray, num_threads: int = 1) -> np.ndarray:
+        return np.mean([b.predict(x, num_threads=num_threads) for b in self.boosters], axis=0)
+
+    def num_feature(self) -> int:
+        return self.boosters[0].num_feature()
+
+    def save_model(self, path: str) -> None:
+        text = BAG_SEPARATOR.join(b.model_to_string() for b in self.boosters)
+        Path(path).write_text(text, encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Bag":
+        import lightgbm
+
+        text = Path(path).read_text(encoding="utf-8")
+        return cls([lightgbm.Booster(model_str=member) for member in text.split(BAG_SEPARATOR)])
+
+
+def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int, group: list[int] | None = None) -> Bag:
     import lightgbm
 
-    return lightgbm.train(params, lightgbm.Dataset(x, y.astype(float), group=group, free_raw_data=False), rounds)
+    def member(seed: int):
+        data = lightgbm.Dataset(x, y.astype(float), group=group, free_raw_data=False)
+        return lightgbm.train(params | {"seed": seed}, data, rounds)
+
+    return Bag([member(params["seed"] + i) for i in range(BAG)])
 
 
 def _parts_model(examples: list[FollowExample]):
@@ -483,8 +516,8 @@ def fit(
         "in_a_known_service": len(usable),
         "answerable_in_it": int(sum(e.right.any() for e in usable)),
         "by_kb": dict(Counter(e.kb for e in usable)),
-        "params": PART_PARAMS | {"rounds": ROUNDS, "folds": FOLDS},
-        "choice_params": CHOICE_PARAMS | {"rounds": CHOICE_ROUNDS},
+        "params": PART_PARAMS | {"rounds": ROUNDS, "folds": FOLDS, "bag": BAG},
+        "choice_params": CHOICE_PARAMS | {"rounds": CHOICE_ROUNDS, "bag": BAG},
         "out_of_fold_best_part_right": round(float(np.mean([c.part_right for c in choices])), 3) if choices else None,
         "out_of_fold_part_chosen": round(float(np.mean([p for p, _, _ in oof])), 3) if oof else None,
         "out_of_fold_at_threshold": _rates(len(chosen), sum(ok for _, ok in chosen), n),

@@ -119,3 +119,28 @@ def test_the_operating_point_is_raised_until_other_writers_are_within_the_bound(
         right = bool(e.right[int(np.argmax(scores))]) if use_part else e.general_right
         wrong += chance >= model.threshold and not right
     assert wrong <= MAX_WRONG * len(others)
+
+
+def test_a_bag_is_the_mean_of_its_members_and_saves_in_one_file(tmp_path):
+    """Each follow-up tree model is the mean of BAG fits with consecutive seeds; the file of one
+    plain LightGBM model (as written before the bag) loads as a bag of one."""
+    import lightgbm
+    import numpy as np
+
+    from knowledge.reader.followup import BAG, CHOICE_PARAMS, Bag, _train
+
+    rng = np.random.default_rng(5)
+    x = rng.random((300, 4))
+    y = (x[:, 0] + 0.3 * rng.random(300) > 0.6).astype(float)
+    bag = _train(x, y, CHOICE_PARAMS, 20)
+    assert len(bag.boosters) == BAG > 1 and bag.num_feature() == 4
+    members = np.stack([b.predict(x[:10]) for b in bag.boosters])
+    assert np.allclose(bag.predict(x[:10]), members.mean(axis=0))
+    assert not np.allclose(members[0], members[1])  # the seeds differ, so do the fits
+    bag.save_model(str(tmp_path / "bag.txt"))
+    assert np.allclose(Bag.load(tmp_path / "bag.txt").predict(x[:10]), bag.predict(x[:10]))
+    single = bag.boosters[0]
+    single.save_model(str(tmp_path / "one.txt"))
+    old = Bag.load(tmp_path / "one.txt")
+    assert len(old.boosters) == 1 and np.allclose(old.predict(x[:10]), single.predict(x[:10]))
+    assert isinstance(single, lightgbm.Booster)
