@@ -17,7 +17,7 @@ from knowledge.answer.types import Answer, AnswerStatus, Option, Turn
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
 from knowledge.reader.features import guide_fields, is_empty
-from knowledge.reader.choices import SHAPE_DEPTH, ask_features, asks, mark_shares, named, options, runner_up, service_title
+from knowledge.reader.choices import SHAPE_DEPTH, ask_features, asks, named, options, runner_up, service_title
 from knowledge.reader.model import FOLLOW_KIND, Reader
 from knowledge.text import title_words, tokenize
 
@@ -79,8 +79,7 @@ def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[O
     chosen = options(scores, services)
     if len(chosen) < 2:
         return []
-    titles = [service_title(index, hits[i].meta.item_id, services[i]) for i in chosen]
-    picked = named(turn.question.text, titles)
+    picked = named(turn.question.text, [service_title(index, hits[i].meta.item_id, services[i]) for i in chosen])
     if picked is not None:  # the question names one of them: that one is the answer to weigh
         if chosen[picked]:
             turn.hits.insert(0, turn.hits.pop(chosen[picked]))
@@ -88,9 +87,7 @@ def close_alternatives(turn: Turn, index: HybridIndex, reader: Reader) -> list[O
         return []
     runner = runner_up(services)
     runner_row = turn.rows.get(hits[runner].meta.item_id) if runner is not None else None
-    chance = reader.ask_probability(
-        ask_features(scores, services, turn.rows[hits[0].meta.item_id], runner_row, mark_shares(turn.question.text, titles))
-    )
+    chance = reader.ask_probability(ask_features(scores, services, turn.rows[hits[0].meta.item_id], runner_row))
     if not asks(chance, len(chosen), reader.clarify_cut, turn.confidence, reader.clarify_floor):
         return []
     return labelled_options([hits[i].meta for i in chosen])

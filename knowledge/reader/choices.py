@@ -8,8 +8,8 @@ item's title and text cover, what it says that the best item does not). It is tr
 written ambiguous questions ("出入境证件的工本费是多少？": passports and 港澳通行证) against the
 answerable ones, out of fold; the cut above which we ask is chosen with the answer threshold, so
 that together they answer the most questions right within the wrong-answer bound (model card,
-"clarify"). The choices offered are the best candidate of each service (at most `MAX_CHOICES`)
-among the first `SHAPE_DEPTH` that is at least `OPTION_SHARE` as likely as the best one, and only when the best
+"clarify"). The choices offered are the best candidate of each service among the first
+`CLARIFY_DEPTH` that is at least `OPTION_SHARE` as likely as the best one, and only when the best
 one is likely enough (`floor`, chosen with the cut); a question that already
 names one of them by what tells it apart (`named`) is not asked back. Used by the answer pipeline
 and by training, so both decide alike.
@@ -21,9 +21,8 @@ import numpy as np
 
 from knowledge.reader.features import ITEM_FEATURES
 
-SHAPE_DEPTH = 10  # candidates whose scores describe the shape, and among which the choices are
-MAX_CHOICES = 4  # services offered at most
-SAME_SERVICE_DEPTH = 4  # the first candidates in which the best one's own service is counted (same_service_below)
+CLARIFY_DEPTH = 4  # candidates looked at for choices
+SHAPE_DEPTH = 10  # candidates whose scores describe the shape
 OPTION_SHARE = 0.25  # a choice offered is at least this share as likely as the best candidate
 ROW_FEATURES = (
     "question_chars",
@@ -55,25 +54,16 @@ ASK_FEATURES = (
     *(f"best_{name}" for name in ROW_FEATURES),
     *(f"runner_{name}" for name in RUNNER_FEATURES),
     *(f"lead_{name}" for name in RUNNER_FEATURES),
-    # the choices that would be offered, and how much of what tells each apart the question holds
-    # (`mark_shares`): "办理住房公积金需要准备哪些材料？" holds none of 贷款 or 提取
-    "choices",
-    "best_marks",
-    "other_marks",
 )
 _ROW_AT = [ITEM_FEATURES.index(name) for name in ROW_FEATURES]
 _RUNNER_AT = [ITEM_FEATURES.index(name) for name in RUNNER_FEATURES]
 
 
-def options(scores: list[float], services: list) -> list[int]:
-    """Positions (best first) of the best candidate of each of the first `MAX_CHOICES` services
-    among the first `SHAPE_DEPTH` candidates that is at least `OPTION_SHARE` as likely as the best
-    one. `scores` are in descending order. The depth counts candidates of other services, not
-    candidates: a service with a guide and six Q&As can fill the first four places alone."""
+def options(scores: list[float], services: list, depth: int = CLARIFY_DEPTH) -> list[int]:
+    """Positions (best first) of the best candidate of each service among the first `depth` that
+    is at least `OPTION_SHARE` as likely as the best one. `scores` are in descending order."""
     chosen, seen = [], set()
-    for i in range(min(SHAPE_DEPTH, len(scores))):
-        if len(chosen) == MAX_CHOICES:
-            break
+    for i in range(min(depth, len(scores))):
         if services[i] in seen or scores[i] < OPTION_SHARE * scores[0]:
             continue
         chosen.append(i)
@@ -86,12 +76,10 @@ def runner_up(services: list) -> int | None:
     return next((i for i, service in enumerate(services[:SHAPE_DEPTH]) if i and service != services[0]), None)
 
 
-def ask_features(
-    scores: list[float], services: list, best_row: np.ndarray, runner_row: np.ndarray | None = None, marks: list[float] = ()
-) -> np.ndarray:
+def ask_features(scores: list[float], services: list, best_row: np.ndarray, runner_row: np.ndarray | None = None) -> np.ndarray:
     """One row of `ASK_FEATURES`: `scores` in descending order, the service of each, the best
-    candidate's row of `ITEM_FEATURES`, that of the best candidate of the next service
-    (`runner_up`; None: there is none), and the `mark_shares` of the choices (`options`; best first)."""
+    candidate's row of `ITEM_FEATURES`, and that of the best candidate of the next service
+    (`runner_up`; None: there is none)."""
     best_at = np.asarray(best_row, dtype=np.float32)[_RUNNER_AT]
     runner_at = np.asarray(runner_row, dtype=np.float32)[_RUNNER_AT] if runner_row is not None else np.zeros(len(_RUNNER_AT))
     s = [float(x) for x in scores[:SHAPE_DEPTH]] + [0.0] * SHAPE_DEPTH
@@ -115,15 +103,12 @@ def ask_features(
             best - firsts[0],
             sum(x >= 0.5 * best for x in spread if x > 0),
             sum(x >= 0.8 * best for x in spread if x > 0),
-            sum(service == services[0] for service in services[1:SAME_SERVICE_DEPTH]),
+            sum(service == services[0] for service in services[1:CLARIFY_DEPTH]),
             s[1],
             s[2],
             *np.asarray(best_row, dtype=np.float32)[_ROW_AT],
             *runner_at,
             *(best_at - runner_at),
-            len(marks),
-            marks[0] if marks else 0.0,
-            max(marks[1:], default=0.0),
         ],
         dtype=np.float32,
     )
@@ -138,24 +123,18 @@ def service_title(index, item_id: int, service: int | None) -> str:
     return (guide or own).title
 
 
-def mark_shares(question: str, titles: list[str]) -> list[float]:
-    """For each choice (`titles` name the choices' services, `service_title`), the share of its
-    marks that the question holds. A choice's marks are the characters of its title that no other
-    choice's title has."""
+def named(question: str, titles: list[str]) -> int | None:
+    """The one choice the question already names by what tells it apart from the others ("第1类…"
+    among 第1类 … 第4类, "城东区…" next to 城西区), or None. `titles` name the choices' services
+    (`service_title`). A choice's marks are the characters of its title that no other choice's
+    title has; it is named when the question holds at least half of its marks and at least twice
+    the share of any other's."""
     clean = [{c for c in t if c.isalnum()} for t in titles]
     asked = set(question)
     shares = []
     for i, chars in enumerate(clean):
         marks = chars - set().union(*(other for j, other in enumerate(clean) if j != i))
         shares.append(len(marks & asked) / len(marks) if marks else 0.0)
-    return shares
-
-
-def named(question: str, titles: list[str]) -> int | None:
-    """The one choice the question already names by what tells it apart from the others ("第1类…"
-    among 第1类 … 第4类, "城东区…" next to 城西区), or None: it holds at least half of that
-    choice's marks (`mark_shares`) and at least twice the share of any other's."""
-    shares = mark_shares(question, titles)
     order = sorted(range(len(shares)), key=lambda i: (-shares[i], i))
     best, runner_up = shares[order[0]], (shares[order[1]] if len(order) > 1 else 0.0)
     return order[0] if best >= 0.5 and best >= 2 * runner_up else None

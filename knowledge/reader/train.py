@@ -58,7 +58,7 @@ from knowledge.reader.features import (
     ranks,
     sentence_features,
 )
-from knowledge.reader.choices import ask_features, asks, mark_shares, named, options, runner_up, service_title
+from knowledge.reader.choices import ask_features, asks, named, options, runner_up, service_title
 from knowledge.content import GUIDE_FIELDS
 from knowledge.reader.cross import MAX_TOKENS, TOP_LAYERS
 from knowledge.reader.asked import AskedField
@@ -485,15 +485,11 @@ def predict(examples: list[Example], items, fields, asked: AskedField, sentences
         order = sorted(range(len(scores)), key=lambda i: (-scores[i], i))
         sorted_scores, services = [float(scores[i]) for i in order], [e.extra["service"][i] for i in order]
         runner = runner_up(services)
-        # as decide_step: a question in a conversation's context is never asked back
-        chosen = [] if e.extra["in_context"] else options(sorted_scores, services)
-        titles = [e.extra["service_titles"][order[i]] for i in chosen]
-        marks = mark_shares(e.text, titles) if len(chosen) >= 2 else []
-        ask_row = None
-        if not e.extra["in_context"]:
-            runner_row = e.items[order[runner]] if runner is not None else None
-            ask_row = ask_features(sorted_scores, services, e.items[order[0]], runner_row, marks)
-        picked = named(e.text, titles) if len(chosen) >= 2 else None
+        ask_row = ask_features(sorted_scores, services, e.items[order[0]], e.items[order[runner]] if runner is not None else None)
+        if e.extra["in_context"]:  # as decide_step: a question in a conversation's context is never asked back
+            ask_row = None
+        chosen = options(sorted_scores, services) if ask_row is not None else []
+        picked = named(e.text, [e.extra["service_titles"][order[i]] for i in chosen]) if len(chosen) >= 2 else None
         if picked is not None:  # as decide_step: the choice the question names comes first, nothing is asked
             order.insert(0, order.pop(chosen[picked]))
         best = order[0]
@@ -692,8 +688,6 @@ def _stacked_outcome(e: Example, final: np.ndarray, ask=None) -> Outcome:
     top = e.extra["top"]
     scores, services = [float(final[i]) for i in order], [e.extra["service"][top[i]] for i in order]
     in_context = e.extra["in_context"]  # as predict and decide_step: never asked back in context
-    chosen = [] if in_context else options(scores, services)
-    marks = mark_shares(e.text, [e.extra["service_titles"][top[order[i]]] for i in chosen]) if len(chosen) >= 2 else []
     return _with_ask(
         Outcome(
             e.row,
@@ -703,7 +697,7 @@ def _stacked_outcome(e: Example, final: np.ndarray, ask=None) -> Outcome:
             kind=e.extra["kinds"][top[best]],
             scores=scores,
             services=services,
-            choices=len(chosen),
+            choices=0 if in_context else len(options(scores, services)),
         ),
         None
         if in_context
@@ -712,7 +706,6 @@ def _stacked_outcome(e: Example, final: np.ndarray, ask=None) -> Outcome:
             services,
             e.items[top[best]],
             e.items[top[order[runner]]] if (runner := runner_up(services)) is not None else None,
-            marks,
         ),
         ask,
     )

@@ -93,13 +93,7 @@ def test_choices_are_one_per_service_and_likely_enough():
     from knowledge.reader.features import ITEM_FEATURES
 
     scores, services = [0.9, 0.85, 0.2, 0.5, 0.4], ["a", "a", "b", "c", "d"]
-    assert options(scores, services) == [0, 3, 4]  # "a" twice, "b" under a quarter of the best
-    # the depth counts services: one service's six parts do not hide the next service, but at most
-    # MAX_CHOICES services are offered, found among the first SHAPE_DEPTH candidates
-    many = [0.9] * 7 + [0.8, 0.7, 0.6, 0.5, 0.4]
-    owners = ["a"] * 6 + ["b", "c", "d", "e", "f", "g"]
-    assert options(many, owners) == [0, 6, 7, 8]
-    assert options([0.9] * 11 + [0.8], ["a"] * 10 + ["a", "b"]) == [0]  # "b" past the depth
+    assert options(scores, services) == [0, 3]  # "a" twice, "b" under a quarter of the best, "d" past the depth
     row = ask_features(scores, services, np.zeros(len(ITEM_FEATURES), dtype=np.float32))
     assert row.shape == (len(ASK_FEATURES),) and row[ASK_FEATURES.index("second_service")] == pytest.approx(0.2)
     assert not asks(0.99, 1, 0.5) and asks(0.6, 2, 0.5) and not asks(0.4, 2, 0.5)
