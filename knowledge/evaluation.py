@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.answer.types import AnswerStatus
-from knowledge.text import folded as _norm
+from knowledge.text import folded as _norm, states_fact
 
 REFUSING = {AnswerStatus.NO_ANSWER, AnswerStatus.REFUSED, AnswerStatus.HANDOFF}
 
@@ -84,6 +84,9 @@ def evaluate(answer_fn, rows: list[dict]) -> EvalResult:
         expected = [_norm(e) for e in row.get("expect_any") or []]
         answered = answer.status == AnswerStatus.ANSWERED
         fact = answered and any(e in _norm(answer.answer) for e in expected)
+        # ... or in other words: every number of a snippet and most of its character pairs (a guide
+        # and a Q&A of one service state one fact each in their own words)
+        fact_words = fact or (answered and any(states_fact(e, answer.answer) for e in expected))
         result.rows.append(
             {
                 "id": row.get("id", ""),
@@ -93,6 +96,7 @@ def evaluate(answer_fn, rows: list[dict]) -> EvalResult:
                 "rank": rank,
                 "status": answer.status.value,
                 "fact": fact,
+                "fact_words": fact_words,
                 "refused": answer.status in REFUSING or (row.get("expect") == "clarify" and answer.status == AnswerStatus.CLARIFY),
                 "confidence": round(answer.confidence, 3),
                 "answer": answer.answer,
