@@ -2,8 +2,8 @@
 
 For every set: how often the answer states the expected fact (in scope; and beside it, in other
 words: every number of an expected snippet and most of its character pairs, `states_fact`, as
-`bench.followups` counts it: a guide and a Q&A of one service state one fact in their own words), how many in-scope
-questions are answered, how many near misses are refused, ambiguous ones asked back, the
+`bench.followups` counts it: a guide and a Q&A of one service state one fact in their own words),
+how many in-scope questions are answered, how many near misses are refused, ambiguous ones asked back, the
 wrong-answer rate (answered without the fact in scope + answered out of scope, over all
 questions), and the risk-coverage table. The baseline answers with BM25's best item, whole, for
 the same share of questions (those with the highest BM25 scores), and states the fact when the

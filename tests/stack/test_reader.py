@@ -286,3 +286,32 @@ def test_the_cross_encoder_learns_reloads_and_leaves_the_embedding_model_alone(s
     again = CrossReader.load(tmp_path, st[0].auto_model, st.tokenizer)
     assert np.allclose(again.predict(pairs[:2]), scores, atol=0.02)  # saved in fp16
     assert np.array_equal(before, sample_kb.embeddings.encode(["居住证怎么办"], "query: "))
+
+
+def test_the_evaluation_counts_a_fact_stated_in_other_words_apart_from_the_exact_words(sample_kb):
+    """`knowledge.evaluation.evaluate` on a real answer: the expected words verbatim count as the fact;
+    the same words with one character more count only in other words; another number counts neither."""
+    import re
+
+    from knowledge.evaluation import evaluate
+
+    question = "申请低保需要什么条件？"
+    answer = sample_kb.pipeline.answer(question, threshold=0.0)
+    assert answer.status == AnswerStatus.ANSWERED
+    text = "".join(answer.answer.split())
+    match = re.search(r"[^，。；：]*\d+[^，。；：]*", text)  # a clause that states a number
+    assert match and len(match.group(0)) >= 6, text
+    exact = match.group(0)
+    number = re.search(r"\d+", exact).group(0)
+    cut = next(i for i in range(1, len(exact)) if not exact[i - 1].isdigit() and not exact[i].isdigit())
+    reworded = exact[:cut] + "的" + exact[cut:]  # one character more, between two that are not digits
+    absent = next(str(n) for n in range(int(number) + 1, int(number) + 1000) if str(n) not in text)
+    other_number = exact.replace(number, absent, 1)
+    rows = [
+        {"id": "exact", "question": question, "expect_any": [exact], "docs": []},
+        {"id": "reworded", "question": question, "expect_any": [reworded], "docs": []},
+        {"id": "other-number", "question": question, "expect_any": [other_number], "docs": []},
+    ]
+    result = evaluate(lambda q: sample_kb.pipeline.answer(q, threshold=0.0), rows)
+    got = {r["id"]: (r["fact"], r["fact_words"]) for r in result.rows}
+    assert got == {"exact": (True, True), "reworded": (False, True), "other-number": (False, False)}
