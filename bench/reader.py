@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench.common import CACHE, EVAL, RESULTS, build_home, fmt, latency_summary, load_rows, md_table, open_kb, finish
-from knowledge.evaluation import evaluate, risk_coverage
+from knowledge.evaluation import evaluate, risk_coverage, wrong_rate
 from knowledge.reader.data import DEV, HELDOUT, read_folder
 
 HOMES = {"sample": ["data/kb", "data/documents"], "guangdong": ["data/reader/kb/guangdong.jsonl"]}
@@ -85,8 +85,6 @@ def measure(kb, name: str, rows: list[dict]) -> dict:
     missing = [r for r in result.rows if labels[r["id"]] == "field_missing"]
     ambiguous = [r for r in result.rows if labels[r["id"]] == "ambiguous"]
     answered = [r for r in result.rows if r["status"] == "answered"]
-    wrong = [r for r in answered if r["oos"] or not r["fact"]]
-    wrong_words = [r for r in answered if r["oos"] or not r["fact_words"]]
     share = len(answered) / max(1, len(result.rows))
     mean = lambda xs: round(sum(xs) / len(xs), 4) if xs else None  # noqa: E731
     return {
@@ -105,8 +103,8 @@ def measure(kb, name: str, rows: list[dict]) -> dict:
         "near_miss_refused": mean([r["status"] != "answered" for r in near]),
         "field_missing_not_answered": mean([r["status"] != "answered" for r in missing]),
         "ambiguous_asked": mean([r["status"] == "clarify" for r in ambiguous]),
-        "wrong_rate": round(len(wrong) / max(1, len(result.rows)), 4),
-        "wrong_rate_other_words": round(len(wrong_words) / max(1, len(result.rows)), 4),
+        "wrong_rate": wrong_rate(result.rows, answered),
+        "wrong_rate_other_words": wrong_rate(result.rows, answered, "fact_words"),
         "answered_share": round(share, 4),
         "bm25_same_rate": bm25_baseline(kb, rows, share),
         "latency_ms": latency_summary([r["ms"] for r in result.rows]),

@@ -107,17 +107,22 @@ def evaluate(answer_fn, rows: list[dict]) -> EvalResult:
     return result
 
 
+def wrong_rate(rows: list[dict], answered: list[dict], fact: str = "fact") -> float:
+    """The wrong-answer rate: of `rows` (all questions), the share `answered` out of scope or in
+    scope without the fact (`fact`: "fact", the expected words; "fact_words", also in other words)."""
+    return round(sum(r["oos"] or not r[fact] for r in answered) / max(1, len(rows)), 4)
+
+
 def operating_point(result: EvalResult) -> dict:
     """The risk-coverage row of a run at the configured thresholds (one per kind of answer)."""
     rows, ins = result.rows, result._in_scope()
     answered = [r for r in rows if r["status"] == "answered"]
-    wrong = [r for r in answered if r["oos"] or not r["fact"]]
     return {
         "threshold": None,
         "answered": round(len(answered) / max(1, len(rows)), 4),
         "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
         "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
-        "wrong_rate": round(len(wrong) / max(1, len(rows)), 4),
+        "wrong_rate": wrong_rate(rows, answered),
     }
 
 
@@ -131,14 +136,13 @@ def risk_coverage(result: EvalResult, thresholds=None, chosen: float | None = No
     table = []
     for t in thresholds:
         answered = [r for r in rows if r["status"] == "answered" and r["confidence"] >= t]
-        wrong = [r for r in answered if r["oos"] or not r["fact"]]
         table.append(
             {
                 "threshold": t,
                 "answered": round(len(answered) / max(1, len(rows)), 4),
                 "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
                 "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
-                "wrong_rate": round(len(wrong) / max(1, len(rows)), 4),
+                "wrong_rate": wrong_rate(rows, answered),
             }
         )
     return table
