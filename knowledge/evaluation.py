@@ -113,17 +113,21 @@ def wrong_rate(rows: list[dict], answered: list[dict], fact: str = "fact") -> fl
     return round(sum(r["oos"] or not r[fact] for r in answered) / max(1, len(rows)), 4)
 
 
-def operating_point(result: EvalResult) -> dict:
-    """The risk-coverage row of a run at the configured thresholds (one per kind of answer)."""
+def _coverage_row(result: EvalResult, answered: list[dict], threshold: float | None) -> dict:
+    """One row of the risk-coverage table: `answered` (of `result.rows`) at `threshold`."""
     rows, ins = result.rows, result._in_scope()
-    answered = [r for r in rows if r["status"] == "answered"]
     return {
-        "threshold": None,
+        "threshold": threshold,
         "answered": round(len(answered) / max(1, len(rows)), 4),
         "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
         "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
         "wrong_rate": wrong_rate(rows, answered),
     }
+
+
+def operating_point(result: EvalResult) -> dict:
+    """The risk-coverage row of a run at the configured thresholds (one per kind of answer)."""
+    return _coverage_row(result, [r for r in result.rows if r["status"] == "answered"], None)
 
 
 def risk_coverage(result: EvalResult, thresholds=None, chosen: float | None = None) -> list[dict]:
@@ -132,20 +136,8 @@ def risk_coverage(result: EvalResult, thresholds=None, chosen: float | None = No
     wrong-answer rate (answered without the fact in scope, plus answered out of scope, over all).
     `chosen` (the operating point) is added to the thresholds."""
     thresholds = sorted({*(thresholds or [round(0.05 * i, 2) for i in range(20)]), *([chosen] if chosen is not None else [])})
-    rows, ins = result.rows, result._in_scope()
-    table = []
-    for t in thresholds:
-        answered = [r for r in rows if r["status"] == "answered" and r["confidence"] >= t]
-        table.append(
-            {
-                "threshold": t,
-                "answered": round(len(answered) / max(1, len(rows)), 4),
-                "answered_in_scope": round(sum(not r["oos"] for r in answered) / max(1, len(ins)), 4),
-                "fact_in_scope": round(sum(not r["oos"] and r["fact"] for r in answered) / max(1, len(ins)), 4),
-                "wrong_rate": wrong_rate(rows, answered),
-            }
-        )
-    return table
+    answered_at = lambda t: [r for r in result.rows if r["status"] == "answered" and r["confidence"] >= t]  # noqa: E731
+    return [_coverage_row(result, answered_at(t), t) for t in thresholds]
 
 
 def format_risk_coverage(table: list[dict], chosen: float | None, operating: dict | None = None) -> str:
