@@ -31,6 +31,7 @@ from knowledge.reader.data import DEV, HELDOUT, read_folder
 
 HOMES = {"sample": ["data/kb", "data/documents"], "guangdong": ["data/reader/kb/guangdong.jsonl"]}
 OLD_SETS = ["seeds_dev", "seeds_extra", "sample_kb", "near_miss", "held_out"]
+KB_HOMES = (("sample", "sample"), ("seeds", "sample"), ("guangdong", "guangdong"))  # each labelled KB, the home it lives in
 
 
 def home_for(name: str, homes: Path | None) -> Path:
@@ -124,7 +125,7 @@ def run(homes: Path | None, heldout: bool = True) -> dict:
         version = kbs["sample"].reader.version
         for folder, title in (*folders, (DEV, "dev (earlier held-out)")):
             labelled = read_folder(folder)
-            for kb_name, home in (("sample", "sample"), ("seeds", "sample"), ("guangdong", "guangdong")):
+            for kb_name, home in KB_HOMES:
                 rows = [r.eval_row() for r in labelled if r.kb == kb_name]
                 if rows:
                     sets.append(measure(kbs[home], f"{title} {kb_name}", rows))

@@ -25,20 +25,21 @@ from collections import Counter
 from pathlib import Path
 
 from bench.common import RESULTS, finish, md_table, open_kb
-from bench.reader import HOMES, home_for
+from bench.reader import HOMES, KB_HOMES, home_for
 from knowledge.answer.types import AnswerStatus
 from knowledge.evaluation import evaluate
+from knowledge.reader.choices import CLARIFY_DEPTH
 from knowledge.reader.data import DEV, read_folder
+from knowledge.reader.train import MAX_WRONG
 
 GRID = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9)
-MAX_WRONG = 0.05
-OPTION_DEPTH = 4  # as `knowledge.reader.choices`: the choices come from the first four candidates
 
 
 def _row(kb, labelled, result_row, answer) -> dict:
     index = kb.index
     meta = index.meta.get(index.item_id(answer.item_key)) if answer.item_key else None
-    services = {index.service_of(index.item_id(k)) or k for k in answer.ranked_keys[:OPTION_DEPTH] if index.item_id(k) is not None}
+    ids = [(k, index.item_id(k)) for k in answer.ranked_keys[:CLARIFY_DEPTH]]  # the candidates choices come from
+    services = {index.service_of(i) or k for k, i in ids if i is not None}
     return {
         "label": labelled.label,
         "near_kind": labelled.near_kind,
@@ -64,7 +65,7 @@ def collect(kb, rows: list) -> list[dict]:
 def _class(r: dict) -> str:
     if r["label"] == "answer":
         return "right" if r["right"] else "in_scope_without_fact"
-    return {"near_miss": "near_miss", "ambiguous": "ambiguous", "field_missing": "field_missing"}.get(r["label"], r["label"])
+    return r["label"]  # near_miss, ambiguous, field_missing
 
 
 def count(rows: list[dict], bar) -> dict:
@@ -108,7 +109,7 @@ def run(homes: Path | None) -> dict:
     kbs = {name: open_kb(home_for(name, homes)) for name in HOMES}
     try:
         out["reader"] = kbs["sample"].reader.version
-        for kb_name, home in (("sample", "sample"), ("seeds", "sample"), ("guangdong", "guangdong")):
+        for kb_name, home in KB_HOMES:
             rows = [r for r in labelled if r.kb == kb_name]
             kb = kbs[home]
             out[kb_name] = summarise(collect(kb, rows), kb.reader.thresholds)
