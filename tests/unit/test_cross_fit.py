@@ -44,3 +44,23 @@ def test_cross_fitted_probabilities_are_less_sure_than_in_sample_ones():
     crossed = np.mean([fitted[id(e)][t] for e, t in zip(examples, truth)])
     assert crossed < in_sample  # what a model trained on in-sample probabilities would over-trust
     assert crossed > 1.0 / len(FIELD_NAMES)  # and still says what is asked, better than chance
+
+
+def test_the_asked_field_file_holds_five_decimals_and_reads_back_the_same_weights():
+    """`asked.json` writes each weight to 5 decimals (not a float32's exact binary value, which
+    more than doubled the shipped file), and reads back as the same float32 numbers."""
+    import json
+
+    from knowledge.reader.asked import AskedField
+
+    model = fit_asked(_examples())
+    data = json.loads(json.dumps(model.to_json(list(FIELD_NAMES))))
+    weights = [w for row in data["coef"] for w in row] + data["idf"] + data["bias"]
+    assert max(len(repr(w).partition(".")[2]) for w in weights) <= 5
+    back = AskedField.from_json(data)
+    for mine, theirs in ((model.coef, back.coef), (model.idf, back.idf), (model.bias, back.bias)):
+        assert np.allclose(mine, theirs, atol=6e-6)
+    again = AskedField.from_json(json.loads(json.dumps(back.to_json(list(FIELD_NAMES)))))
+    assert np.array_equal(again.coef, back.coef) and np.array_equal(again.idf, back.idf)
+    text, vector = "办理需要带什么材料", np.zeros(4, np.float32)
+    assert np.allclose(model(text, vector), back(text, vector), atol=1e-4)
