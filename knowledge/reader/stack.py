@@ -52,4 +52,5 @@ class Decider:
         return cls(model.coef_[0], model.intercept_[0])
 
     def to_json(self) -> dict:
-        return {"features": list(DECIDER_FEATURES), "coef": np.round(self.coef, 6).tolist(), "bias": round(self.bias, 6)}
+        # rounded as float64: a float32 rounded in float32 prints as its exact binary value (asked.py)
+        return {"features": list(DECIDER_FEATURES), "coef": np.round(self.coef.astype(np.float64), 6).tolist(), "bias": round(self.bias, 6)}
