@@ -7,7 +7,7 @@ the reader in `--reader` (default: the shipped model) as `govbot train-reader --
 reads them (the reader's own asked-field classifier, so the levels are not those of a full
 training), then the follow-up model is fitted once per seed (`followup.PARAMS["seed"]`, used by its
 part ranker and choice trees; with `--bag K` each of its tree models is the mean of K fits with
-seeds seed ... seed + K - 1, `bag.SIZE`, default the shipped bag). For each seed: the operating point, and the follow-ups answered /
+seeds seed ... seed + K - 1, `followup.BAG`, default the shipped bag). For each seed: the operating point, and the follow-ups answered /
 right / wrong out of fold and on the development dialogues at that point (`others_at_threshold`).
 Two readers are compared by their spread over seeds, not by one fit: on 2026-12-05 the shipped
 reader's development follow-ups ranged 0.567-0.599 over five seeds (docs/reader.md, "What the
@@ -23,7 +23,6 @@ from pathlib import Path
 from bench.common import RESULTS, finish, fmt, md_table
 from govbot import reader_training
 from govbot.settings import Settings
-from knowledge.reader import bag as bags
 from knowledge.reader import followup
 from knowledge.reader.model import SHIPPED, Reader
 
@@ -34,8 +33,8 @@ def run(folder: Path | None, seeds: list[int], bag: int) -> dict:
     reader = Reader.load(folder or SHIPPED)
     reader.follow = None
     examples, others = reader_training.collect_follow_ups(Settings(), reader, None, None, print)
-    shipped, shipped_bag = followup.PARAMS["seed"], bags.SIZE
-    bags.SIZE = bag
+    shipped, shipped_bag = followup.PARAMS["seed"], followup.BAG
+    followup.BAG = bag
     fits = []
     try:
         for seed in seeds:
@@ -55,7 +54,7 @@ def run(folder: Path | None, seeds: list[int], bag: int) -> dict:
     finally:
         for params in (followup.PARAMS, followup.PART_PARAMS, followup.CHOICE_PARAMS):
             params["seed"] = shipped
-        bags.SIZE = shipped_bag
+        followup.BAG = shipped_bag
     right = [f["development"]["right"] for f in fits]
     return {
         "reader": reader.version,
@@ -91,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader", type=Path, default=None, help="the model folder (default: the shipped one)")
     parser.add_argument("--seeds", default="7,1,2,3,4", help="comma-separated seeds of the follow-up model")
-    parser.add_argument("--bag", type=int, default=bags.SIZE, help="fits averaged per tree model (seeds seed..seed+K-1)")
+    parser.add_argument("--bag", type=int, default=followup.BAG, help="fits averaged per tree model (seeds seed..seed+K-1)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     try:

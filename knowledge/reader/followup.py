@@ -37,8 +37,6 @@ from knowledge.answer.read import pick_field
 from knowledge.cases import read_cases, situation_of, stated, stated_ranges
 from knowledge.content import GUIDE_FIELDS
 from knowledge.index.hybrid import Hit, HybridIndex
-from knowledge.reader import bag
-from knowledge.reader.bag import Bag, fit_bag
 from knowledge.reader.features import ASKED_COLUMNS, answer_types, asked_columns, field_features, guide_fields, is_empty
 from knowledge.text import char_bigrams, pair_overlap, states_fact, title_words, tokenize
 
@@ -125,9 +123,11 @@ ROUNDS = 300
 CHOICE_PARAMS = PARAMS | {"num_leaves": 7, "min_data_in_leaf": 30, "feature_fraction": 1.0}
 CHOICE_ROUNDS = 150
 FOLDS = 5
-# each tree model is the mean of `bag.SIZE` boosters fitted with seeds seed, seed + 1, ... (one
-# fit's figures move with its seed: 2026-12-05, the development follow-ups 0.567-0.599 over five
-# seeds of one reader, three times the tolerance readers are compared with; docs/reader.md)
+# each tree model is the mean of BAG boosters fitted with seeds seed, seed + 1, ... (bagging makes
+# one fit's figures move with its seed: 2026-12-05, the development follow-ups 0.567-0.599 over
+# five seeds of one reader, three times the tolerance readers are compared with; docs/reader.md)
+BAG = 5
+BAG_SEPARATOR = "\n=== bag member ===\n"
 SAYS_THE_SAME = 0.5  # `pair_overlap` at which two parts are taken to say one thing (`rival_gap`)
 MAX_WRONG = 0.05  # follow-ups answered wrongly from a part, out of all follow-ups (out of fold)
 
@@ -381,10 +381,46 @@ class FollowUps:
         return cls(booster, part, general, Calibration(data["calibration"]["x"], data["calibration"]["y"]), data["card"])
 
 
+class Bag:
+    """Boosted tree models fitted alike with different seeds; their mean is the prediction.
+    Saved as one text file: the members' LightGBM model strings joined by BAG_SEPARATOR (a file
+    of one model, as before the bag, loads as a bag of one)."""
+
+    def __init__(self, boosters: list):
+        self.boosters = list(boosters)
+
+    def predict(self, x: np.ndarray, num_threads: int = 1) -> np.ndarray:
+        return np.mean([b.predict(x, num_threads=num_threads) for b in self.boosters], axis=0)
+
+    def num_feature(self) -> int:
+        return self.boosters[0].num_feature()
+
+    def save_model(self, path: str) -> None:
+        text = BAG_SEPARATOR.join(b.model_to_string() for b in self.boosters)
+        Path(path).write_text(text, encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> "Bag":
+        import lightgbm
+
+        text = Path(path).read_text(encoding="utf-8")
+        return cls([lightgbm.Booster(model_str=member) for member in text.split(BAG_SEPARATOR)])
+
+
+def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int, group: list[int] | None = None) -> Bag:
+    import lightgbm
+
+    def member(seed: int):
+        data = lightgbm.Dataset(x, y.astype(float), group=group, free_raw_data=False)
+        return lightgbm.train(params | {"seed": seed}, data, rounds)
+
+    return Bag([member(params["seed"] + i) for i in range(BAG)])
+
+
 def _parts_model(examples: list[FollowExample]):
     """The part ranker: each follow-up's parts are one list (`group`), ranked against each other."""
     x, y = np.concatenate([e.x for e in examples]), np.concatenate([e.right for e in examples])
-    return fit_bag(x, y, PART_PARAMS, ROUNDS, group=[len(e.x) for e in examples])
+    return _train(x, y, PART_PARAMS, ROUNDS, group=[len(e.x) for e in examples])
 
 
 @dataclass
@@ -432,8 +468,8 @@ def _pick(part_model, general_model, row: np.ndarray) -> tuple[bool, float]:
 
 def _choice_models(choices: list[Choice]):
     x = np.concatenate([c.row for c in choices])
-    part = fit_bag(x, np.asarray([c.part_right for c in choices]), CHOICE_PARAMS, CHOICE_ROUNDS)
-    general = fit_bag(x, np.asarray([c.example.general_right for c in choices]), CHOICE_PARAMS, CHOICE_ROUNDS)
+    part = _train(x, np.asarray([c.part_right for c in choices]), CHOICE_PARAMS, CHOICE_ROUNDS)
+    general = _train(x, np.asarray([c.example.general_right for c in choices]), CHOICE_PARAMS, CHOICE_ROUNDS)
     return part, general
 
 
@@ -480,8 +516,8 @@ def fit(
         "in_a_known_service": len(usable),
         "answerable_in_it": int(sum(e.right.any() for e in usable)),
         "by_kb": dict(Counter(e.kb for e in usable)),
-        "params": PART_PARAMS | {"rounds": ROUNDS, "folds": FOLDS, "bag": bag.SIZE},
-        "choice_params": CHOICE_PARAMS | {"rounds": CHOICE_ROUNDS, "bag": bag.SIZE},
+        "params": PART_PARAMS | {"rounds": ROUNDS, "folds": FOLDS, "bag": BAG},
+        "choice_params": CHOICE_PARAMS | {"rounds": CHOICE_ROUNDS, "bag": BAG},
         "out_of_fold_best_part_right": round(float(np.mean([c.part_right for c in choices])), 3) if choices else None,
         "out_of_fold_part_chosen": round(float(np.mean([p for p, _, _ in oof])), 3) if oof else None,
         "out_of_fold_at_threshold": _rates(len(chosen), sum(ok for _, ok in chosen), n),

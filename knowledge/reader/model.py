@@ -4,7 +4,7 @@ A `Reader` is three small learned parts and a calibration, saved as plain files 
 (a versioned model, committed with its model card):
 
 - `items.txt`: gradient-boosted trees (LightGBM) over `ITEM_FEATURES`: the chance that an item
-  answers the question (each tree model here a bag of fits with consecutive seeds, `bag.Bag`);
+  answers the question;
 - `asked.json`: a multinomial logistic regression over the question's character n-grams and e5
   vector: which guide field the question asks for (材料, 时限, 地点 …), from the question alone
   (`asked.AskedField`);
@@ -35,7 +35,6 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.reader.asked import AskedField
-from knowledge.reader.bag import Bag
 from knowledge.reader.choices import ASK_FEATURES
 from knowledge.reader.features import FIELD_FEATURES, FIELD_NAMES, ITEM_FEATURES, SENTENCE_FEATURES
 
@@ -254,13 +253,13 @@ class Reader:
                     raise ValueError(f"{name} does not match the checksum in card.json")
             if missing_stack := [n for n in (card.get("files") or {}) if not (folder / n).is_file()]:
                 raise ValueError(f"{missing_stack[0]} is missing")
-            items = Bag.load(folder / "items.txt")
-            fields = Bag.load(folder / "fields.txt")
-            ask = Bag.load(folder / "ask.txt")
+            items = lightgbm.Booster(model_file=str(folder / "items.txt"))
+            fields = lightgbm.Booster(model_file=str(folder / "fields.txt"))
+            ask = lightgbm.Booster(model_file=str(folder / "ask.txt"))
             asked = AskedField.from_json(json.loads((folder / "asked.json").read_text(encoding="utf-8")))
             calibration = json.loads((folder / "calibration.json").read_text(encoding="utf-8"))
             qdf = json.loads((folder / "qdf.json").read_text(encoding="utf-8"))
-            sentences = Bag.load(folder / SENTENCE_FILE) if card.get("sentences") else None
+            sentences = lightgbm.Booster(model_file=str(folder / SENTENCE_FILE)) if card.get("sentences") else None
             if (
                 items.num_feature() != len(ITEM_FEATURES)
                 or fields.num_feature() != len(FIELD_FEATURES)

@@ -62,8 +62,6 @@ from knowledge.reader.choices import ask_features, asks, named, options, runner_
 from knowledge.content import GUIDE_FIELDS
 from knowledge.reader.cross import MAX_TOKENS, TOP_LAYERS
 from knowledge.reader.asked import AskedField
-from knowledge.reader import bag
-from knowledge.reader.bag import Bag, fit_bag
 from knowledge.reader.model import Calibrations, Reader
 from knowledge.reader.stack import STACK_DEPTH, Decider, decider_rows
 from knowledge.reader.splits import group_of
@@ -381,10 +379,10 @@ def _field_matrix(examples: list[Example], asked_of) -> tuple[np.ndarray, np.nda
 
 
 # --- boosted trees --------------------------------------------------------------------------------
-def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int, weight: np.ndarray | None = None) -> Bag:
-    """Every tree model of the reader (items, fields, sentences, ask-back) is a bag of `bag.SIZE`
-    fits with seeds `params["seed"]`, +1, ... (`bag.py`)."""
-    return fit_bag(x, y, params, rounds, weight=weight)
+def _train(x: np.ndarray, y: np.ndarray, params: dict, rounds: int, weight: np.ndarray | None = None):
+    import lightgbm
+
+    return lightgbm.train(params, lightgbm.Dataset(x, y, weight=weight, free_raw_data=False), num_boost_round=rounds)
 
 
 def inner_fold(kb: str, item: str) -> int:
@@ -912,10 +910,10 @@ def train(
             "asked_field_questions": len(asked_extra),
         },
         "params": {
-            "items": ITEM_PARAMS | {"rounds": ITEM_ROUNDS, "bag": bag.SIZE},
-            "fields": FIELD_PARAMS | {"rounds": FIELD_ROUNDS, "bag": bag.SIZE},
-            "sentences": SENTENCE_PARAMS | {"rounds": SENTENCE_ROUNDS, "bag": bag.SIZE},
-            "ask": ASK_PARAMS | {"rounds": ASK_ROUNDS, "max_asked": MAX_ASKED, "bag": bag.SIZE},
+            "items": ITEM_PARAMS | {"rounds": ITEM_ROUNDS},
+            "fields": FIELD_PARAMS | {"rounds": FIELD_ROUNDS},
+            "sentences": SENTENCE_PARAMS | {"rounds": SENTENCE_ROUNDS},
+            "ask": ASK_PARAMS | {"rounds": ASK_ROUNDS, "max_asked": MAX_ASKED},
         },
         "cross_validated": {
             "all": metrics(oof, probability, threshold, clarify),

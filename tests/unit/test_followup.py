@@ -122,20 +122,18 @@ def test_the_operating_point_is_raised_until_other_writers_are_within_the_bound(
 
 
 def test_a_bag_is_the_mean_of_its_members_and_saves_in_one_file(tmp_path):
-    """Each tree model (the reader's and the follow-up model's) is the mean of `bag.SIZE` fits with
-    consecutive seeds; the file of one plain LightGBM model (as written before the bag) loads as a
-    bag of one."""
+    """Each follow-up tree model is the mean of BAG fits with consecutive seeds; the file of one
+    plain LightGBM model (as written before the bag) loads as a bag of one."""
     import lightgbm
     import numpy as np
 
-    from knowledge.reader.bag import SIZE, Bag, fit_bag
-    from knowledge.reader.followup import CHOICE_PARAMS
+    from knowledge.reader.followup import BAG, CHOICE_PARAMS, Bag, _train
 
     rng = np.random.default_rng(5)
     x = rng.random((300, 4))
     y = (x[:, 0] + 0.3 * rng.random(300) > 0.6).astype(float)
-    bag = fit_bag(x, y, CHOICE_PARAMS, 20)
-    assert len(bag.boosters) == SIZE > 1 and bag.num_feature() == 4
+    bag = _train(x, y, CHOICE_PARAMS, 20)
+    assert len(bag.boosters) == BAG > 1 and bag.num_feature() == 4
     members = np.stack([b.predict(x[:10]) for b in bag.boosters])
     assert np.allclose(bag.predict(x[:10]), members.mean(axis=0))
     assert not np.allclose(members[0], members[1])  # the seeds differ, so do the fits
