@@ -88,6 +88,7 @@ class HybridIndex:
         self.passages: dict[str, Passage] = {}
         self.item_pids: dict[int, list[str]] = {}
         self.meta: dict[int, ItemMeta] = {}
+        self._id_of_key: dict[str, int] = {}  # item key -> item id, kept with `meta`
         self.cursor = ChangeCursor()  # where this index stands in the store's change log
         self.encode_passages = None  # texts -> vectors through a shared cache (vector_cache.py); None: embed here
         self._districts: set[str] | None = None
@@ -123,6 +124,7 @@ class HybridIndex:
                 item.doc_date,
                 item.source,
             )
+            self._id_of_key[item.key] = item.id
             passages = item_passages(item)
             self.item_pids[item.id] = [p.pid for p in passages]
             batch.extend(passages)
@@ -157,7 +159,9 @@ class HybridIndex:
         self.dense.remove(pids)
         self.sentences.remove(pids)
         for item_id in gone:
-            self.meta.pop(item_id, None)
+            meta = self.meta.pop(item_id, None)
+            if meta is not None and self._id_of_key.get(meta.key) == item_id:
+                del self._id_of_key[meta.key]
         if gone:
             self._districts = self._speller = self._service_words = self._service_of = self._guide_vectors = None
 
@@ -200,7 +204,7 @@ class HybridIndex:
         return True
 
     def item_id(self, key: str) -> int | None:
-        return next((m.item_id for m in self.meta.values() if m.key == key), None)
+        return self._id_of_key.get(key)
 
     def item_text(self, item_id: int) -> str:
         """The item's title and all its indexed passages."""
@@ -382,5 +386,6 @@ class HybridIndex:
             state["cursor"] = ChangeCursor(low=state.pop("synced_seq"))
         for key, value in state.items():
             setattr(index, key, value)
+        index._id_of_key = {m.key: m.item_id for m in index.meta.values()}
         index.dense = DenseIndex.load(folder / "dense", embeddings)
         return index

@@ -137,3 +137,24 @@ def test_a_published_import_is_embedded_before_its_commit(make_kb, tmp_path):
     assert answering.refresh() == BIG_CHANGE + 5
     assert embedded == []  # applied from the cache, nothing embedded again
     assert _best(answering, "第7号便民停车卡怎么办？") == preview.rows[7].draft.key
+
+
+def test_an_item_is_found_by_its_key_while_published_and_after_a_restart(make_kb, tmp_path):
+    """`item_id(key)` (how a follow-up finds the service under discussion) answers from a table kept
+    with the index: right after indexing, in a process that loaded the saved index, and no more once
+    the item is abolished."""
+    from knowledge.content import Status
+
+    home = tmp_path / "home"
+    kb = make_kb(home)
+    kb.store.save_items([_qa(1, 50), _qa(2, 60)])
+    kb.refresh()
+    one, two = kb.index.item_id("qa-coupon-1"), kb.index.item_id("qa-coupon-2")
+    assert one is not None and kb.index.meta[one].key == "qa-coupon-1" and kb.index.meta[two].key == "qa-coupon-2"
+    assert kb.index.item_id("qa-coupon-404") is None
+    kb.save_index()
+    again = make_kb(home)  # another process, from the saved index
+    assert again.index.item_id("qa-coupon-2") == two
+    kb.store.set_status(one, Status.ABOLISHED, reason="停止发放")
+    kb.refresh()
+    assert kb.index.item_id("qa-coupon-1") is None and kb.index.item_id("qa-coupon-2") == two
