@@ -28,7 +28,7 @@ from sklearn.metrics import roc_auc_score
 from govbot.settings import Settings
 from knowledge.engine import Knowledge
 from knowledge.reader import train as T
-from knowledge.text import normalize, stopwords, tokenize
+from knowledge.text import normalize, tokenize
 
 from ask_vector_probe import report  # the same table (run as a script: its folder is on the path)
 
@@ -38,7 +38,7 @@ NAMES = ("sib_cos", "title_jaccard", "q_lead", "named_words", "named_chars", "sh
 
 class Probe:
     def __init__(self, home: Path):
-        self.home, self.kbs, self.vectors, self.stop = home, {}, {}, stopwords()
+        self.home, self.kbs, self.vectors = home, {}, {}
 
     def kb(self, name: str) -> Knowledge:
         home = HOMES[name]
@@ -52,7 +52,7 @@ class Probe:
         return self.vectors[title]
 
     def words(self, text: str) -> set[str]:
-        return {w for w in tokenize(normalize(text)) if w not in self.stop and len(w) > 1}
+        return {w for w in tokenize(normalize(text)) if len(w) > 1}  # tokenize drops the stop words
 
     def row(self, outcome) -> list[float]:
         kb = self.kb(outcome.row.kb)
